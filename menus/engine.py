@@ -1,0 +1,199 @@
+"""The pure flow engine: from a root screen and the inputs so far, compute the screen to show.
+
+It knows nothing of USSD or SMS. Replaying the same inputs gives the same screen; the named
+action of an end screen runs each time that screen is shown, so every action is idempotent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from menus.screens import BACK, HOME, MAX_OPTIONS_PER_SCREEN, NEXT, End, FlowSet, Input, Menu, Option, Screen, Switch
+
+
+SCREEN_BUDGET = 156
+"""Characters a screen may use: 160 for a USSD reply less its `CON ` prefix."""
+
+
+@dataclass
+class Context:
+    """Who is talking and what they answered; `queued_message_ids` collects SMS written by actions."""
+
+    phone: str
+    session_key: str
+    channel: str
+    language: str
+    answers: dict[str, str] = field(default_factory=dict)
+    queued_message_ids: list[int] = field(default_factory=list)
+
+
+class Behaviour(Protocol):
+    """The named conditions, actions, option sources, validators and texts a flow refers to."""
+
+    def condition(self, name: str, ctx: Context) -> bool: ...
+
+    def action(self, name: str, ctx: Context) -> None: ...
+
+    def options(self, source: str, target: str, ctx: Context) -> list[Option]: ...
+
+    def validate(self, name: str, text: str, ctx: Context) -> tuple[str | None, str | None]: ...
+
+    def params(self, ctx: Context) -> dict[str, str]: ...
+
+    def text(self, key: str, language: str, params: dict[str, str]) -> str: ...
+
+
+@dataclass
+class Frame:
+    """A screen on the navigation stack and the page of its options being shown."""
+
+    screen_id: str
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to show: the text, whether the session or conversation ends, and on which screen."""
+
+    text: str
+    end: bool
+    screen_id: str
+
+
+def run(flows: FlowSet, root: str, inputs: list[str], ctx: Context, behaviour: Behaviour) -> Reply:
+    """Walk `inputs` from `root` and render the screen they lead to."""
+    walker = _Walker(flows, ctx, behaviour)
+    stack = [Frame(walker.resolve(root))]
+    error: str | None = None
+    for raw in inputs:
+        frame = stack[-1]
+        screen = flows[frame.screen_id]
+        if isinstance(screen, End):
+            break
+        error = walker.step(stack, screen, raw.strip(), root)
+    return walker.render(stack, error)
+
+
+class _Walker:
+    """One run of the engine over a flow set."""
+
+    def __init__(self, flows: FlowSet, ctx: Context, behaviour: Behaviour) -> None:
+        self.flows, self.ctx, self.behaviour = flows, ctx, behaviour
+
+    def resolve(self, screen_id: str) -> str:
+        """Follow switches until a visible screen."""
+        for _ in range(20):
+            screen = self.flows[screen_id]
+            if not isinstance(screen, Switch):
+                return screen_id
+            screen_id = next(
+                (target for cond, target in screen.cases if self.behaviour.condition(cond, self.ctx)),
+                screen.default,
+            )
+        raise RuntimeError(f"switch loop at {screen_id}")
+
+    def visible_options(self, screen: Menu) -> list[Option]:
+        """Static options whose condition holds, then the source's options."""
+        options = [o for o in screen.options if o.when is None or self.behaviour.condition(o.when, self.ctx)]
+        if screen.source:
+            options = self.behaviour.options(screen.source, screen.source_target or screen.id, self.ctx) + options
+        return options
+
+    def step(self, stack: list[Frame], screen: Screen, text: str, root: str) -> str | None:
+        """Apply one input; return an error key if it was not accepted."""
+        frame = stack[-1]
+        if text == HOME:
+            stack[:] = [Frame(self.resolve(root))]
+            return None
+        if text == BACK:
+            if frame.page > 0:
+                frame.page -= 1
+            elif len(stack) > 1:
+                stack.pop()
+            return None
+        if isinstance(screen, Menu):
+            options = self.visible_options(screen)
+            if text == NEXT and frame.page + 1 < len(self.page_starts(screen, options, len(stack) - 1)):
+                frame.page += 1
+                return None
+            if text.isdigit() and 1 <= int(text) <= len(options):
+                option = options[int(text) - 1]
+                if screen.store and option.value is not None:
+                    self.ctx.answers[screen.store] = option.value
+                stack.append(Frame(self.resolve(option.target)))
+                return None
+            return "error.choice"
+        if isinstance(screen, Input):
+            value, error = self.behaviour.validate(screen.validator, text, self.ctx)
+            if error:
+                return error
+            self.ctx.answers[screen.store] = value or ""
+            stack.append(Frame(self.resolve(screen.next)))
+            return None
+        return None
+
+    def render(self, stack: list[Frame], error: str | None) -> Reply:
+        """Render the top of the stack."""
+        frame = stack[-1]
+        screen = self.flows[frame.screen_id]
+        if isinstance(screen, End):
+            if screen.action:
+                self.behaviour.action(screen.action, self.ctx)
+            return Reply(self._text(screen.text), True, screen.id)
+        return self.render_screen(screen, len(stack) - 1, frame.page, error)
+
+    def render_screen(self, screen: Screen, depth: int, page: int, error: str | None) -> Reply:
+        """Render a menu or input screen at a given depth and page, with an optional error."""
+        if isinstance(screen, Input):
+            lines = [self._text(error or screen.prompt)]
+        else:
+            lines = self._menu_lines(screen, depth, page, error)
+        lines += self._nav_lines(depth, page)
+        return Reply("\n".join(line for line in lines if line), False, screen.id)
+
+    def page_starts(self, screen: Menu, options: list[Option], depth: int) -> list[int]:
+        """Index of the first option of each page: at most 6 a page, and no more than fit in a screen."""
+        title = max(len(self._title(screen, None)), len(self._text("error.choice")))
+        fixed = title + 1 + len("\n".join(self._nav_lines(depth, 1))) + 1
+        more = len(f"{NEXT}. {self._text('nav.next')}") + 1
+        starts, used, count = [0], fixed, 0
+        for index, option in enumerate(options):
+            line = len(self._option_line(index + 1, option)) + 1
+            last = index == len(options) - 1
+            if count and (count == MAX_OPTIONS_PER_SCREEN or used + line + (0 if last else more) > SCREEN_BUDGET):
+                starts.append(index)
+                used, count = fixed, 0
+            used, count = used + line, count + 1
+        return starts
+
+    def _title(self, screen: Menu, error: str | None) -> str:
+        if error:
+            return self._text(error)
+        return self._text(screen.title) if screen.title else ""
+
+    def _option_line(self, number: int, option: Option) -> str:
+        return f"{number}. {option.label if option.literal else self._text(option.label)}"
+
+    def _menu_lines(self, screen: Menu, depth: int, page: int, error: str | None) -> list[str]:
+        options = self.visible_options(screen)
+        lines = [self._title(screen, error)]
+        starts = self.page_starts(screen, options, depth)
+        page = min(page, len(starts) - 1)
+        end = starts[page + 1] if page + 1 < len(starts) else len(options)
+        lines += [self._option_line(i + 1, options[i]) for i in range(starts[page], end)]
+        if not options and screen.empty:
+            lines.append(self._text(screen.empty))
+        if page + 1 < len(starts):
+            lines.append(f"{NEXT}. {self._text('nav.next')}")
+        return lines
+
+    def _nav_lines(self, depth: int, page: int) -> list[str]:
+        lines = []
+        if depth >= 1 or page > 0:
+            lines.append(f"{BACK}. {self._text('nav.back')}")
+        if depth >= 2:
+            lines.append(f"{HOME}. {self._text('nav.home')}")
+        return lines
+
+    def _text(self, key: str) -> str:
+        return self.behaviour.text(key, self.ctx.language, self.behaviour.params(self.ctx))

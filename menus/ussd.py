@@ -1,0 +1,52 @@
+"""A USSD step: turn AT's `text` path into inputs, run the flow from the main menu, frame the reply."""
+from __future__ import annotations
+
+import logging
+
+from menus import catalog, engine
+from menus.behaviour import ModelBehaviour
+from menus.flows import FLOWS, MAIN
+from models import database
+from models.gsm import fold_to_gsm7
+
+log = logging.getLogger(__name__)
+
+USSD_MAX_CHARS = 160
+"""Longest reply, prefix included, that every operator shows whole."""
+
+MAX_INPUTS = 60
+"""Inputs beyond this in one session are ignored (telcos end sessions long before)."""
+
+
+def split_path(text: str) -> list[str]:
+    """AT's `text` ("", "1", "1*Budi") as a list of inputs; empty text is no input."""
+    if not text:
+        return []
+    return text.split("*")[:MAX_INPUTS]
+
+
+def frame(reply_text: str, end: bool) -> str:
+    """Prefix with CON/END and keep the whole reply GSM-7 and within 160 characters."""
+    prefix = "END " if end else "CON "
+    body = fold_to_gsm7(reply_text).strip() or "-"
+    limit = USSD_MAX_CHARS - len(prefix)
+    if len(body) > limit:
+        log.error("USSD reply over %d characters was cut", USSD_MAX_CHARS)
+        body = body[:limit]
+    return prefix + body
+
+
+def apology(language: str) -> str:
+    """The END reply for an internal error."""
+    return frame(catalog.text("error.internal", language), end=True)
+
+
+def handle_step(session_id: str, phone: str, text: str, default_language: str) -> tuple[str, list[int]]:
+    """Answer one USSD request; return the framed reply and the ids of SMS queued by it."""
+    behaviour = ModelBehaviour()
+    with database.atomic():
+        person = behaviour.person(engine.Context(phone, "", "ussd", default_language))
+        language = (person.language if person and person.language else None) or default_language
+        ctx = engine.Context(phone=phone, session_key=f"ussd:{session_id}", channel="ussd", language=language)
+        reply = engine.run(FLOWS, MAIN, split_path(text), ctx, behaviour)
+    return frame(reply.text, reply.end), ctx.queued_message_ids

@@ -1,0 +1,62 @@
+"""SMS conversation state: where a phone is in a flow, kept between messages."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import peewee
+
+from models.base import BaseModel, utcnow
+
+CONVERSATION_TTL = dt.timedelta(hours=24)
+"""A conversation idle longer than this starts over."""
+
+HELP_REPLY_INTERVAL = dt.timedelta(hours=1)
+"""At most one unsolicited help reply per number in this time (no loops with auto-responders)."""
+
+
+class Conversation(BaseModel):
+    """One row per phone: the flow it is in and the answers given so far."""
+
+    phone = peewee.CharField(max_length=20, unique=True)
+    flow = peewee.CharField(max_length=40, null=True)
+    inputs = peewee.TextField(default="[]")
+    started_by = peewee.CharField(max_length=100, null=True)
+    updated_at = peewee.DateTimeField(default=utcnow)
+    last_help_at = peewee.DateTimeField(null=True)
+
+    @classmethod
+    def for_phone(cls, phone: str) -> "Conversation":
+        """The conversation row for this phone, created empty if missing."""
+        conversation, _ = cls.get_or_create(phone=phone)
+        return conversation
+
+    def active_inputs(self) -> list[str] | None:
+        """The inputs of a live conversation, or None if there is none or it expired."""
+        if not self.flow or utcnow() - self.updated_at > CONVERSATION_TTL:
+            return None
+        return json.loads(self.inputs)
+
+    def start(self, flow: str, started_by: str) -> None:
+        """Begin a conversation in `flow`, keyed by the id of the message that started it."""
+        self.flow, self.inputs, self.started_by, self.updated_at = flow, "[]", started_by, utcnow()
+        self.save()
+
+    def advance(self, inputs: list[str]) -> None:
+        """Keep the conversation going with these inputs."""
+        self.inputs, self.updated_at = json.dumps(inputs), utcnow()
+        self.save()
+
+    def finish(self) -> None:
+        """End the conversation."""
+        self.flow, self.inputs, self.started_by, self.updated_at = None, "[]", None, utcnow()
+        self.save()
+
+    def may_send_help(self) -> bool:
+        """True if no unsolicited help went to this phone within the interval; records it if so."""
+        now = utcnow()
+        if self.last_help_at and now - self.last_help_at < HELP_REPLY_INTERVAL:
+            return False
+        self.last_help_at = now
+        self.save()
+        return True

