@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import string
-from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -19,32 +18,6 @@ class MissingText(KeyError):
     """A key has no text in the fallback catalog."""
 
 
-@lru_cache(maxsize=None)
-def load(language: str) -> dict[str, str]:
-    """All translated texts of one language's catalog, by key."""
-    path = CATALOG_DIR / f"{language}.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
-    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
-
-
-def keys() -> set[str]:
-    """Every key of the fallback catalog."""
-    return set(load(FALLBACK_LANGUAGE))
-
-
-def raw_text(key: str, language: str) -> str:
-    """The unformatted text of `key` in `language`, else Indonesian; MissingText if neither has it."""
-    text = load(language).get(key) if language in LANGUAGES else None
-    if text is None:
-        text = load(FALLBACK_LANGUAGE).get(key)
-    if text is None:
-        raise MissingText(key)
-    return text
-
-
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return ""
@@ -55,11 +28,51 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def text(key: str, language: str, params: dict[str, str] | None = None) -> str:
-    """The text of `key` in `language` with `{placeholders}` filled (missing ones left blank)."""
-    try:
-        raw = raw_text(key, language)
-    except MissingText:
-        log.error("missing catalog text %s", key)
-        return key
-    return raw.format_map(_Blank(params or {}))
+class Catalogs:
+    """The catalogs of one folder (`<language>.po`), each read once."""
+
+    def __init__(self, folder: Path = CATALOG_DIR) -> None:
+        self.folder = Path(folder)
+        self._loaded: dict[str, dict[str, str]] = {}
+
+    def load(self, language: str) -> dict[str, str]:
+        """All translated texts of one language, by key."""
+        if language not in self._loaded:
+            path = self.folder / f"{language}.po"
+            texts: dict[str, str] = {}
+            if path.exists():
+                with path.open("rb") as handle:
+                    texts = {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
+            self._loaded[language] = texts
+        return self._loaded[language]
+
+    def keys(self) -> set[str]:
+        """Every key of the fallback catalog."""
+        return set(self.load(FALLBACK_LANGUAGE))
+
+    def raw_text(self, key: str, language: str) -> str:
+        """The unformatted text of `key` in `language`, else Indonesian; MissingText if neither has it."""
+        text = self.load(language).get(key) if language in LANGUAGES else None
+        if text is None:
+            text = self.load(FALLBACK_LANGUAGE).get(key)
+        if text is None:
+            raise MissingText(key)
+        return text
+
+    def text(self, key: str, language: str, params: dict[str, str] | None = None) -> str:
+        """The text of `key` in `language` with `{placeholders}` filled (missing ones left blank)."""
+        try:
+            raw = self.raw_text(key, language)
+        except MissingText:
+            log.error("missing catalog text %s", key)
+            return key
+        return raw.format_map(_Blank(params or {}))
+
+
+CATALOGS = Catalogs()
+"""The service's catalogs."""
+
+load = CATALOGS.load
+keys = CATALOGS.keys
+raw_text = CATALOGS.raw_text
+text = CATALOGS.text

@@ -36,8 +36,8 @@ MAX_SMS_SEGMENTS = 2
 class CheckBehaviour:
     """Behaviour for rendering screens without a database: conditions hold, actions do nothing."""
 
-    def __init__(self, language: str, villages: list[str]) -> None:
-        self.language, self.villages = language, villages
+    def __init__(self, language: str, villages: list[str], catalogs: catalog.Catalogs) -> None:
+        self.language, self.villages, self.catalogs = language, villages, catalogs
         self.missing: set[str] = set()
 
     def condition(self, name: str, ctx: Context) -> bool:
@@ -54,20 +54,20 @@ class CheckBehaviour:
 
     def params(self, ctx: Context) -> dict[str, str]:
         params = dict(WORST_CASE_PARAMS)
-        params["status"] = _longest("status_short.", ctx.language)
-        params["country"] = _longest("country.", ctx.language)
+        params["status"] = _longest(self.catalogs, "status_short.", ctx.language)
+        params["country"] = _longest(self.catalogs, "country.", ctx.language)
         return params
 
     def text(self, key: str, language: str, params: dict[str, str]) -> str:
         try:
-            catalog.raw_text(key, language)
+            self.catalogs.raw_text(key, language)
         except catalog.MissingText:
             self.missing.add(key)
-        return catalog.text(key, language, params)
+        return self.catalogs.text(key, language, params)
 
 
-def _longest(prefix: str, language: str) -> str:
-    values = [catalog.text(k, language) for k in catalog.keys() if k.startswith(prefix)]
+def _longest(catalogs: catalog.Catalogs, prefix: str, language: str) -> str:
+    values = [catalogs.text(k, language) for k in catalogs.keys() if k.startswith(prefix)]
     return max(values, key=len) if values else ""
 
 
@@ -120,9 +120,10 @@ def reachable_depths(flows: FlowSet, roots: tuple[str, ...]) -> dict[str, set[in
     return depths
 
 
-def _render_all(flows: FlowSet, language: str, villages: list[str], report: Report) -> set[str]:
-    depths = reachable_depths(flows, ROOTS)
-    behaviour = CheckBehaviour(language, villages)
+def _render_all(flows: FlowSet, language: str, villages: list[str], report: Report,
+                catalogs: catalog.Catalogs) -> set[str]:
+    depths = reachable_depths(flows, tuple(r for r in ROOTS if r in flows.screens))
+    behaviour = CheckBehaviour(language, villages, catalogs)
     ctx = Context("+620000000000", "check", "check", language)
     walker = _Walker(flows, ctx, behaviour)
     for screen in flows.screens.values():
@@ -142,10 +143,10 @@ def _render_all(flows: FlowSet, language: str, villages: list[str], report: Repo
     return behaviour.missing
 
 
-def _check_catalogs(report: Report) -> None:
-    base = catalog.load(catalog.FALLBACK_LANGUAGE)
+def _check_catalogs(report: Report, catalogs: catalog.Catalogs) -> None:
+    base = catalogs.load(catalog.FALLBACK_LANGUAGE)
     for language in catalog.LANGUAGES:
-        texts = catalog.load(language)
+        texts = catalogs.load(language)
         for key in base:
             if key not in texts:
                 report.problems.append(f"{language}: no text for {key} (falls back to Indonesian)")
@@ -153,7 +154,7 @@ def _check_catalogs(report: Report) -> None:
             text = texts[key]
             if catalog.placeholders(text) != catalog.placeholders(base[key]):
                 report.problems.append(f"{language}/{key}: placeholders differ from Indonesian")
-            filled = catalog.text(key, language, WORST_CASE_PARAMS)
+            filled = catalogs.text(key, language, WORST_CASE_PARAMS)
             if not is_gsm7_basic(filled):
                 report.problems.append(f"{language}/{key}: characters outside GSM-7: {''.join(non_gsm7_basic(filled))!r}")
             if key.startswith("sms.") and sms_size(filled).segments > MAX_SMS_SEGMENTS:
@@ -163,14 +164,14 @@ def _check_catalogs(report: Report) -> None:
                 report.problems.append(f"{language}/{key}: key not in the Indonesian catalog")
 
 
-def check(flows: FlowSet, villages: list[str] | None = None) -> Report:
+def check(flows: FlowSet, villages: list[str] | None = None, catalogs: catalog.Catalogs = catalog.CATALOGS) -> Report:
     """Check every screen in every language, the catalogs, and every screen target."""
     report = Report()
     for screen_id, target in flows.dead_targets():
         report.problems.append(f"{screen_id}: leads to missing screen {target}")
     missing: set[str] = set()
     for language in catalog.LANGUAGES:
-        missing |= _render_all(flows, language, villages or SAMPLE_VILLAGES, report)
+        missing |= _render_all(flows, language, villages or SAMPLE_VILLAGES, report, catalogs)
     report.problems += [f"missing text for key {key}" for key in sorted(missing)]
-    _check_catalogs(report)
+    _check_catalogs(report, catalogs)
     return report

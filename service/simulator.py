@@ -1,6 +1,81 @@
-"""Placeholder replaced by the simulator module."""
-from flask import Flask
+"""GET /simulator: a phone simulator for the embedded default, talking to the real webhooks as AT does."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+
+from models import Message
+from models.phones import InvalidPhone, mask, to_e164
+
+log = logging.getLogger(__name__)
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+
+INBOX_LIMIT = 50
+"""Most outbound messages the inbox shows for one number."""
+
+SHORT_CODE = "21234"
+"""The short code the simulated phone sends SMS to (the `to` field of AT's callback)."""
+
+NETWORK_CODE = "51010"
+"""The network code the simulated phone reports (Telkomsel)."""
+
+DEFAULT_PHONE = "081234567890"
+"""The number the page starts with."""
+
+QUICK_PICKS = (
+    ("081234567890", "Tracap (08…)"),
+    ("+6285712345678", "Kaliwiro (+62…)"),
+    ("+85291234567", "Hong Kong (+852)"),
+    ("+886912345678", "Taiwan (+886)"),
+)
+"""Numbers offered with one click: Indonesian and abroad."""
+
+
+def _timestamp(value) -> str:
+    """ISO 8601 UTC with a Z, as exports write it."""
+    return value.isoformat(timespec="seconds") + "Z"
+
+
+@bp.get("")
+def page():
+    """The simulator page; the webhook token is injected because the simulator is local-only."""
+    config = current_app.config
+    return render_template(
+        "simulator.html",
+        service_code=config["USSD_SERVICE_CODE"],
+        token=config["WEBHOOK_TOKEN"],
+        short_code=SHORT_CODE,
+        network_code=NETWORK_CODE,
+        default_phone=DEFAULT_PHONE,
+        quick_picks=QUICK_PICKS,
+    )
+
+
+@bp.get("/inbox")
+def inbox():
+    """Outbound messages to one number as JSON, newest first (at most INBOX_LIMIT)."""
+    try:
+        phone = to_e164(request.args.get("phone", ""))
+    except InvalidPhone:
+        return jsonify(error="bad request", field="phone", problem="is not a phone number"), 400
+    query = (
+        Message.select()
+        .where((Message.direction == "out") & (Message.phone == phone))
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(INBOX_LIMIT)
+    )
+    messages = [
+        {"id": m.id, "text": m.text, "purpose": m.purpose, "status": m.status, "created_at": _timestamp(m.created_at)}
+        for m in query
+    ]
+    log.debug("simulator inbox for %s: %d messages", mask(phone), len(messages))
+    return jsonify(phone=phone, messages=messages)
 
 
 def init_app(app: Flask) -> None:
-    """Register the simulator (only with the outbox backend)."""
+    """Register the simulator, only when SIMULATOR_ENABLED (the default with the outbox backend)."""
+    if not app.config.get("SIMULATOR_ENABLED"):
+        return
+    app.register_blueprint(bp)
+    log.debug("phone simulator enabled at /simulator")

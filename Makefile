@@ -1,0 +1,36 @@
+# The two commands: `make run` (whole service on embedded defaults) and `make test` (whole suite).
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+
+.PHONY: run test install browser check bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian's Chromium for the browser test (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: install Debian's chromium package for the browser test" >&2; fi; }
+
+run: install
+	$(PY) -m service.devrun
+
+test: install browser
+	$(PY) -m pytest
+
+check: install
+	$(VENV)/bin/flask --app service menus check
+
+bench: install
+	$(PY) bench/ussd.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,86 @@
+"""The CLI as a deployer uses it: migrations, staff, demo data, exports to stdout, menus check."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from models import Message, Person, Staff, Village
+from models.migrate import SchemaMigration, migration_names
+
+PEOPLE_FIELDS = ["phone", "name", "village", "status", "country", "language", "consent_at", "opted_out_at",
+                 "created_at"]
+MESSAGE_FIELDS = ["id", "phone", "direction", "purpose", "status", "provider_id", "segments", "encoding",
+                  "attempts", "last_error", "created_at"]
+
+
+def test_db_upgrade_is_idempotent(runner):
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    assert [m.name for m in SchemaMigration.select().order_by(SchemaMigration.name)] == migration_names()
+
+
+@pytest.mark.parametrize("phone", ["081299990000", "6281299990000", "+6281299990000"])
+def test_staff_add_normalises_the_phone(runner, phone):
+    result = runner.invoke(args=["staff", "add", "--phone", phone, "--name", "Siti", "--role", "organizer",
+                                 "--village", "Tracap"])
+    assert result.exit_code == 0, result.output
+    staff = Staff.get(Staff.phone == "+6281299990000")
+    assert (staff.name, staff.role, staff.village) == ("Siti", "organizer", "Tracap")
+
+
+@pytest.mark.parametrize("args,complaint", [
+    (["--phone", "MPESA", "--name", "Siti", "--role", "organizer"], "--phone"),
+    (["--phone", "081299990000", "--name", "Siti", "--role", "boss"], "--role"),
+    (["--phone", "081299990000", "--name", " ", "--role", "official"], "--name"),
+])
+def test_staff_add_rejects_bad_input(runner, args, complaint):
+    result = runner.invoke(args=["staff", "add", *args])
+    assert result.exit_code != 0 and complaint in result.output
+    assert Staff.select().count() == 0
+
+
+def test_demo_seed_fills_once(runner):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    counts = (Village.select().count(), Staff.select().count())
+    assert counts[0] >= 5 and counts[1] == 2
+    assert {s.role for s in Staff.select()} == {"organizer", "official"}
+    runner.invoke(args=["demo", "seed"])
+    assert (Village.select().count(), Staff.select().count()) == counts
+
+
+def test_export_people_json_and_csv(runner, ussd, send_sms):
+    runner.invoke(args=["demo", "seed"])
+    session = ussd("+6281234567004")
+    session.dial()
+    session.answer("1", "1", "Siti Aminah", "1", "3", "1")
+    result = runner.invoke(args=["export", "people"])
+    assert result.exit_code == 0
+    [person] = json.loads(result.stdout)
+    assert list(person) == PEOPLE_FIELDS
+    assert (person["phone"], person["status"], person["country"]) == ("+6281234567004", "purna", "hongkong")
+
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(args=["export", "people", "--format", "csv"]).stdout)))
+    assert [r["name"] for r in rows] == ["Siti Aminah"] and list(rows[0]) == PEOPLE_FIELDS
+
+
+def test_export_messages_has_the_documented_fields(runner, send_sms):
+    send_sms("+6281234567005", "BANTUAN")
+    result = runner.invoke(args=["export", "messages"])
+    records = json.loads(result.stdout)
+    assert [r["direction"] for r in records] == ["in", "out"]
+    assert all(list(r) == MESSAGE_FIELDS for r in records)
+    assert {r["status"] for r in records} <= {"queued", "sending", "sent", "delivered", "failed", "rejected"}
+
+
+def test_export_rejects_unknown_kind(runner):
+    result = runner.invoke(args=["export", "secrets"])
+    assert result.exit_code != 0 and "people" in result.output
+
+
+def test_menus_check_passes(runner):
+    result = runner.invoke(args=["menus", "check"])
+    assert result.exit_code == 0, result.output
+    assert "0 problems" in result.output

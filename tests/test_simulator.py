@@ -1,0 +1,172 @@
+"""The phone simulator: its page and inbox, and a person using it in headless Chromium."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from conftest import TOKEN
+from menus import catalog
+from models import Message, Village, database
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync", "--disable-quic",
+]
+SCREENSHOT = "/tmp/simulator.png"
+WAIT_MS = 10_000
+
+
+def test_page_shows_the_service_code_and_works_offline(client):
+    response = client.get("/simulator")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "*384*123#" in page
+    assert "+85291234567" in page, "an abroad number among the quick picks"
+    assert TOKEN in page, "the token is injected so the page can call the webhooks"
+    assert "/webhooks/at/ussd" in page and "/webhooks/at/sms" in page
+    assert "http://" not in page and "https://" not in page and "//cdn" not in page, "no external resources"
+
+
+def test_inbox_lists_outbound_messages_to_one_number_newest_first(client):
+    with database.atomic():
+        older = Message.queue_outbound("+6281234567890", "Pesan pertama", "welcome")
+        newer = Message.queue_outbound("+6281234567890", "Pesan kedua", "reply")
+        Message.update(created_at=dt.datetime(2026, 1, 1, 8, 0, 0)).where(Message.id == older.id).execute()
+        Message.update(created_at=dt.datetime(2026, 1, 1, 9, 30, 0), status="sent").where(Message.id == newer.id).execute()
+        Message.queue_outbound("+6281299999999", "Untuk nomor lain", "reply")
+        Message.record_inbound("+6281234567890", "INFO", "in-1")
+
+    response = client.get("/simulator/inbox?phone=081234567890")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["phone"] == "+6281234567890"
+    assert body["messages"] == [
+        {"id": newer.id, "text": "Pesan kedua", "purpose": "reply", "status": "sent",
+         "created_at": "2026-01-01T09:30:00Z"},
+        {"id": older.id, "text": "Pesan pertama", "purpose": "welcome", "status": "queued",
+         "created_at": "2026-01-01T08:00:00Z"},
+    ]
+
+
+def test_inbox_is_empty_for_a_number_abroad_with_no_messages(client):
+    response = client.get("/simulator/inbox", query_string={"phone": "+85291234567"})
+    assert response.status_code == 200
+    assert response.get_json() == {"phone": "+85291234567", "messages": []}
+
+
+def test_inbox_shows_at_most_fifty_messages(client):
+    with database.atomic():
+        for number in range(55):
+            Message.queue_outbound("+6281234567890", f"Pesan {number}", "reply")
+    messages = client.get("/simulator/inbox?phone=%2B6281234567890").get_json()["messages"]
+    assert len(messages) == 50
+    assert messages[0]["text"] == "Pesan 54"
+
+
+@pytest.mark.parametrize("query", ["", "?phone=", "?phone=abc", "?phone=123", "?phone=%2B99912345"])
+def test_inbox_rejects_a_bad_phone_naming_the_field(client, query):
+    response = client.get(f"/simulator/inbox{query}")
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "phone"
+
+
+def test_simulator_is_off_when_disabled(base_config):
+    from service import create_app
+
+    app = create_app({**base_config, "SIMULATOR_ENABLED": False})
+    client = app.test_client()
+    assert client.get("/simulator").status_code == 404
+    assert client.get("/simulator/inbox?phone=081234567890").status_code == 404
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free loopback port from a background thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="simulator-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()
+
+
+@pytest.mark.browser
+def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_server, drain):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    Village.create(name="Tracap", position=0)
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+    base = urlsplit(live_server)
+    outside_requests: list[str] = []
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+
+            def offline_only(route) -> None:
+                if urlsplit(route.request.url).netloc == base.netloc:
+                    route.continue_()
+                else:
+                    outside_requests.append(route.request.url)
+                    route.abort()
+
+            context.route("**/*", offline_only)
+            page = context.new_page()
+            page.goto(f"{live_server}/simulator")
+            screen = page.locator("#screen-text")
+            inbox = page.locator("#inbox")
+            expect(page.locator("#service-code")).to_have_text("*384*123#")
+
+            page.get_by_label("Nomor HP yang dipakai").fill("081298765432")
+            page.get_by_label("Nomor HP yang dipakai").press("Tab")
+            expect(page.locator("#inbox-phone")).to_have_text("+6281298765432", timeout=WAIT_MS)
+
+            page.get_by_role("button", name="Panggil *384*123#").click()
+            expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
+            answer = page.get_by_label("Jawaban")
+            send = page.get_by_role("button", name="Kirim", exact=True)
+            for value, next_screen in [("1", "Setuju?"), ("1", "Tulis nama"), ("siti aminah", "1. Tracap"),
+                                       ("1", "Status Anda:"), ("1", "Negara tujuan:"), ("1", "Terima kasih")]:
+                answer.fill(value)
+                send.click()
+                expect(screen).to_contain_text(next_screen, timeout=WAIT_MS)
+            expect(page.locator("#screen-state")).to_have_text("Sesi selesai")
+            assert screen.inner_text().startswith("Terima kasih, Siti Aminah."), "END prefix stripped"
+            expect(answer).to_be_disabled()
+
+            assert drain(), "the welcome SMS was queued"
+            welcome = inbox.locator("li.message", has_text="Selamat datang")
+            expect(welcome).to_be_visible(timeout=WAIT_MS)
+            expect(welcome.locator(".purpose")).to_have_text("welcome")
+            expect(welcome.locator(".status")).to_have_text("sent", timeout=WAIT_MS)
+
+            page.get_by_label("Isi SMS").fill("INFO")
+            page.get_by_role("button", name="Kirim SMS").click()
+            expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
+            assert drain(), "the reply to INFO was queued"
+            info_reply = catalog.text("sms.info.menu", "id")
+            expect(inbox.locator("li.message").first).to_contain_text(info_reply, timeout=WAIT_MS)
+            expect(inbox.locator("li.message").nth(1)).to_contain_text("Selamat datang")
+            expect(page.locator("#error")).to_have_text("")
+
+            page.get_by_role("button", name="Muat ulang").click()
+            expect(inbox.locator("li.message")).to_have_count(2)
+            page.screenshot(path=SCREENSHOT, full_page=True)
+        finally:
+            browser.close()
+
+    assert outside_requests == [], "the page must work offline"
+    assert Message.select().where((Message.direction == "in") & (Message.text == "INFO")).count() == 1

@@ -1,0 +1,1 @@
+"""RQ jobs, the cron schedule, and SMS gateway adapters."""
