@@ -20,8 +20,6 @@ def open_database(url: str) -> peewee.Database:
     """Create (not connect) a peewee Database from a `db_url` string."""
     if url.startswith("sqlite"):
         return connect(url, pragmas=SQLITE_PRAGMAS)
-    if url.startswith("postgres"):
-        return connect(url, autorollback=True)
     return connect(url)
 
 

@@ -98,6 +98,7 @@ def base_config(redis_url, database_url, fake_at, instance_path):
         "SMS_RETRY_DELAYS": [0.0, 0.0, 0.0],
         "DEFAULT_LANGUAGE": "id",
         "USSD_SERVICE_CODE": "*384*123#",
+        "SIMULATOR_ENABLED": True,
     }
 
 

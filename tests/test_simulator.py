@@ -110,6 +110,7 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
     assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
     base = urlsplit(live_server)
     outside_requests: list[str] = []
+    script_errors: list[str] = []
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -125,10 +126,23 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
 
             context.route("**/*", offline_only)
             page = context.new_page()
+            page.on("pageerror", lambda error: script_errors.append(str(error)))
             page.goto(f"{live_server}/simulator")
             screen = page.locator("#screen-text")
             inbox = page.locator("#inbox")
             expect(page.locator("#service-code")).to_have_text("*384*123#")
+
+            page.get_by_label("Nomor HP yang dipakai").fill("abc")
+            page.get_by_label("Nomor HP yang dipakai").press("Tab")
+            page.get_by_role("button", name="Panggil *384*123#").click()
+            expect(page.locator("#error")).to_contain_text("phoneNumber", timeout=WAIT_MS)
+            expect(page.locator("#error")).to_contain_text("phone ", timeout=WAIT_MS)
+
+            page.get_by_role("button", name="+85291234567").click()
+            page.get_by_role("button", name="Panggil *384*123#").click()
+            expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
+            page.get_by_role("button", name="Batal").click()
+            expect(page.locator("#screen-state")).to_have_text("Sesi dibatalkan")
 
             page.get_by_label("Nomor HP yang dipakai").fill("081298765432")
             page.get_by_label("Nomor HP yang dipakai").press("Tab")
@@ -146,6 +160,7 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
             expect(page.locator("#screen-state")).to_have_text("Sesi selesai")
             assert screen.inner_text().startswith("Terima kasih, Siti Aminah."), "END prefix stripped"
             expect(answer).to_be_disabled()
+            expect(answer).to_have_value("")
 
             assert drain(), "the welcome SMS was queued"
             welcome = inbox.locator("li.message", has_text="Selamat datang")
@@ -169,4 +184,5 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
             browser.close()
 
     assert outside_requests == [], "the page must work offline"
+    assert script_errors == [], "no JavaScript errors on the page"
     assert Message.select().where((Message.direction == "in") & (Message.text == "INFO")).count() == 1
