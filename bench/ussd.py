@@ -193,11 +193,11 @@ def prepare(use_env: bool) -> Environment:
     return environment
 
 
-def start_gunicorn(environment: Environment, workers: int) -> tuple[subprocess.Popen, int]:
-    """gunicorn with the repo's config on a free loopback port, serving bench.app:app."""
+def start_gunicorn(environment: Environment, workers: int, app: str) -> tuple[subprocess.Popen, int]:
+    """gunicorn with the repo's config on a free loopback port, serving `app` (bench.app:app)."""
     port = free_port()
     server = environment.start("gunicorn", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                                            "--bind", f"127.0.0.1:{port}", "-w", str(workers), "bench.app:app"])
+                                            "--bind", f"127.0.0.1:{port}", "-w", str(workers), app])
 
     def ready() -> bool:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -463,6 +463,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="measure this many requests per target instead of a duration")
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before each target (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--app", default="bench.app:app",
+                        help="WSGI app to serve (default bench.app:app); a variant must keep POST /bench/bare, "
+                             "e.g. to try a fix before changing the service")
     parser.add_argument("--use-env", action="store_true",
                         help="use DATABASE_URL / REDIS_URL from the environment (adds rows, deletes nothing)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, database) afterwards")
@@ -486,9 +489,9 @@ def main(argv: list[str] | None = None) -> int:
         database_url = environment.env["DATABASE_URL"]
         first_phone = phone_block(database_url)
         phones = itertools.count(first_phone)
-        server, port = start_gunicorn(environment, args.workers)
+        server, port = start_gunicorn(environment, args.workers, args.app)
         threads = environment.env.get("WEB_THREADS", "4")
-        print(f"server: gunicorn -c gunicorn.conf.py -w {args.workers} (WEB_THREADS={threads}) bench.app:app "
+        print(f"server: gunicorn -c gunicorn.conf.py -w {args.workers} (WEB_THREADS={threads}) {args.app} "
               f"on 127.0.0.1:{port}")
         print(f"data: {environment.database_label}; {environment.redis_label}")
         span = f"{args.requests} requests" if args.requests else f"{args.seconds / 2:g} s"

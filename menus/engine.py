@@ -58,6 +58,7 @@ class Reply:
     text: str
     end: bool
     screen_id: str
+    error: bool = False
 
 
 def run(flows: FlowSet, root: str, inputs: list[str], ctx: Context, behaviour: Behaviour) -> Reply:
@@ -149,7 +150,7 @@ class _Walker:
         else:
             lines = self._menu_lines(screen, depth, page, error)
         lines += self._nav_lines(depth, page)
-        return Reply("\n".join(line for line in lines if line), False, screen.id)
+        return Reply("\n".join(line for line in lines if line), False, screen.id, error is not None)
 
     def page_starts(self, screen: Menu, options: list[Option], depth: int) -> list[int]:
         """Index of the first option of each page: at most 6 a page, and no more than fit in a screen."""

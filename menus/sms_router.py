@@ -8,7 +8,9 @@ from menus import catalog, engine
 from menus.behaviour import ModelBehaviour
 from menus.flows import FLOWS, LANGUAGE, PROFILE, REGISTER
 from menus.keywords import Match, match
+from menus.screens import Input
 from models import Conversation, Message, Person, utcnow
+from models.conversation import MAX_INVALID_ANSWERS
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ LANGUAGE_WORDS = {
     "EN": "en", "ENGLISH": "en", "INGGRIS": "en",
 }
 COMING_SOON = ("LAPOR", "LATIH", "STATUS", "CEK")
+ALWAYS_INTERRUPT = ("BERHENTI",)
+"""Keywords that leave a conversation even where free text is expected."""
 
 
 class SmsTurn:
@@ -45,12 +49,15 @@ class SmsTurn:
         conversation = Conversation.for_phone(self.phone)
         found = match(self.text)
         inputs = conversation.active_inputs()
-        if inputs is not None and not found.exact:
+        if inputs is not None and not self._interrupts(found, conversation):
             self._continue(conversation, inputs + [self.text.strip()])
         elif found.keyword:
             if inputs is not None:
                 conversation.finish()
             HANDLERS[found.keyword](self, found, conversation)
+        elif not self.text.strip():
+            if conversation.may_send_help():
+                self.reply("sms.help", {"code": self.ussd_code})
         elif conversation.may_send_help():
             suggestion = catalog.text("sms.suggestion", self.language, {"keyword": found.suggestion}) \
                 if found.suggestion else ""
@@ -58,6 +65,14 @@ class SmsTurn:
         else:
             log.info("no reply to an unknown SMS: help was sent within the hour")
         return self.queued
+
+    @staticmethod
+    def _interrupts(found: Match, conversation: Conversation) -> bool:
+        """An exact keyword leaves a conversation, except on a free-text screen (a name like Wiwit is a name)."""
+        if not found.exact:
+            return False
+        awaits_text = isinstance(FLOWS.screens.get(conversation.screen or ""), Input)
+        return not awaits_text or found.keyword in ALWAYS_INTERRUPT
 
     def start_flow(self, conversation: Conversation, root: str) -> None:
         """Begin a conversation at `root` and send its first screen."""
@@ -72,7 +87,12 @@ class SmsTurn:
         if result.end:
             conversation.finish()
         else:
-            conversation.advance(inputs)
+            conversation.advance(inputs, result.screen_id, invalid=result.error)
+            if conversation.invalid_answers >= MAX_INVALID_ANSWERS:
+                log.info("conversation ended quietly after %s invalid answers in a row", MAX_INVALID_ANSWERS)
+                conversation.last_help_at = utcnow()
+                conversation.finish()
+                return
         self.reply(result.text, literal=True)
 
 

@@ -11,6 +11,9 @@ from models.base import BaseModel, utcnow
 CONVERSATION_TTL = dt.timedelta(hours=24)
 """A conversation idle longer than this starts over."""
 
+MAX_INVALID_ANSWERS = 3
+"""After this many invalid answers in a row a conversation ends quietly (an auto-responder, not a person)."""
+
 HELP_REPLY_INTERVAL = dt.timedelta(hours=1)
 """At most one unsolicited help reply per number in this time (no loops with auto-responders)."""
 
@@ -22,6 +25,8 @@ class Conversation(BaseModel):
     flow = peewee.CharField(max_length=40, null=True)
     inputs = peewee.TextField(default="[]")
     started_by = peewee.CharField(max_length=100, null=True)
+    screen = peewee.CharField(max_length=60, null=True)
+    invalid_answers = peewee.IntegerField(default=0)
     updated_at = peewee.DateTimeField(default=utcnow)
     last_help_at = peewee.DateTimeField(null=True)
 
@@ -42,14 +47,16 @@ class Conversation(BaseModel):
         self.flow, self.inputs, self.started_by, self.updated_at = flow, "[]", started_by, utcnow()
         self.save()
 
-    def advance(self, inputs: list[str]) -> None:
-        """Keep the conversation going with these inputs."""
-        self.inputs, self.updated_at = json.dumps(inputs), utcnow()
+    def advance(self, inputs: list[str], screen: str, invalid: bool = False) -> None:
+        """Keep the conversation going with these inputs, now showing `screen`; count invalid answers in a row."""
+        self.inputs, self.screen, self.updated_at = json.dumps(inputs), screen, utcnow()
+        self.invalid_answers = self.invalid_answers + 1 if invalid else 0
         self.save()
 
     def finish(self) -> None:
         """End the conversation."""
-        self.flow, self.inputs, self.started_by, self.updated_at = None, "[]", None, utcnow()
+        self.flow, self.inputs, self.started_by, self.screen, self.updated_at = None, "[]", None, None, utcnow()
+        self.invalid_answers = 0
         self.save()
 
     def may_send_help(self) -> bool:

@@ -1,15 +1,16 @@
 """Whole SMS conversations: keywords, registration by SMS, language, opt-out, replays, size limits, Redis away."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
 from conftest import outbox
 from menus import catalog
-from models import Conversation, Message, Person, Village
-from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size
 from menus.keywords import match
+from models import Conversation, Message, Person, Village, utcnow
+from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size
 from workers.queues import connect_redis
 
 PHONE = "+6281234567001"
@@ -196,23 +197,14 @@ def test_close_typo_is_taken_as_the_keyword(phone, word, keyword):
     assert phone.say(word) == expected
 
 
-def test_blank_sms_gets_a_reply_pointing_to_help(phone):
-    reply = phone.say("")
-    assert reply is not None
-    assert "BANTUAN" in reply and USSD_CODE in reply
+@pytest.mark.parametrize("body", ["", "   ", "\n"])
+def test_blank_sms_gets_the_help_text(phone, body):
+    assert phone.say(body) == text("sms.help", code=USSD_CODE)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: menus/sms_router.py SmsTurn.handle answers a blank SMS with sms.unknown ('Perintah tidak dikenal…'); "
-    "DESIGN.md says a blank SMS gets the help reply (sms.help)"))
-def test_blank_sms_gets_the_help_text(phone):
-    assert phone.say("") == text("sms.help", code=USSD_CODE)
-
-
-@pytest.mark.parametrize("body", ["   ", "\n"])
-def test_whitespace_only_sms_gets_a_reply(phone, body):
-    reply = phone.say(body)
-    assert reply is not None and "BANTUAN" in reply
+def test_blank_sms_in_a_conversation_repeats_the_screen_with_the_error(phone):
+    assert phone.say("DAFTAR") == CONSENT
+    assert phone.say("") == "Pilihan salah. Ketik nomornya:\n1. Ya, setuju\n2. Tidak"
 
 
 # INFO, LAPOR and friends -----------------------------------------------------------------------------------
@@ -461,3 +453,42 @@ def test_registration_while_redis_is_down_welcomes_after_the_sweep(app, phone, r
     messages = outbox(PHONE)
     assert [(m.status, m.attempts) for m in messages] == [("sent", 1)] * len(messages)
     assert len(outbox(PHONE, "welcome")) == 1
+
+
+# Time: conversations and the help limit expire ---------------------------------------------------------------
+
+
+def test_idle_conversation_starts_over_after_a_day(phone):
+    assert phone.say("DAFTAR") == CONSENT
+    Conversation.update(updated_at=utcnow() - dt.timedelta(hours=25)).where(Conversation.phone == PHONE).execute()
+    assert phone.say("1") == text("sms.unknown", suggestion="", code=USSD_CODE)
+    assert Person.for_phone(PHONE) is None
+
+
+def test_help_is_sent_again_after_an_hour(phone):
+    assert phone.say("halo") is not None
+    assert phone.say("halo") is None
+    Conversation.update(last_help_at=utcnow() - dt.timedelta(minutes=61)).where(Conversation.phone == PHONE).execute()
+    assert phone.say("halo") == text("sms.unknown", suggestion="", code=USSD_CODE)
+
+
+# Answers that look like keywords ---------------------------------------------------------------------------
+
+
+def test_a_name_is_taken_as_a_name_even_if_it_looks_like_a_typo(phone):
+    phone.say("DAFTAR")
+    phone.say("1")
+    assert phone.say("Daftari") == VILLAGES, "inside a conversation only exact keywords interrupt"
+
+
+def test_common_javanese_name_wiwit_can_register(phone):
+    phone.say("DAFTAR")
+    assert phone.say("1") == NAME_PROMPT
+    assert phone.say("Wiwit Handayani") == VILLAGES
+
+
+def test_an_auto_responder_inside_a_conversation_cannot_loop_with_us(phone):
+    phone.say("DAFTAR")
+    replies = [phone.say("Terima kasih, pesan Anda sudah kami terima.") for _ in range(6)]
+    assert [r is not None for r in replies] == [True, True, False, False, False, False]
+    assert Conversation.get(Conversation.phone == PHONE).flow is None, "the conversation ended quietly"

@@ -225,7 +225,7 @@ def test_sms_blank_text_is_accepted_and_answered(client):
     response = post(client, "/webhooks/at/sms", with_(SMS, text=""))
     assert response.status_code == 200
     [reply] = outbox(PHONE, "reply")
-    assert "BANTUAN" in reply.text and "*384*123#" in reply.text
+    assert "DAFTAR" in reply.text and "*384*123#" in reply.text
 
 
 def test_sms_without_optional_fields_is_accepted(client):
@@ -492,3 +492,52 @@ def test_webhook_calls_never_log_the_token(app, client, send_sms, drain, caplog)
         assert TOKEN not in record.getMessage(), record.name
         assert TOKEN not in repr(record.args), record.name
     assert TOKEN not in caplog.text
+
+
+# Database away ---------------------------------------------------------------------------------------------
+
+DEAD_DATABASE_URL = "sqlite:////nonexistent-kawalmigran/no/such/dir/down.db"
+
+
+@pytest.fixture
+def database_down(app):
+    """Point the models at a database that cannot be opened; give the real one back afterwards."""
+    from models import bind_database, database
+
+    if not database.is_closed():
+        database.close()
+    bind_database(DEAD_DATABASE_URL)
+    yield
+    bind_database(app.config["DATABASE_URL"])
+
+
+@pytest.mark.parametrize("path", ["/webhooks/at/sms", "/webhooks/at/delivery", "/webhooks/at/optout"])
+def test_database_down_is_503_so_at_retries(client, database_down, path):
+    response = post(client, path, WEBHOOKS[path])
+    assert response.status_code == 503
+
+
+def test_ussd_with_database_down_ends_politely(client, database_down):
+    response = post(client, "/webhooks/at/ussd", USSD)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body.startswith("END Maaf") and len(body) <= 160
+
+
+def test_healthz_names_the_database_when_it_is_down(client, database_down):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "database" in response.get_json()["down"]
+
+
+def test_sms_refused_while_database_down_is_kept_when_at_retries(app, client):
+    from models import bind_database
+
+    bind_database(DEAD_DATABASE_URL)
+    try:
+        assert post(client, "/webhooks/at/sms", SMS).status_code == 503
+    finally:
+        bind_database(app.config["DATABASE_URL"])
+    assert post(client, "/webhooks/at/sms", SMS).status_code == 200
+    assert Message.select().where(Message.direction == "in").count() == 1
+    assert len(outbox(PHONE, "reply")) == 1
