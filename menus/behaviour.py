@@ -21,6 +21,7 @@ class ModelBehaviour:
         self._person: Person | None = None
         self._loaded = False
         self._params: dict[str, str] | None = None
+        self._villages: list[str] | None = None
         self.conditions: dict[str, Callable[[Context], bool]] = {
             "registered": self._registered,
             "not_registered": lambda ctx: not self._registered(ctx),
@@ -66,7 +67,9 @@ class ModelBehaviour:
         """Dynamic options: the configured villages."""
         if source != "villages":
             raise KeyError(source)
-        return [Option(name, target, value=name, literal=True) for name in Village.names()]
+        if self._villages is None:
+            self._villages = Village.names()
+        return [Option(name, target, value=name, literal=True) for name in self._villages]
 
     def validate(self, name: str, text: str, ctx: Context) -> tuple[str | None, str | None]:
         """Run a named validator."""
