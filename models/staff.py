@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee
 
-from models.base import BaseModel, utcnow
+from models.base import BaseModel, prepared, utcnow
 
 ROLES = ("organizer", "coordinator", "official")
 
@@ -33,4 +33,5 @@ class Village(BaseModel):
     @classmethod
     def names(cls) -> list[str]:
         """Village names in menu order."""
-        return [v.name for v in cls.select().order_by(cls.position, cls.name)]
+        sql = prepared("village.names", lambda: cls.select(cls.name).order_by(cls.position, cls.name))
+        return [row[0] for row in cls._meta.database.execute_sql(sql)]

@@ -216,3 +216,30 @@ def test_database_down_answers_a_polite_end(app, ussd):
         database.initialize(real)
     assert response.status_code == 200
     assert response.get_data(as_text=True).startswith("END Maaf, layanan sedang ada gangguan.")
+
+
+def test_concurrent_registrations_all_complete(app, ussd):
+    """Found by the benchmark: a read-then-write transaction lost registrations to 'database is locked'."""
+    import threading
+
+    seed_villages()
+    count = 8
+    barrier = threading.Barrier(count)
+    replies: dict[int, str] = {}
+
+    def register_one(index: int) -> None:
+        with app.app_context():
+            session = ussd(f"+62812345{index:05d}")
+            session.dial()
+            session.answer("1", "1", f"Orang {'abcdefgh'[index]}", "1", "1")
+            barrier.wait(timeout=30)
+            replies[index] = session.answer("1")
+
+    threads = [threading.Thread(target=register_one, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert all(replies[i].startswith("END Terima kasih") for i in range(count)), replies
+    assert Person.select().where(Person.consent_at.is_null(False)).count() == count
+    assert len(outbox(purpose="welcome")) == count
