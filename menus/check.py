@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from menus import catalog
 from menus.engine import Context, _Walker
 from menus.flows import INFO, LANGUAGE, MAIN, PROFILE, REGISTER
-from menus.screens import End, FlowSet, Input, Menu, Option, Switch
+from menus.screens import End, FlowSet, Menu, Option, Switch
 from menus.ussd import USSD_MAX_CHARS
 from menus.validators import VALIDATORS
 from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size

@@ -7,7 +7,7 @@ import logging
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 
 from models import Message, Person, Staff, Village, database

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from models import Message, Person, Staff, Village
+from models import Staff, Village
 from models.migrate import SchemaMigration, migration_names
 
 PEOPLE_FIELDS = ["phone", "name", "village", "status", "country", "language", "consent_at", "opted_out_at",
