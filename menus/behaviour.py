@@ -106,16 +106,17 @@ class ModelBehaviour:
 
     def _register(self, ctx: Context, status: str) -> None:
         answers = ctx.answers
-        Person.contact(ctx.phone)
         now = utcnow()
+        fields = dict(
+            name=answers["name"], village=answers.get("village"), status=status,
+            country=answers.get("country") if status in STATUSES_WITH_COUNTRY else None,
+            language=ctx.language, consent_at=now, consent_version=CONSENT_VERSION,
+            registered_via=ctx.channel, registration_key=ctx.session_key, updated_at=now,
+        )
         changed = (
-            Person.update(
-                name=answers["name"], village=answers.get("village"), status=status,
-                country=answers.get("country") if status in STATUSES_WITH_COUNTRY else None,
-                language=ctx.language, consent_at=now, consent_version=CONSENT_VERSION,
-                registered_via=ctx.channel, registration_key=ctx.session_key, updated_at=now,
-            )
-            .where((Person.phone == ctx.phone) & (Person.consent_at.is_null()))
+            Person.insert(phone=ctx.phone, created_at=now, **fields)
+            .on_conflict(conflict_target=[Person.phone], update=fields, where=Person.consent_at.is_null())
+            .as_rowcount()
             .execute()
         )
         if changed:

@@ -27,6 +27,9 @@ SEND_JOB = "workers.sms_jobs.send_message"
 SEND_JOB_TIMEOUT = 60
 """Seconds a send job may take (the gateway call itself has its own shorter timeout)."""
 
+SEND_OPTIONS = {"job_timeout": SEND_JOB_TIMEOUT, "result_ttl": 3600, "failure_ttl": 7 * 86400}
+"""Every send job: its timeout, and how long Redis keeps its result (an hour) and a failure (a week)."""
+
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
 
 
@@ -62,11 +65,10 @@ def enqueue_send(message_id: int, attempt: int, delay_seconds: float = 0.0) -> b
     job_id = f"sms-{message_id}-{attempt}"
     try:
         q = queue(SMS_QUEUE)
-        options = dict(job_id=job_id, job_timeout=SEND_JOB_TIMEOUT, result_ttl=3600, failure_ttl=7 * 86400)
         if delay_seconds > 0:
-            q.enqueue_in(dt.timedelta(seconds=delay_seconds), SEND_JOB, message_id, **options)
+            q.enqueue_in(dt.timedelta(seconds=delay_seconds), SEND_JOB, message_id, job_id=job_id, **SEND_OPTIONS)
         else:
-            q.enqueue(SEND_JOB, message_id, **options)
+            q.enqueue(SEND_JOB, message_id, job_id=job_id, **SEND_OPTIONS)
         return True
     except RedisError as error:
         log.warning("could not enqueue message %s (%s); the sweep will retry", message_id, type(error).__name__)
@@ -74,5 +76,20 @@ def enqueue_send(message_id: int, attempt: int, delay_seconds: float = 0.0) -> b
 
 
 def enqueue_sends(message_ids: list[int]) -> int:
-    """Enqueue first attempts for messages just committed; return how many were enqueued."""
-    return sum(enqueue_send(message_id, 0) for message_id in message_ids)
+    """Enqueue first attempts for messages just committed, in one Redis round trip; return how many.
+
+    On a Redis error nothing is lost: the messages stay queued in the database and the sweep enqueues them.
+    """
+    if not message_ids:
+        return 0
+    try:
+        q = queue(SMS_QUEUE)
+        with q.connection.pipeline() as pipe:
+            for message_id in message_ids:
+                q.enqueue(SEND_JOB, message_id, job_id=f"sms-{message_id}-0", pipeline=pipe, **SEND_OPTIONS)
+            pipe.execute()
+        return len(message_ids)
+    except RedisError as error:
+        log.warning("could not enqueue %s messages (%s); the sweep will retry", len(message_ids),
+                    type(error).__name__)
+        return 0
