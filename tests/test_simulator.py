@@ -179,6 +179,20 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
 
             page.get_by_role("button", name="Muat ulang").click()
             expect(inbox.locator("li.message")).to_have_count(2)
+
+            # The same registration by SMS, from a worker's number abroad.
+            page.get_by_role("button", name="+85291234567").click()
+            expect(page.locator("#inbox-phone")).to_have_text("+85291234567", timeout=WAIT_MS)
+            for count, (body, reply) in enumerate([("daftar", "Setuju?"), ("1", "Tulis nama"), ("Wati", "1. Tracap"),
+                                                   ("1", "Status Anda:"), ("2", "Negara tempat kerja"),
+                                                   ("1", "Terima kasih, Wati.")], start=1):
+                page.get_by_label("Isi SMS").fill(body)
+                page.get_by_role("button", name="Kirim SMS").click()
+                expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
+                assert drain(), f"a reply to {body!r} was queued"
+                expect(inbox.locator("li.message").first).to_contain_text(reply, timeout=WAIT_MS)
+            welcome_abroad = inbox.locator("li.message", has_text="Selamat datang di KawalMigran, Wati.")
+            expect(welcome_abroad).to_be_visible(timeout=WAIT_MS)
             page.screenshot(path=SCREENSHOT, full_page=True)
         finally:
             browser.close()

@@ -22,9 +22,8 @@ CONSENT = ("Kami simpan nama, desa, status & negara Anda untuk info, pelatihan &
            "Tidak dibagikan tanpa izin Anda. Setuju?\n1. Ya, setuju\n2. Tidak")
 NAME_PROMPT = "Tulis nama Anda:\n0. Kembali"
 VILLAGES = "Desa Anda:\n1. Tracap\n2. Kaliwiro\n3. Pesodongan\n4. Lainnya\n0. Kembali\n00. Menu utama"
-STATUS_PAGE_1 = ("Status Anda:\n1. Calon PMI (akan berangkat)\n2. PMI aktif (di luar negeri)\n98. Berikutnya\n"
-                 "0. Kembali\n00. Menu utama")
-STATUS_PAGE_2 = "Status Anda:\n3. Purna PMI (sudah pulang)\n4. Keluarga PMI\n0. Kembali\n00. Menu utama"
+STATUS_SCREEN = ("Status Anda:\n1. Calon PMI (akan berangkat)\n2. PMI aktif (di luar negeri)\n"
+                 "3. Purna PMI (sudah pulang)\n4. Keluarga PMI\n0. Kembali\n00. Menu utama")
 USSD_CODE = "*384*123#"
 
 
@@ -81,7 +80,7 @@ def test_daftar_registers_by_sms_and_sends_one_welcome(phone, drain):
     assert Person.for_phone(PHONE) is None, "nothing is stored before consent"
     assert phone.say("1") == NAME_PROMPT
     assert phone.say("siti aminah") == VILLAGES
-    assert phone.say("1") == STATUS_PAGE_1
+    assert phone.say("1") == STATUS_SCREEN
     country = phone.say("1")
     assert country.startswith("Negara tujuan:\n1. Hong Kong\n2. Taiwan")
     assert Person.for_phone(PHONE) is None or not Person.for_phone(PHONE).is_registered
@@ -204,7 +203,7 @@ def test_blank_sms_gets_the_help_text(phone, body):
 
 def test_blank_sms_in_a_conversation_repeats_the_screen_with_the_error(phone):
     assert phone.say("DAFTAR") == CONSENT
-    assert phone.say("") == "Pilihan salah. Ketik nomornya:\n1. Ya, setuju\n2. Tidak"
+    assert phone.say("") == "Pilihan salah, ulangi:\n1. Ya, setuju\n2. Tidak"
 
 
 # INFO, LAPOR and friends -----------------------------------------------------------------------------------
@@ -331,12 +330,12 @@ def test_replayed_last_step_registers_and_welcomes_once(phone):
 
 def test_navigation_back_home_and_bad_choices(phone):
     assert phone.say("DAFTAR") == CONSENT
-    assert phone.say("7") == "Pilihan salah. Ketik nomornya:\n1. Ya, setuju\n2. Tidak"
+    assert phone.say("7") == "Pilihan salah, ulangi:\n1. Ya, setuju\n2. Tidak"
     assert phone.say("1") == NAME_PROMPT
     assert phone.say("0") == CONSENT
     assert phone.say("1") == NAME_PROMPT
     assert phone.say("Siti Aminah") == VILLAGES
-    assert phone.say("9") == VILLAGES.replace("Desa Anda:", "Pilihan salah. Ketik nomornya:")
+    assert phone.say("9") == VILLAGES.replace("Desa Anda:", "Pilihan salah, ulangi:")
     assert phone.say("0") == NAME_PROMPT
     assert phone.say("Siti Aminah") == VILLAGES
     assert phone.say("00") == CONSENT
@@ -362,8 +361,8 @@ def test_other_village_is_typed(phone):
     phone.say("1")
     phone.say("Siti Aminah")
     assert phone.say("4") == "Tulis nama desa Anda:\n0. Kembali\n00. Menu utama"
-    assert phone.say("Sumberejo") == STATUS_PAGE_1
-    assert phone.say("98") == STATUS_PAGE_2
+    assert phone.say("Sumberejo") == STATUS_SCREEN
+    assert phone.say("98") == STATUS_SCREEN.replace("Status Anda:", "Pilihan salah, ulangi:"), "no next page here"
     phone.say("4")  # keluarga: no country question
     assert Person.for_phone(PHONE).village == "Sumberejo"
     assert Person.for_phone(PHONE).country is None
