@@ -155,3 +155,16 @@ def test_flask_worker_cli_sends_in_burst_mode(app, send_sms, base_config, fake_a
     assert AT_API_KEY not in done.stderr + done.stdout
     assert Message.get_by_id(reply.id).status == "sent"
     assert [r.form["to"] for r in fake_at.requests] == [PHONE]
+
+
+def test_messages_with_the_same_text_go_in_one_request(app, send_sms, drain, use_africastalking):
+    other = "+85291234567"
+    use_africastalking.respond_for(other, status_code=406, status="UserInBlacklist")
+    first, second = ask_help(send_sms), ask_help(send_sms, other)
+    assert first.text == second.text
+    drain()
+    [request] = use_africastalking.requests
+    assert request.form["to"].split(",") == [PHONE, other]
+    sent, blocked = Message.get_by_id(first.id), Message.get_by_id(second.id)
+    assert (sent.status, sent.attempts) == ("sent", 1) and sent.provider_id.startswith("ATXid_")
+    assert (blocked.status, blocked.attempts) == ("rejected", 1) and "UserInBlacklist" in blocked.last_error

@@ -15,9 +15,17 @@ from workers.queues import enqueue_send
 log = logging.getLogger(__name__)
 
 
+BATCH_LIMIT = 100
+"""Most recipients in one provider call (AT takes a comma list)."""
+
+
 @with_database
 def send_message(message_id: int) -> str:
-    """Send one queued message; a message in any other status is left alone (the job is idempotent)."""
+    """Send one queued message, batched with other queued messages of the same text (one provider call).
+
+    A message in any other status is left alone, so the job is idempotent; the companions' own jobs
+    find them already sent and do nothing.
+    """
     message = Message.get_or_none(Message.id == message_id)
     if message is None:
         log.warning("send job for unknown message %s", message_id)
@@ -25,11 +33,37 @@ def send_message(message_id: int) -> str:
     if message.direction != "out" or not message.claim_for_sending():
         log.info("message %s is %s, not sending it again", message_id, message.status)
         return "skipped"
-    message = Message.get_by_id(message_id)
+    batch = [message_id] + [m.id for m in _companions(message) if m.claim_for_sending()]
+    messages = list(Message.select().where(Message.id.in_(batch)).order_by(Message.id))
     gateway = make_gateway(current_app.config)
-    results = gateway.send(message.text, [message.phone])
-    result = results[0] if results else SendResult(message.phone, "retryable", error="gateway returned nothing")
-    return record_result(message, result, current_app.config["SMS_RETRY_DELAYS"])
+    results = gateway.send(message.text, [m.phone for m in messages])
+    outcomes = [
+        record_result(m, result, current_app.config["SMS_RETRY_DELAYS"])
+        for m, result in zip(messages, _one_per_message(messages, results))
+    ]
+    return outcomes[[m.id for m in messages].index(message_id)]
+
+
+def _companions(message: Message) -> list[Message]:
+    """Other queued messages with the same text that are due now."""
+    now = utcnow()
+    return list(
+        Message.select()
+        .where((Message.direction == "out") & (Message.status == "queued") & (Message.text == message.text)
+               & (Message.id != message.id)
+               & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now)))
+        .order_by(Message.id)
+        .limit(BATCH_LIMIT - 1)
+    )
+
+
+def _one_per_message(messages: list[Message], results: list[SendResult]) -> list[SendResult]:
+    """The gateway's results in message order; a missing one is a retryable error."""
+    if len(results) == len(messages):
+        return results
+    log.error("gateway returned %s results for %s messages", len(results), len(messages))
+    return [results[i] if i < len(results) else SendResult(m.phone, "retryable", error="no result from gateway")
+            for i, m in enumerate(messages)]
 
 
 def record_result(message: Message, result: SendResult, retry_delays: list[float]) -> str:
