@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,21 @@ class ConfigError(ValueError):
 
 
 def _instance_secret(instance_path: Path, name: str) -> str:
-    """Read a generated secret from `instance/`, creating it on first use."""
+    """Read a generated secret from `instance/`, creating it on first use (once, even when processes race)."""
     path = instance_path / name
-    if path.exists():
-        return path.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            value = path.read_text().strip()
+            if value:
+                return value
+            time.sleep(0.01)  # another process created it a moment ago and is writing it
+        raise ConfigError(f"{path} is empty: delete it to generate a new {name}") from None
     value = secrets.token_urlsafe(32)
-    path.write_text(value)
-    path.chmod(0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(value)
     log.info("generated %s into the instance folder", name)
     return value
 
