@@ -23,6 +23,7 @@ def start(folder: Path, port: int) -> subprocess.Popen:
         [str(REDIS_SERVER), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder),
          "--appendonly", "yes", "--save", "60 1", "--logfile", str(folder / "redis.log")],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # Ctrl-C stops web, worker and cron first; Redis is stopped after them
     )
     client = Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5)
     for _ in range(100):
