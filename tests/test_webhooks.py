@@ -541,3 +541,22 @@ def test_sms_refused_while_database_down_is_kept_when_at_retries(app, client):
     assert post(client, "/webhooks/at/sms", SMS).status_code == 200
     assert Message.select().where(Message.direction == "in").count() == 1
     assert len(outbox(PHONE, "reply")) == 1
+
+
+def test_unexpected_errors_never_answer_500(app, client):
+    """A failure outside the domain call (here Redis answering garbage) still gets AT's kind of answer."""
+    class Broken:
+        def __getattr__(self, name):
+            raise ZeroDivisionError("a bug")
+
+    app.extensions["redis"] = Broken()
+    Village.create(name="Tracap", position=0)
+    session = {"sessionId": "broken-1", "phoneNumber": "+6281234567099"}
+    for text in ("", "1", "1*1", "1*1*Ani", "1*1*Ani*1", "1*1*Ani*1*4"):
+        reply = client.post(f"/webhooks/at/ussd?token={TOKEN}", data={**session, "text": text})
+    assert reply.status_code == 200 and reply.get_data(as_text=True).startswith("END Maaf")
+    sms = client.post(f"/webhooks/at/sms?token={TOKEN}", data={
+        "from": "+6281234567099", "to": "21234", "text": "BANTUAN", "id": "broken-sms", "date": "2026-11-28 06:04:45"})
+    assert sms.status_code == 503
+    assert [m.status for m in outbox("+6281234567099", "reply")] == ["queued"], "stored: the sweep will send it"
+    app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])

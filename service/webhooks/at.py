@@ -6,6 +6,7 @@ import logging
 
 import peewee
 from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from menus.sms_router import SmsTurn
 from menus.ussd import apology, handle_step
@@ -36,6 +37,17 @@ def bad_payload(error: BadPayload):
     """400 naming the field."""
     log.info("rejected %s callback: %s %s", request.endpoint, error.field, error.problem)
     return jsonify(error="bad payload", field=error.field, problem=error.problem), 400
+
+
+@bp.errorhandler(Exception)
+def unexpected_error(error: Exception):
+    """Last safety net: a USSD step answers a polite END, anything else 503 so AT retries later."""
+    if isinstance(error, HTTPException):
+        return error
+    log.exception("unexpected error in %s", request.endpoint)
+    if request.endpoint == "at.ussd":
+        return Response(apology(current_app.config["DEFAULT_LANGUAGE"]), 200, mimetype="text/plain")
+    return _unavailable("service")
 
 
 def _unavailable(what: str):
