@@ -41,24 +41,30 @@ class CheckBehaviour:
         self.missing: set[str] = set()
 
     def condition(self, name: str, ctx: Context) -> bool:
+        """Every condition holds, so every option is shown."""
         return True
 
     def action(self, name: str, ctx: Context) -> None:
+        """Actions do nothing in a check."""
         return None
 
     def options(self, source: str, target: str, ctx: Context) -> list[Option]:
+        """The sample villages."""
         return [Option(v, target, value=v, literal=True) for v in self.villages]
 
     def validate(self, name: str, text: str, ctx: Context) -> tuple[str | None, str | None]:
+        """The real validators."""
         return VALIDATORS[name](text)
 
     def params(self, ctx: Context) -> dict[str, str]:
+        """Worst-case placeholder values."""
         params = dict(WORST_CASE_PARAMS)
         params["status"] = _longest(self.catalogs, "status_short.", ctx.language)
         params["country"] = _longest(self.catalogs, "country.", ctx.language)
         return params
 
     def text(self, key: str, language: str, params: dict[str, str]) -> str:
+        """Catalog text, noting keys that have none."""
         try:
             self.catalogs.raw_text(key, language)
         except catalog.MissingText:

@@ -30,17 +30,23 @@ class Context:
 class Behaviour(Protocol):
     """The named conditions, actions, option sources, validators and texts a flow refers to."""
 
-    def condition(self, name: str, ctx: Context) -> bool: ...
+    def condition(self, name: str, ctx: Context) -> bool:
+        """Whether the named condition holds."""
 
-    def action(self, name: str, ctx: Context) -> None: ...
+    def action(self, name: str, ctx: Context) -> None:
+        """Run the named action; it must be idempotent."""
 
-    def options(self, source: str, target: str, ctx: Context) -> list[Option]: ...
+    def options(self, source: str, target: str, ctx: Context) -> list[Option]:
+        """Options from a named source, each leading to `target`."""
 
-    def validate(self, name: str, text: str, ctx: Context) -> tuple[str | None, str | None]: ...
+    def validate(self, name: str, text: str, ctx: Context) -> tuple[str | None, str | None]:
+        """(clean value, None) or (None, error key)."""
 
-    def params(self, ctx: Context) -> dict[str, str]: ...
+    def params(self, ctx: Context) -> dict[str, str]:
+        """Values for the `{placeholders}` of texts."""
 
-    def text(self, key: str, language: str, params: dict[str, str]) -> str: ...
+    def text(self, key: str, language: str, params: dict[str, str]) -> str:
+        """The catalog text of `key`."""
 
 
 @dataclass

@@ -24,4 +24,5 @@ class Gateway(Protocol):
 
     name: str
 
-    def send(self, text: str, phones: list[str]) -> list[SendResult]: ...
+    def send(self, text: str, phones: list[str]) -> list[SendResult]:
+        """Send `text` to every phone; one result per phone, in order."""
