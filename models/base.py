@@ -44,16 +44,17 @@ def bind_database(url: str) -> peewee.Database:
     return db
 
 
-_PREPARED: dict[tuple[int, str], str] = {}
-
-
 def prepared(key: str, build: Callable[[], peewee.Query]) -> str:
-    """SQL text of a hot query, built once per bound database (peewee's query building costs ~0.2 ms)."""
-    cache_key = (id(database.obj), key)
-    sql = _PREPARED.get(cache_key)
+    """SQL text of a hot query, built once per bound database (peewee's query building costs ~0.2 ms).
+
+    The cache lives on the database object itself, so SQL built for one database (and its parameter
+    style) is never used for another.
+    """
+    cache = database.obj.__dict__.setdefault("_prepared_sql", {})
+    sql = cache.get(key)
     if sql is None:
         sql, _ = build().sql()
-        _PREPARED[cache_key] = sql
+        cache[key] = sql
     return sql
 
 
