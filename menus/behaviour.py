@@ -36,9 +36,18 @@ class ModelBehaviour:
 
     def person(self, ctx: Context) -> Person | None:
         """The person behind this phone (loaded once per request)."""
+        return self.person_for(ctx.phone)
+
+    def person_for(self, phone: str) -> Person | None:
+        """The person with this phone, loaded once per request."""
         if not self._loaded:
-            self._person, self._loaded = Person.for_phone(ctx.phone), True
+            self._person, self._loaded = Person.for_phone(phone), True
         return self._person
+
+    def language_for(self, phone: str, default: str) -> str:
+        """The language this phone chose, else the default."""
+        person = self.person_for(phone)
+        return (person.language if person else None) or default
 
     def _forget(self) -> None:
         self._loaded, self._params = False, None

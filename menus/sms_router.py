@@ -35,8 +35,8 @@ class SmsTurn:
     def __init__(self, phone: str, text: str, message_id: str, default_language: str, ussd_code: str) -> None:
         self.phone, self.text, self.message_id, self.ussd_code = phone, text or "", message_id, ussd_code
         self.behaviour = ModelBehaviour()
-        self.person = Person.for_phone(phone)
-        self.language = (self.person.language if self.person and self.person.language else None) or default_language
+        self.person = self.behaviour.person_for(phone)
+        self.language = self.behaviour.language_for(phone, default_language)
         self.queued: list[int] = []
 
     def reply(self, key_or_text: str, params: dict[str, str] | None = None, literal: bool = False) -> None:

@@ -43,8 +43,7 @@ def apology(language: str) -> str:
 def handle_step(session_id: str, phone: str, text: str, default_language: str) -> tuple[str, list[int]]:
     """Answer one USSD request; return the framed reply and the ids of SMS queued by it."""
     behaviour = ModelBehaviour()
-    person = behaviour.person(engine.Context(phone, "", "ussd", default_language))
-    language = (person.language if person and person.language else None) or default_language
+    language = behaviour.language_for(phone, default_language)
     ctx = engine.Context(phone=phone, session_key=f"ussd:{session_id}", channel="ussd", language=language)
     reply = engine.run(FLOWS, MAIN, split_path(text), ctx, behaviour)
     return frame(reply.text, reply.end), ctx.queued_message_ids
