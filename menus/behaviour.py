@@ -8,8 +8,8 @@ from menus import catalog
 from menus.engine import Context
 from menus.screens import Option
 from menus.validators import VALIDATORS
-from models import Message, Person, Village, database, utcnow
-from models.person import CONSENT_VERSION, STATUSES, STATUSES_WITH_COUNTRY
+from models import Message, Person, Village, database
+from models.person import STATUSES, STATUSES_WITH_COUNTRY
 
 log = logging.getLogger(__name__)
 
@@ -115,22 +115,14 @@ class ModelBehaviour:
 
     def _register(self, ctx: Context, status: str) -> None:
         answers = ctx.answers
-        now = utcnow()
-        fields = dict(
-            name=answers["name"], village=answers.get("village"), status=status,
+        registered = Person.register(
+            ctx.phone, name=answers["name"], village=answers.get("village"), status=status,
             country=answers.get("country") if status in STATUSES_WITH_COUNTRY else None,
-            language=ctx.language, consent_at=now, consent_version=CONSENT_VERSION,
-            registered_via=ctx.channel, registration_key=ctx.session_key, updated_at=now,
+            language=ctx.language, via=ctx.channel, registration_key=ctx.session_key,
         )
-        changed = (
-            Person.insert(phone=ctx.phone, created_at=now, **fields)
-            .on_conflict(conflict_target=[Person.phone], update=fields, where=Person.consent_at.is_null())
-            .as_rowcount()
-            .execute()
-        )
-        if changed:
+        if registered:
             welcome = catalog.text("sms.welcome", ctx.language, {"name": answers["name"]})
-            ctx.queued_message_ids.append(Message.queue_outbound(ctx.phone, welcome, "welcome").id)
+            ctx.queued_message_ids.append(Message.queue_outbound(ctx.phone, welcome, "welcome"))
             log.info("registered a person via %s", ctx.channel)
 
     def _save_profile(self, ctx: Context) -> None:

@@ -42,7 +42,7 @@ class SmsTurn:
     def reply(self, key_or_text: str, params: dict[str, str] | None = None, literal: bool = False) -> None:
         """Queue a reply in the sender's language."""
         body = key_or_text if literal else catalog.text(key_or_text, self.language, params)
-        self.queued.append(Message.queue_outbound(self.phone, body, "reply").id)
+        self.queued.append(Message.queue_outbound(self.phone, body, "reply"))
 
     def handle(self) -> list[int]:
         """Answer the SMS; return the ids of the replies queued."""

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 import peewee
 from playhouse.db_url import connect
@@ -45,17 +45,65 @@ def bind_database(url: str) -> peewee.Database:
 
 
 def prepared(key: str, build: Callable[[], peewee.Query]) -> str:
-    """SQL text of a hot query, built once per bound database (peewee's query building costs ~0.2 ms).
+    """SQL text of a hot query, built once per bound database (peewee's query building costs ~0.2 ms)."""
+    return cached_sql(key, lambda: build().sql()[0])
 
-    The cache lives on the database object itself, so SQL built for one database (and its parameter
+
+def cached_sql(key: str, write: Callable[[], str]) -> str:
+    """SQL text written once per bound database and kept under `key`.
+
+    The cache lives on the database object itself, so SQL written for one database (and its parameter
     style) is never used for another.
     """
     cache = database.obj.__dict__.setdefault("_prepared_sql", {})
     sql = cache.get(key)
     if sql is None:
-        sql, _ = build().sql()
-        cache[key] = sql
+        sql = cache[key] = write()
     return sql
+
+
+class PreparedInsert:
+    """An INSERT (or upsert) that peewee writes once per bound database; each call only binds values.
+
+    Peewee's Insert building costs 0.1-0.2 ms, a large part of a USSD step. `fields` must name every
+    column the statement writes (defaults included), in the order `execute` binds them.
+    """
+
+    def __init__(self, key: str, model: type[peewee.Model], fields: Sequence[str],
+                 on_conflict: dict[str, Any] | None = None, returns_id: bool = False) -> None:
+        self.key, self.model, self.on_conflict, self.returns_id = key, model, on_conflict, returns_id
+        self.fields = [model._meta.fields[name] for name in fields]
+        self._names = frozenset(fields)
+
+    def _write_sql(self) -> str:
+        db = database.obj
+        insert = self.model.insert_many([[peewee.SQL(db.param) for _ in self.fields]], fields=self.fields)
+        if self.on_conflict is not None:
+            insert = insert.on_conflict(**self.on_conflict)
+        if self.returns_id and db.returning_clause:
+            insert = insert.returning(self.model._meta.primary_key)
+        sql, params = insert.sql()
+        if params:
+            raise ValueError(f"prepared insert {self.key} would bind {params!r} itself: add those columns to fields")
+        return sql
+
+    def execute(self, **values: Any) -> Any:
+        """Run with one value per field (converted as peewee would); return the DB-API cursor."""
+        if values.keys() != self._names:
+            raise TypeError(f"prepared insert {self.key} needs exactly {sorted(self._names)}")
+        params = [field.db_value(values[field.name]) for field in self.fields]
+        return database.execute_sql(cached_sql(f"insert.{self.key}", self._write_sql), params)
+
+    def inserted_id(self, **values: Any) -> int:
+        """Run and return the new row's primary key."""
+        cursor = self.execute(**values)
+        if self.returns_id and database.obj.returning_clause:
+            return cursor.fetchone()[0]
+        return cursor.lastrowid
+
+    def changed_rows(self, **values: Any) -> int:
+        """Run and return how many rows were inserted or updated (0 when an upsert's WHERE declined)."""
+        return self.execute(**values).rowcount
 
 
 class BaseModel(peewee.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee
 
-from models.base import BaseModel, prepared, utcnow
+from models.base import BaseModel, PreparedInsert, prepared, utcnow
 
 STATUSES = ("calon", "aktif", "purna", "keluarga")
 COUNTRIES = ("hongkong", "taiwan", "malaysia", "singapura", "saudi", "korsel", "jepang", "lainnya")
@@ -44,6 +44,21 @@ class Person(BaseModel):
         return next(iter(cls.raw(sql, phone)), None)
 
     @classmethod
+    def register(cls, phone: str, *, name: str, village: str | None, status: str, country: str | None,
+                 language: str, via: str, registration_key: str) -> bool:
+        """Record a registration with consent given now; False if this phone had already consented.
+
+        One statement (insert, or fill in a bare contact row), so concurrent or replayed final steps
+        register a phone once.
+        """
+        now = utcnow()
+        return bool(REGISTRATION_UPSERT.changed_rows(
+            phone=phone, name=name, village=village, status=status, country=country, language=language,
+            consent_at=now, consent_version=CONSENT_VERSION, registered_via=via,
+            registration_key=registration_key, created_at=now, updated_at=now,
+        ))
+
+    @classmethod
     def contact(cls, phone: str) -> "Person":
         """The row for this phone, created bare (no personal data) if missing."""
         person, _ = cls.get_or_create(phone=phone)
@@ -69,6 +84,20 @@ class Person(BaseModel):
             "opted_out_at": _iso(self.opted_out_at),
             "created_at": _iso(self.created_at),
         }
+
+
+REGISTRATION_FIELDS = ("name", "village", "status", "country", "language", "consent_at", "consent_version",
+                       "registered_via", "registration_key", "updated_at")
+"""What a registration writes over a bare contact row (phone and created_at stay)."""
+
+REGISTRATION_UPSERT = PreparedInsert(
+    "person.register", Person, ("phone", *REGISTRATION_FIELDS, "created_at"),
+    on_conflict={
+        "conflict_target": [Person.phone],
+        "update": {Person._meta.fields[name]: peewee.EXCLUDED[name] for name in REGISTRATION_FIELDS},
+        "where": Person.consent_at.is_null(),
+    },
+)
 
 
 def _iso(value) -> str | None:

@@ -38,8 +38,8 @@ def test_inbox_lists_outbound_messages_to_one_number_newest_first(client):
     with database.atomic():
         older = Message.queue_outbound("+6281234567890", "Pesan pertama", "welcome")
         newer = Message.queue_outbound("+6281234567890", "Pesan kedua", "reply")
-        Message.update(created_at=dt.datetime(2026, 1, 1, 8, 0, 0)).where(Message.id == older.id).execute()
-        Message.update(created_at=dt.datetime(2026, 1, 1, 9, 30, 0), status="sent").where(Message.id == newer.id).execute()
+        Message.update(created_at=dt.datetime(2026, 1, 1, 8, 0, 0)).where(Message.id == older).execute()
+        Message.update(created_at=dt.datetime(2026, 1, 1, 9, 30, 0), status="sent").where(Message.id == newer).execute()
         Message.queue_outbound("+6281299999999", "Untuk nomor lain", "reply")
         Message.record_inbound("+6281234567890", "INFO", "in-1")
 
@@ -48,9 +48,9 @@ def test_inbox_lists_outbound_messages_to_one_number_newest_first(client):
     body = response.get_json()
     assert body["phone"] == "+6281234567890"
     assert body["messages"] == [
-        {"id": newer.id, "text": "Pesan kedua", "purpose": "reply", "status": "sent",
+        {"id": newer, "text": "Pesan kedua", "purpose": "reply", "status": "sent",
          "created_at": "2026-01-01T09:30:00Z"},
-        {"id": older.id, "text": "Pesan pertama", "purpose": "welcome", "status": "queued",
+        {"id": older, "text": "Pesan pertama", "purpose": "welcome", "status": "queued",
          "created_at": "2026-01-01T08:00:00Z"},
     ]
 
