@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import NamedTuple
 
 GSM7_BASIC = (
@@ -14,7 +15,17 @@ GSM7_EXTENSION = "^{}\\[~]|€\f"
 """Characters reached through the escape: each counts as two."""
 
 _BASIC = frozenset(GSM7_BASIC) - {"\x1b"}
-_EXTENSION = frozenset(GSM7_EXTENSION)
+
+
+def _class_of(characters: frozenset[str] | str, negate: bool = False) -> re.Pattern[str]:
+    return re.compile("[" + ("^" if negate else "") + "".join(re.escape(ch) for ch in sorted(characters)) + "]")
+
+
+# One regex scan each instead of a Python loop per character (these run on every USSD reply).
+_OUTSIDE_BASIC = _class_of(_BASIC, negate=True)
+_OUTSIDE_GSM7 = _class_of(_BASIC | frozenset(GSM7_EXTENSION), negate=True)
+_EXTENSION_CHAR = _class_of(GSM7_EXTENSION)
+_ASTRAL_CHAR = re.compile("[\U00010000-\U0010FFFF]")
 
 GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
@@ -30,25 +41,21 @@ class SmsSize(NamedTuple):
 
 def is_gsm7_basic(text: str) -> bool:
     """True if every character is in the GSM-7 basic set (no extension characters)."""
-    return all(ch in _BASIC for ch in text)
+    return _OUTSIDE_BASIC.search(text) is None
 
 
 def non_gsm7_basic(text: str) -> list[str]:
     """The characters of `text` outside the GSM-7 basic set, in order of first appearance."""
-    seen: dict[str, None] = {}
-    for ch in text:
-        if ch not in _BASIC:
-            seen.setdefault(ch)
-    return list(seen)
+    return list(dict.fromkeys(_OUTSIDE_BASIC.findall(text)))
 
 
 def sms_size(text: str) -> SmsSize:
     """Encoding (gsm7 or ucs2), length in code units and segments for an SMS text."""
-    if all(ch in _BASIC or ch in _EXTENSION for ch in text):
-        units = sum(2 if ch in _EXTENSION else 1 for ch in text)
+    if _OUTSIDE_GSM7.search(text) is None:
+        units = len(text) + len(_EXTENSION_CHAR.findall(text))
         single, multi, encoding = GSM7_SINGLE, GSM7_MULTI, "gsm7"
     else:
-        units = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+        units = len(text) + len(_ASTRAL_CHAR.findall(text))
         single, multi, encoding = UCS2_SINGLE, UCS2_MULTI, "ucs2"
     segments = 1 if units <= single else math.ceil(units / multi)
     return SmsSize(encoding, units, segments)
@@ -62,5 +69,4 @@ _FOLD = str.maketrans({
 
 def fold_to_gsm7(text: str) -> str:
     """Replace typographic look-alikes with GSM-7 characters and drop the rest (for echoing user text)."""
-    text = text.translate(_FOLD)
-    return "".join(ch for ch in text if ch in _BASIC)
+    return _OUTSIDE_BASIC.sub("", text.translate(_FOLD))
