@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import peewee
 from playhouse.db_url import connect
@@ -60,6 +60,27 @@ def cached_sql(key: str, write: Callable[[], str]) -> str:
     if sql is None:
         sql = cache[key] = write()
     return sql
+
+
+M = TypeVar("M", bound=peewee.Model)
+
+
+def fetch_instance(model: type[M], sql: str, params: Sequence[Any]) -> M | None:
+    """The one instance a prepared `model.select()` finds, or None.
+
+    Builds the instance the way peewee's row wrapper does, without its per-query set-up (~20 µs,
+    paid on every USSD step). The statement is read to the end so SQLite closes its read snapshot.
+    """
+    rows = database.execute_sql(sql, params).fetchall()
+    if not rows:
+        return None
+    fields = model._meta.sorted_fields
+    if len(rows) > 1 or len(rows[0]) != len(fields):
+        raise ValueError(f"fetch_instance expects one row of every {model.__name__} column")
+    values = {field.name: None if value is None else field.python_value(value) for field, value in zip(fields, rows[0])}
+    instance = model(__no_default__=True, **values)
+    instance._dirty.clear()
+    return instance
 
 
 class PreparedInsert:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee
 
-from models.base import BaseModel, PreparedInsert, prepared, utcnow
+from models.base import BaseModel, PreparedInsert, fetch_instance, prepared, utcnow
 
 STATUSES = ("calon", "aktif", "purna", "keluarga")
 COUNTRIES = ("hongkong", "taiwan", "malaysia", "singapura", "saudi", "korsel", "jepang", "lainnya")
@@ -41,7 +41,7 @@ class Person(BaseModel):
     def for_phone(cls, phone: str) -> "Person | None":
         """The person with this E.164 phone, or None (on the hot path of every USSD step)."""
         sql = prepared("person.for_phone", lambda: cls.select().where(cls.phone == ""))
-        return next(iter(cls.raw(sql, phone)), None)
+        return fetch_instance(cls, sql, (phone,))
 
     @classmethod
     def register(cls, phone: str, *, name: str, village: str | None, status: str, country: str | None,

@@ -1,4 +1,4 @@
-"""PreparedInsert: hot INSERTs written once per database must store exactly what peewee would."""
+"""SQL written once per database for hot paths must store and load exactly what peewee would."""
 from __future__ import annotations
 
 import pytest
@@ -45,3 +45,18 @@ def test_a_prepared_insert_refuses_values_that_do_not_match_its_fields(app):
     with pytest.raises(TypeError, match="needs exactly"):
         REGISTRATION_UPSERT.execute(phone="+6281234567890", name="Sari")
     assert Person.select().count() == 0
+
+
+def test_a_person_found_by_phone_is_the_row_peewee_loads_and_saves_only_what_changes(app):
+    with database.atomic():
+        Person.register("+6281234567890", name="Sari", village="Tracap", status="aktif", country="taiwan",
+                        language="en", via="ussd", registration_key="ussd:1")
+    found, loaded = Person.for_phone("+6281234567890"), Person.get(Person.phone == "+6281234567890")
+    assert found.__data__ == loaded.__data__
+    assert isinstance(found.consent_at, type(loaded.consent_at)) and found.consent_at == loaded.consent_at
+    assert Person.for_phone("+6281299999999") is None
+
+    with database.atomic():
+        found.update_fields(village="Lainnya")
+    again = Person.get_by_id(found.id)
+    assert (again.village, again.name, again.country, again.consent_at) == ("Lainnya", "Sari", "taiwan", loaded.consent_at)
