@@ -66,6 +66,8 @@ class Catalogs:
         except MissingText:
             log.error("missing catalog text %s", key)
             return key
+        if "{" not in raw:
+            return raw
         return raw.format_map(_Blank(params or {}))
 
 
