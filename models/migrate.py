@@ -26,13 +26,18 @@ def migration_names() -> list[str]:
     return sorted(m.name for m in pkgutil.iter_modules(migrations_package.__path__) if m.name[:4].isdigit())
 
 
-def upgrade() -> list[str]:
-    """Apply every migration not applied yet; return the names applied now."""
+def upgrade(target: str | None = None) -> list[str]:
+    """Apply every migration not applied yet, up to and including `target` if given; return the names applied now."""
+    names = migration_names()
+    if target is not None:
+        if target not in names:
+            raise ValueError(f"no migration named {target!r}")
+        names = names[: names.index(target) + 1]
     db = database.obj
     database.create_tables([SchemaMigration], safe=True)
     done = {m.name for m in SchemaMigration.select()}
     applied = []
-    for name in migration_names():
+    for name in names:
         if name in done:
             continue
         module = importlib.import_module(f"{migrations_package.__name__}.{name}")
