@@ -9,12 +9,21 @@ from playhouse.db_url import connect
 
 database = peewee.DatabaseProxy()
 
+UNREACHABLE_ERRORS = (peewee.OperationalError, peewee.InterfaceError)
+"""Errors that mean the database cannot be reached or is busy (answer 503 so the provider retries),
+as opposed to a bug (IntegrityError, ProgrammingError…), which a retry would only repeat."""
+
 SQLITE_PRAGMAS = {"journal_mode": "wal", "busy_timeout": 10000, "foreign_keys": 1, "synchronous": "normal"}
 
 
 def utcnow() -> dt.datetime:
     """Naive UTC now: every timestamp in the database is UTC."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def iso_utc(value: dt.datetime | None) -> str | None:
+    """A stored (naive UTC) timestamp as ISO 8601 with a Z, as exports and the simulator write it."""
+    return value.isoformat(timespec="seconds") + "Z" if value else None
 
 
 POOL_SETTINGS = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
@@ -44,6 +53,18 @@ def bind_database(url: str) -> peewee.Database:
     return db
 
 
+HOT_STATEMENTS = frozenset({"person.for_phone", "village.names", "insert.person.register", "insert.message.outbound"})
+"""The only statements written by hand (below): those on the USSD hot path, measured by `make bench`.
+
+Everything else goes through peewee's query builder; adding a key here needs a benchmark figure that
+shows peewee's building cost matters for it.
+"""
+
+
+class NotHotStatement(ValueError):
+    """Hand-written SQL asked for a statement that is not on the measured hot path."""
+
+
 def prepared(key: str, build: Callable[[], peewee.Query]) -> str:
     """SQL text of a hot query, built once per bound database (peewee's query building costs ~0.2 ms)."""
     return cached_sql(key, lambda: build().sql()[0])
@@ -55,6 +76,8 @@ def cached_sql(key: str, write: Callable[[], str]) -> str:
     The cache lives on the database object itself, so SQL written for one database (and its parameter
     style) is never used for another.
     """
+    if key not in HOT_STATEMENTS:
+        raise NotHotStatement(f"{key} is not a hot statement: build it with peewee (see HOT_STATEMENTS)")
     cache = database.obj.__dict__.setdefault("_prepared_sql", {})
     sql = cache.get(key)
     if sql is None:
@@ -95,6 +118,12 @@ class PreparedInsert:
         self.key, self.model, self.on_conflict, self.returns_id = key, model, on_conflict, returns_id
         self.fields = [model._meta.fields[name] for name in fields]
         self._names = frozenset(fields)
+        defaulted = [f.name for f in model._meta.sorted_fields
+                     if f.default is not None and f.name not in self._names and not f.primary_key]
+        if defaulted:
+            raise ValueError(f"prepared insert {key} would let peewee bind {defaulted} itself: add those columns to fields")
+        if f"insert.{key}" not in HOT_STATEMENTS:
+            raise NotHotStatement(f"insert.{key} is not a hot statement: build it with peewee (see HOT_STATEMENTS)")
 
     def _write_sql(self) -> str:
         db = database.obj

@@ -1,14 +1,41 @@
-"""Every SMS in and out: the outbox that jobs send from, and the inbox that de-duplicates AT's retries."""
+"""Every SMS in and out: the outbox that jobs send from, and the inbox that de-duplicates providers' retries."""
 from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import NamedTuple
 
 import peewee
 
-from models.base import BaseModel, PreparedInsert, utcnow
+from models.base import BaseModel, PreparedInsert, iso_utc, utcnow
 from models.gsm import sms_size
+from models.phones import mask
 
-STATUSES = ("queued", "sending", "sent", "delivered", "failed", "rejected")
+log = logging.getLogger(__name__)
+
+STATUSES = ("queued", "sending", "sent", "delivered", "failed", "rejected", "refused")
+"""`refused`: the sending policy did not send it (`last_error` says why)."""
 DIRECTIONS = ("in", "out")
-FINAL_STATUSES = ("delivered", "failed", "rejected")
+FINAL_STATUSES = ("delivered", "failed", "rejected", "refused")
+
+STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "failed": 3, "rejected": 3, "delivered": 4, "refused": 5}
+"""A delivery report never moves a message back to an earlier status (reports can arrive out of order)."""
+
+ERROR_MAX = 200
+"""Characters of an error or refusal reason kept."""
+
+
+def send_job_id(message_id: int, attempt: int) -> str:
+    """The RQ job id of one send attempt (stable, so duplicates collapse)."""
+    return f"sms-{message_id}-{attempt}"
+
+
+class Outgoing(NamedTuple):
+    """An outbound row just written: what to enqueue once the transaction commits."""
+
+    message_id: int
+    due_at: dt.datetime | None = None
+    refused: bool = False
 
 
 class Message(BaseModel):
@@ -25,7 +52,7 @@ class Message(BaseModel):
     encoding = peewee.CharField(max_length=5, default="gsm7")
     cost = peewee.CharField(max_length=30, null=True)
     attempts = peewee.IntegerField(default=0)
-    last_error = peewee.CharField(max_length=200, null=True)
+    last_error = peewee.CharField(max_length=ERROR_MAX, null=True)
     next_attempt_at = peewee.DateTimeField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
@@ -34,14 +61,28 @@ class Message(BaseModel):
         indexes = ((("direction", "provider_id"), True),)
 
     @classmethod
-    def queue_outbound(cls, phone: str, text: str, purpose: str) -> int:
-        """Write an outbound SMS as queued and return its id; call inside the transaction of the change that causes it."""
+    def queue_outbound(cls, phone: str, text: str, purpose: str, not_before: dt.datetime | None = None) -> Outgoing:
+        """Write an outbound SMS as queued (due at once or at `not_before`); call inside the causing transaction.
+
+        Only the sending policy (`menus.notify`) calls this: every SMS is decided there first.
+        """
         size = sms_size(text)
         now = utcnow()
-        return OUTBOUND_INSERT.inserted_id(
+        message_id = OUTBOUND_INSERT.inserted_id(
             direction="out", phone=phone, text=text, channel="sms", purpose=purpose, status="queued",
-            segments=size.segments, encoding=size.encoding, attempts=0, created_at=now, updated_at=now,
+            segments=size.segments, encoding=size.encoding, attempts=0, last_error=None,
+            next_attempt_at=not_before, created_at=now, updated_at=now,
         )
+        return Outgoing(message_id, not_before)
+
+    @classmethod
+    def record_refused(cls, phone: str, text: str, purpose: str, reason: str) -> Outgoing:
+        """Keep a message the sending policy refused, with the reason, instead of dropping it silently."""
+        size = sms_size(text)
+        message = cls.create(direction="out", phone=phone, text=text, purpose=purpose, status="refused",
+                             segments=size.segments, encoding=size.encoding, last_error=reason[:ERROR_MAX])
+        log.info("%s SMS to %s refused: %s", purpose, mask(phone), reason)
+        return Outgoing(message.id, None, refused=True)
 
     @classmethod
     def record_inbound(cls, phone: str, text: str, provider_id: str) -> "Message | None":
@@ -56,19 +97,53 @@ class Message(BaseModel):
         except peewee.IntegrityError:
             return None
 
+    @classmethod
+    def record_delivery(cls, provider_id: str, status: str, failure_reason: str | None) -> bool:
+        """Apply a delivery report (our status word) to the message the provider knows by `provider_id`.
+
+        False if no message has that id. A report never moves a message back (they arrive out of order),
+        except that `delivered` always wins; a failure keeps the provider's reason.
+        """
+        message = cls.get_or_none((cls.direction == "out") & (cls.provider_id == provider_id))
+        if message is None:
+            return False
+        if STATUS_RANK[status] >= STATUS_RANK.get(message.status, 0) or status == "delivered":
+            fields: dict[str, object] = {"status": status, "updated_at": utcnow()}
+            if status in ("failed", "rejected") and failure_reason:
+                fields["last_error"] = failure_reason[:ERROR_MAX]
+            cls.update(**fields).where(cls.id == message.id).execute()
+        return True
+
     def claim_for_sending(self) -> bool:
-        """Move a queued message to sending; False if another run got it first or it is not queued."""
+        """Move a queued message that is due to sending; False if another run got it first, or not yet due."""
         now = utcnow()
         claimed = (
             Message.update(status="sending", attempts=Message.attempts + 1, updated_at=now)
-            .where((Message.id == self.id) & (Message.status == "queued"))
+            .where((Message.id == self.id) & (Message.status == "queued")
+                   & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now)))
             .execute()
         )
         return claimed == 1
 
+    @classmethod
+    def due_unsent(cls, now: dt.datetime) -> peewee.ModelSelect:
+        """Outbound messages waiting to be sent whose time has come."""
+        return cls.select().where(
+            (cls.direction == "out") & (cls.status == "queued")
+            & (cls.next_attempt_at.is_null() | (cls.next_attempt_at <= now)))
+
+    @classmethod
+    def free_stuck(cls, now: dt.datetime, after: dt.timedelta) -> int:
+        """Queue again messages left `sending` for longer than `after` (their worker died); return how many."""
+        return (
+            cls.update(status="queued", last_error="worker lost while sending", updated_at=now)
+            .where((cls.status == "sending") & (cls.updated_at < now - after))
+            .execute()
+        )
+
     def job_id(self) -> str:
-        """The RQ job id for this message's current attempt (stable, so duplicates collapse)."""
-        return f"sms-{self.id}-{self.attempts}"
+        """The RQ job id for this message's current attempt."""
+        return send_job_id(self.id, self.attempts)
 
     def to_export(self) -> dict[str, object]:
         """Flat record for `export messages`."""
@@ -83,14 +158,14 @@ class Message(BaseModel):
             "encoding": self.encoding,
             "attempts": self.attempts,
             "last_error": self.last_error,
-            "created_at": self.created_at.isoformat(timespec="seconds") + "Z",
+            "created_at": iso_utc(self.created_at),
         }
 
 
 OUTBOUND_INSERT = PreparedInsert(
     "message.outbound", Message,
     ("direction", "phone", "text", "channel", "purpose", "status", "segments", "encoding", "attempts",
-     "created_at", "updated_at"),
+     "last_error", "next_attempt_at", "created_at", "updated_at"),
     returns_id=True,
 )
 """The insert behind `queue_outbound`, on the hot path of every registration."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee
 
-from models.base import BaseModel, PreparedInsert, fetch_instance, prepared, utcnow
+from models.base import BaseModel, PreparedInsert, fetch_instance, iso_utc, prepared, utcnow
 
 STATUSES = ("calon", "aktif", "purna", "keluarga")
 COUNTRIES = ("hongkong", "taiwan", "malaysia", "singapura", "saudi", "korsel", "jepang", "lainnya")
@@ -29,6 +29,7 @@ class Person(BaseModel):
     registered_via = peewee.CharField(max_length=10, null=True)
     registration_key = peewee.CharField(max_length=100, null=True)
     opted_out_at = peewee.DateTimeField(null=True)
+    unsafe_at = peewee.DateTimeField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
 
@@ -64,6 +65,31 @@ class Person(BaseModel):
         person, _ = cls.get_or_create(phone=phone)
         return person
 
+    @classmethod
+    def opt_out(cls, phone: str) -> bool:
+        """Stop unsolicited SMS to this phone (BERHENTI, or the provider's opt-out); False if it already was."""
+        person = cls.contact(phone)
+        if person.opted_out_at is not None:
+            return False
+        person.update_fields(opted_out_at=utcnow())
+        return True
+
+    @classmethod
+    def opt_in(cls, phone: str) -> bool:
+        """Allow unsolicited SMS to this phone again (MULAI); False if it was not opted out."""
+        person = cls.contact(phone)
+        if person.opted_out_at is None:
+            return False
+        person.update_fields(opted_out_at=None)
+        return True
+
+    @classmethod
+    def mark_unsafe(cls, phone: str) -> None:
+        """Mark a number unsafe to contact: from now on it gets only replies to its own messages."""
+        person = cls.contact(phone)
+        if person.unsafe_at is None:
+            person.update_fields(unsafe_at=utcnow())
+
     def update_fields(self, **fields: object) -> None:
         """Save the given fields and the update time."""
         for key, value in fields.items():
@@ -80,9 +106,9 @@ class Person(BaseModel):
             "status": self.status,
             "country": self.country,
             "language": self.language,
-            "consent_at": _iso(self.consent_at),
-            "opted_out_at": _iso(self.opted_out_at),
-            "created_at": _iso(self.created_at),
+            "consent_at": iso_utc(self.consent_at),
+            "opted_out_at": iso_utc(self.opted_out_at),
+            "created_at": iso_utc(self.created_at),
         }
 
 
@@ -99,6 +125,3 @@ REGISTRATION_UPSERT = PreparedInsert(
     },
 )
 
-
-def _iso(value) -> str | None:
-    return value.isoformat(timespec="seconds") + "Z" if value else None

@@ -15,6 +15,7 @@ class Staff(BaseModel):
     name = peewee.CharField(max_length=60)
     role = peewee.CharField(max_length=12)
     village = peewee.CharField(max_length=30, null=True)
+    language = peewee.CharField(max_length=5, null=True)
     active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utcnow)
 

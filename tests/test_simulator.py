@@ -36,8 +36,8 @@ def test_page_shows_the_service_code_and_works_offline(client):
 
 def test_inbox_lists_outbound_messages_to_one_number_newest_first(client):
     with database.atomic():
-        older = Message.queue_outbound("+6281234567890", "Pesan pertama", "welcome")
-        newer = Message.queue_outbound("+6281234567890", "Pesan kedua", "reply")
+        older = Message.queue_outbound("+6281234567890", "Pesan pertama", "welcome").message_id
+        newer = Message.queue_outbound("+6281234567890", "Pesan kedua", "reply").message_id
         Message.update(created_at=dt.datetime(2026, 1, 1, 8, 0, 0)).where(Message.id == older).execute()
         Message.update(created_at=dt.datetime(2026, 1, 1, 9, 30, 0), status="sent").where(Message.id == newer).execute()
         Message.queue_outbound("+6281299999999", "Untuk nomor lain", "reply")

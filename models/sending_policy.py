@@ -1,0 +1,96 @@
+"""The one sending policy: by purpose, whether an SMS may go to a number, and when (DESIGN "Safety", "Time").
+
+Every outbound SMS is decided here before its row is written; a refusal is kept as a row with the reason.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from models.phones import is_indonesian
+from models.settings import quiet_hours_end
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What an SMS is for, and so which rules apply to it."""
+
+    name: str
+    answers_sender: bool = False
+    """A reply to the recipient's own message or action: goes at once, to anyone, whatever the marks."""
+    requested: bool = False
+    """The recipient asked for this kind of message (an opted-out or foreign number still gets it)."""
+    staff_only: bool = False
+    """Only for registered staff numbers (case details never reach anyone else this way)."""
+    waits_out_quiet_hours: bool = False
+    """Started by the service on its own and not urgent: waits for the end of quiet hours."""
+
+
+PURPOSES: dict[str, Purpose] = {p.name: p for p in (
+    Purpose("reply", answers_sender=True),
+    Purpose("welcome", answers_sender=True),
+    Purpose("confirmation", answers_sender=True),
+    Purpose("alert", staff_only=True),
+    Purpose("escalation", staff_only=True),
+    Purpose("digest", staff_only=True, waits_out_quiet_hours=True),
+    Purpose("case_news", requested=True, waits_out_quiet_hours=True),
+    Purpose("reminder", requested=True, waits_out_quiet_hours=True),
+    Purpose("followup", requested=True, waits_out_quiet_hours=True),
+    Purpose("broadcast", waits_out_quiet_hours=True),
+)}
+"""Every purpose the service sends for (DESIGN "Time": replies and staff alerts go at once)."""
+
+
+class UnknownPurpose(KeyError):
+    """A caller named a purpose the policy does not know: a programming error, refused loudly."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """What the policy needs to know of a number."""
+
+    phone: str
+    is_staff: bool = False
+    opted_out: bool = False
+    unsafe: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Send (at once, or not before a time), or refuse with a reason."""
+
+    allowed: bool
+    reason: str | None = None
+    not_before: dt.datetime | None = None
+
+
+SEND_NOW = Verdict(True)
+
+
+def purpose_named(name: str) -> Purpose:
+    """The purpose called `name`; UnknownPurpose if there is none."""
+    try:
+        return PURPOSES[name]
+    except KeyError:
+        raise UnknownPurpose(name) from None
+
+
+def decide(purpose: Purpose, recipient: Recipient, now: dt.datetime) -> Verdict:
+    """Apply the rules in order: unsafe numbers, staff-only purposes, opt-out, numbers abroad, quiet hours."""
+    if purpose.answers_sender:
+        return SEND_NOW
+    if recipient.unsafe:
+        return Verdict(False, "refused: number marked unsafe to contact, not a reply")
+    if purpose.staff_only:
+        if not recipient.is_staff:
+            return Verdict(False, f"refused: {purpose.name} is for staff only")
+    elif not purpose.requested:
+        if recipient.opted_out:
+            return Verdict(False, "refused: number opted out of unsolicited SMS")
+        if not is_indonesian(recipient.phone):
+            return Verdict(False, "refused: number abroad did not ask for this")
+    if purpose.waits_out_quiet_hours:
+        until = quiet_hours_end(now)
+        if until is not None:
+            return Verdict(True, None, until)
+    return SEND_NOW
