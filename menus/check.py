@@ -1,33 +1,26 @@
-"""`menus check`: render every screen in every language and report what would break on a phone."""
+"""`menus check`: every name a screen uses resolves, and every screen renders on a phone in every language."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from menus import catalog
 from menus.engine import Context, _Walker
-from menus.flows import INFO, LANGUAGE, MAIN, PROFILE, REGISTER
-from menus.screens import End, FlowSet, Menu, Option, Switch
+from menus.registry import Registry
+from menus.screens import End, FlowSet, Input, Menu, Option, Screen, Switch
 from menus.ussd import USSD_MAX_CHARS
-from menus.validators import VALIDATORS
 from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size
 
-WORST_CASE_PARAMS = {
-    "name": "Sri Wahyuningsih Kusumawardani",
-    "village": "Tanjunganom Kidul Kaliwiro Lor",
-    "status": "status_short",
-    "country": "country",
+SMS_SAMPLE_PARAMS = {
     "code": "*384*123#",
     "keyword": "BERHENTI",
     "suggestion": " Maksud Anda BERHENTI?",
+    "name": "Sri Wahyuningsih Kusumawardani",
 }
-"""Longest realistic values for placeholders (status and country are filled with their longest label)."""
+"""Longest realistic values for the parameters that SMS texts are sent with."""
 
 SAMPLE_VILLAGES = ["Tracap", "Kaliwiro", "Pesodongan", "Gondowulan", "Lamuk", "Selomanik", "Tanjunganom",
                    "Winongsari", "Sukoreno", "Kemiriombo Kidul Wetan Lor Jaya"]
-"""Villages the check renders the village menus with (one deliberately long)."""
-
-ROOTS = (MAIN, REGISTER, PROFILE, LANGUAGE, INFO)
-"""Screens a session or conversation starts from (USSD: the main menu; SMS: a keyword's flow)."""
+"""Villages the check renders dynamic menus with (one deliberately long)."""
 
 MAX_SMS_SEGMENTS = 2
 """Replies and alerts must fit in this many SMS segments."""
@@ -36,8 +29,8 @@ MAX_SMS_SEGMENTS = 2
 class CheckBehaviour:
     """Behaviour for rendering screens without a database: conditions hold, actions do nothing."""
 
-    def __init__(self, language: str, villages: list[str], catalogs: catalog.Catalogs) -> None:
-        self.language, self.villages, self.catalogs = language, villages, catalogs
+    def __init__(self, registry: Registry, villages: list[str], catalogs: catalog.Catalogs) -> None:
+        self.registry, self.villages, self.catalogs = registry, villages, catalogs
         self.missing: set[str] = set()
 
     def condition(self, name: str, ctx: Context) -> bool:
@@ -49,32 +42,21 @@ class CheckBehaviour:
         return None
 
     def options(self, source: str, target: str, ctx: Context) -> list[Option]:
-        """The sample villages."""
+        """Sample options, as long as real ones can be."""
         return [Option(v, target, value=v, literal=True) for v in self.villages]
 
     def validate(self, name: str, text: str, ctx: Context) -> tuple[str | None, str | None]:
         """The real validators."""
-        return VALIDATORS[name](text)
+        return self.registry.validators[name](text)
 
-    def params(self, ctx: Context) -> dict[str, str]:
-        """Worst-case placeholder values."""
-        params = dict(WORST_CASE_PARAMS)
-        params["status"] = _longest(self.catalogs, "status_short.", ctx.language)
-        params["country"] = _longest(self.catalogs, "country.", ctx.language)
-        return params
-
-    def text(self, key: str, language: str, params: dict[str, str]) -> str:
-        """Catalog text, noting keys that have none."""
+    def text(self, key: str, ctx: Context) -> str:
+        """Catalog text filled with each placeholder's longest sample, noting keys that have no text."""
         try:
-            self.catalogs.raw_text(key, language)
+            self.catalogs.raw_text(key, ctx.language)
         except catalog.MissingText:
             self.missing.add(key)
-        return self.catalogs.text(key, language, params)
-
-
-def _longest(catalogs: catalog.Catalogs, prefix: str, language: str) -> str:
-    values = [catalogs.text(k, language) for k in catalogs.keys() if k.startswith(prefix)]
-    return max(values, key=len) if values else ""
+        params = {name: p.sample(self.catalogs, ctx.language) for name, p in self.registry.placeholders.items()}
+        return self.catalogs.text(key, ctx.language, params)
 
 
 @dataclass
@@ -99,6 +81,51 @@ def _check_reply(report: Report, where: str, text: str, end: bool) -> None:
         report.problems.append(f"{where}: characters outside GSM-7: {''.join(non_gsm7_basic(reply))!r}")
 
 
+def screen_texts(screen: Screen) -> list[str]:
+    """Every catalog key a screen shows (titles, labels, prompts, end texts; not literal labels)."""
+    if isinstance(screen, Menu):
+        keys = [screen.title, screen.empty] + [o.label for o in screen.options if not o.literal]
+    elif isinstance(screen, Input):
+        keys = [screen.prompt, "error." + screen.validator]
+    elif isinstance(screen, End):
+        keys = [screen.text, *screen.other_texts]
+    else:
+        keys = []
+    return [key for key in keys if key]
+
+
+def screen_names(screen: Screen) -> list[tuple[str, str]]:
+    """Every (kind, name) a screen refers to: conditions, actions, sources, validators."""
+    if isinstance(screen, Menu):
+        names = [("condition", o.when) for o in screen.options if o.when]
+        return names + ([("source", screen.source)] if screen.source else [])
+    if isinstance(screen, Input):
+        return [("validator", screen.validator)]
+    if isinstance(screen, End):
+        return [("action", screen.action)] if screen.action else []
+    return [("condition", condition) for condition, _ in screen.cases]
+
+
+def check_names(registry: Registry, catalogs: catalog.Catalogs) -> list[str]:
+    """Each screen's conditions, actions, sources, validators, text keys and placeholders resolve."""
+    known = {"condition": registry.conditions, "action": registry.actions, "source": registry.sources,
+             "validator": registry.validators}
+    base = catalogs.load(catalog.FALLBACK_LANGUAGE)
+    problems = []
+    for screen in registry.flows.screens.values():
+        for kind, name in screen_names(screen):
+            if name not in known[kind]:
+                problems.append(f"{screen.id}: {kind} {name} is not declared by any feature")
+        for key in screen_texts(screen):
+            if key not in base:
+                problems.append(f"{screen.id}: text {key} is not in the catalog")
+                continue
+            for name in sorted(catalog.placeholders(base[key])):
+                if name not in registry.placeholders:
+                    problems.append(f"{screen.id}: text {key} uses placeholder {{{name}}}, not declared by any feature")
+    return problems
+
+
 def reachable_depths(flows: FlowSet, roots: tuple[str, ...]) -> dict[str, set[int]]:
     """For each screen, the depths (0, 1, or 2 meaning "2 or more") at which a session can show it."""
     depths: dict[str, set[int]] = {}
@@ -109,14 +136,14 @@ def reachable_depths(flows: FlowSet, roots: tuple[str, ...]) -> dict[str, set[in
             return [screen_id]
         if screen_id in seen:
             return []
-        return [v for t in flows.targets(screen) for v in visible(t, seen | {screen_id})]
+        return [v for t in flows.targets(screen) if t in flows for v in visible(t, seen | {screen_id})]
 
     def walk(screen_id: str, depth: int, path: frozenset[str]) -> None:
         if screen_id in path or depth in depths.get(screen_id, set()) and depth == 2:
             return
         depths.setdefault(screen_id, set()).add(min(depth, 2))
         for target in flows.targets(flows[screen_id]):
-            if target in flows.screens:
+            if target in flows:
                 for shown in visible(target, frozenset()):
                     walk(shown, depth + 1, path | {screen_id})
 
@@ -126,17 +153,20 @@ def reachable_depths(flows: FlowSet, roots: tuple[str, ...]) -> dict[str, set[in
     return depths
 
 
-def _render_all(flows: FlowSet, language: str, villages: list[str], report: Report,
+def _render_all(registry: Registry, language: str, villages: list[str], report: Report,
                 catalogs: catalog.Catalogs) -> set[str]:
-    depths = reachable_depths(flows, tuple(r for r in ROOTS if r in flows.screens))
-    behaviour = CheckBehaviour(language, villages, catalogs)
+    flows = registry.flows
+    depths = reachable_depths(flows, tuple(r for r in registry.roots if r in flows))
+    behaviour = CheckBehaviour(registry, villages, catalogs)
     ctx = Context("+620000000000", "check", "check", language)
     walker = _Walker(flows, ctx, behaviour)
     for screen in flows.screens.values():
         if isinstance(screen, Switch):
             continue
         if isinstance(screen, End):
-            _check_reply(report, f"{language}/{screen.id}", behaviour.text(screen.text, language, behaviour.params(ctx)), True)
+            for key in (screen.text, *screen.other_texts):
+                _check_reply(report, f"{language}/{screen.id}" + (f" ({key})" if key != screen.text else ""),
+                             behaviour.text(key, ctx), True)
             continue
         errors: list[str | None] = [None, "error.choice"] if isinstance(screen, Menu) else [None, "error." + screen.validator]
         for depth in sorted(depths.get(screen.id, {2})):
@@ -149,10 +179,12 @@ def _render_all(flows: FlowSet, language: str, villages: list[str], report: Repo
     return behaviour.missing
 
 
-def _check_catalogs(report: Report, catalogs: catalog.Catalogs) -> None:
+def _check_catalogs(report: Report, catalogs: catalog.Catalogs, registry: Registry) -> None:
     base = catalogs.load(catalog.FALLBACK_LANGUAGE)
+    samples = dict(SMS_SAMPLE_PARAMS)
     for language in catalog.LANGUAGES:
         texts = catalogs.load(language)
+        params = {name: p.sample(catalogs, language) for name, p in registry.placeholders.items()} | samples
         for key in base:
             if key not in texts:
                 report.problems.append(f"{language}: no text for {key} (falls back to Indonesian)")
@@ -160,24 +192,26 @@ def _check_catalogs(report: Report, catalogs: catalog.Catalogs) -> None:
             text = texts[key]
             if catalog.placeholders(text) != catalog.placeholders(base[key]):
                 report.problems.append(f"{language}/{key}: placeholders differ from Indonesian")
-            filled = catalogs.text(key, language, WORST_CASE_PARAMS)
+            filled = catalogs.text(key, language, params)
             if not is_gsm7_basic(filled):
                 report.problems.append(f"{language}/{key}: characters outside GSM-7: {''.join(non_gsm7_basic(filled))!r}")
-            if key.startswith("sms.") and sms_size(filled).segments > MAX_SMS_SEGMENTS:
+            if key.startswith(("sms.", "staff.")) and sms_size(filled).segments > MAX_SMS_SEGMENTS:
                 report.problems.append(f"{language}/{key}: {sms_size(filled).segments} SMS segments (max {MAX_SMS_SEGMENTS})")
         for key in texts:
             if key not in base:
                 report.problems.append(f"{language}/{key}: key not in the Indonesian catalog")
 
 
-def check(flows: FlowSet, villages: list[str] | None = None, catalogs: catalog.Catalogs = catalog.CATALOGS) -> Report:
-    """Check every screen in every language, the catalogs, and every screen target."""
-    report = Report()
-    for screen_id, target in flows.dead_targets():
+def check(registry: Registry, villages: list[str] | None = None,
+          catalogs: catalog.Catalogs = catalog.CATALOGS) -> Report:
+    """Check names, every screen in every language, the catalogs, and every screen target."""
+    report = Report(problems=list(registry.problems))
+    for screen_id, target in registry.flows.dead_targets():
         report.problems.append(f"{screen_id}: leads to missing screen {target}")
+    report.problems += check_names(registry, catalogs)
     missing: set[str] = set()
     for language in catalog.LANGUAGES:
-        missing |= _render_all(flows, language, villages or SAMPLE_VILLAGES, report, catalogs)
+        missing |= _render_all(registry, language, villages or SAMPLE_VILLAGES, report, catalogs)
     report.problems += [f"missing text for key {key}" for key in sorted(missing)]
-    _check_catalogs(report, catalogs)
+    _check_catalogs(report, catalogs, registry)
     return report

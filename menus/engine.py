@@ -5,11 +5,13 @@ action of an end screen runs each time that screen is shown, so every action is 
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from menus.screens import BACK, HOME, MAX_OPTIONS_PER_SCREEN, NEXT, End, FlowSet, Input, Menu, Option, Screen, Switch
 
+log = logging.getLogger(__name__)
 
 SCREEN_BUDGET = 156
 """Characters a screen may use: 160 for a USSD reply less its `CON ` prefix."""
@@ -17,14 +19,14 @@ SCREEN_BUDGET = 156
 
 @dataclass
 class Context:
-    """Who is talking and what they answered; `queued_message_ids` collects SMS written by actions."""
+    """Who is talking and what they answered; `outgoing` collects SMS written by actions (enqueued after commit)."""
 
     phone: str
     session_key: str
     channel: str
     language: str
     answers: dict[str, str] = field(default_factory=dict)
-    queued_message_ids: list[int] = field(default_factory=list)
+    outgoing: list[Any] = field(default_factory=list)
 
 
 class Behaviour(Protocol):
@@ -33,8 +35,8 @@ class Behaviour(Protocol):
     def condition(self, name: str, ctx: Context) -> bool:
         """Whether the named condition holds."""
 
-    def action(self, name: str, ctx: Context) -> None:
-        """Run the named action; it must be idempotent."""
+    def action(self, name: str, ctx: Context) -> str | None:
+        """Run the named action (it must be idempotent); it may return the text key to show instead."""
 
     def options(self, source: str, target: str, ctx: Context) -> list[Option]:
         """Options from a named source, each leading to `target`."""
@@ -42,11 +44,8 @@ class Behaviour(Protocol):
     def validate(self, name: str, text: str, ctx: Context) -> tuple[str | None, str | None]:
         """(clean value, None) or (None, error key)."""
 
-    def params(self, ctx: Context) -> dict[str, str]:
-        """Values for the `{placeholders}` of texts."""
-
-    def text(self, key: str, language: str, params: dict[str, str]) -> str:
-        """The catalog text of `key`."""
+    def text(self, key: str, ctx: Context) -> str:
+        """The catalog text of `key` in the context's language, its `{placeholders}` filled."""
 
 
 @dataclass
@@ -144,9 +143,14 @@ class _Walker:
         frame = stack[-1]
         screen = self.flows[frame.screen_id]
         if isinstance(screen, End):
+            key = screen.text
             if screen.action:
-                self.behaviour.action(screen.action, self.ctx)
-            return Reply(self._text(screen.text), True, screen.id)
+                chosen = self.behaviour.action(screen.action, self.ctx)
+                if chosen and chosen != key:
+                    if chosen not in screen.other_texts:
+                        log.error("action %s chose text %s, not one of screen %s", screen.action, chosen, screen.id)
+                    key = chosen
+            return Reply(self._text(key), True, screen.id)
         return self.render_screen(screen, len(stack) - 1, frame.page, error)
 
     def render_screen(self, screen: Screen, depth: int, page: int, error: str | None) -> Reply:
@@ -203,4 +207,4 @@ class _Walker:
         return lines
 
     def _text(self, key: str) -> str:
-        return self.behaviour.text(key, self.ctx.language, self.behaviour.params(self.ctx))
+        return self.behaviour.text(key, self.ctx)

@@ -48,11 +48,15 @@ class Input:
 
 @dataclass(frozen=True)
 class End:
-    """A last screen: runs its named action (idempotent) and ends the session or conversation."""
+    """A last screen: runs its named action (idempotent) and ends the session or conversation.
+
+    The action may choose the reply among `text` and `other_texts` (e.g. "signed up" or "waiting list").
+    """
 
     id: str
     text: str
     action: str | None = None
+    other_texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,9 @@ class FlowSet:
             if screen.id in self.screens:
                 raise ValueError(f"duplicate screen id {screen.id}")
             self.screens[screen.id] = screen
+
+    def __contains__(self, screen_id: object) -> bool:
+        return screen_id in self.screens
 
     def __getitem__(self, screen_id: str) -> Screen:
         return self.screens[screen_id]

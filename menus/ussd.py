@@ -4,9 +4,13 @@ from __future__ import annotations
 import logging
 
 from menus import catalog, engine
-from menus.behaviour import ModelBehaviour
-from menus.flows import FLOWS, MAIN
+from menus.behaviour import RegistryBehaviour
+from menus.features import USSD_ROOT
+from menus.registry import Registry
+from menus.turn import Lookups
 from models.gsm import fold_to_gsm7
+from models.message import Outgoing
+from models.settings import SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +44,11 @@ def apology(language: str) -> str:
     return frame(catalog.text("error.internal", language), end=True)
 
 
-def handle_step(session_id: str, phone: str, text: str, default_language: str) -> tuple[str, list[int]]:
-    """Answer one USSD request; return the framed reply and the ids of SMS queued by it."""
-    behaviour = ModelBehaviour()
-    language = behaviour.language_for(phone, default_language)
+def handle_step(registry: Registry, session_id: str, phone: str, text: str) -> tuple[str, list[Outgoing]]:
+    """Answer one USSD request; return the framed reply and the SMS written by it (to enqueue after commit)."""
+    lookups = Lookups()
+    person = lookups.person(phone)
+    language = (person.language if person else None) or SETTINGS.default_language
     ctx = engine.Context(phone=phone, session_key=f"ussd:{session_id}", channel="ussd", language=language)
-    reply = engine.run(FLOWS, MAIN, split_path(text), ctx, behaviour)
-    return frame(reply.text, reply.end), ctx.queued_message_ids
+    reply = engine.run(registry.flows, USSD_ROOT, split_path(text), ctx, RegistryBehaviour(registry, lookups))
+    return frame(reply.text, reply.end), ctx.outgoing

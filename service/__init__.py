@@ -17,10 +17,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    from menus.features import default_registry
+    from models import settings
     from service import cli, db, health, logs, simulator, webhooks
     from workers.queues import connect_redis
 
     logs.init_app(app)
+    settings.configure(app.config["TIMEZONE"], app.config["DEFAULT_LANGUAGE"])
+    app.extensions["menus"] = app.config.get("FEATURES_REGISTRY") or default_registry()
     db.init_app(app)
     app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
     webhooks.init_app(app)

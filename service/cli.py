@@ -104,11 +104,11 @@ def cron() -> None:
 
 @click.command("sweep")
 def sweep_command() -> None:
-    """Run the periodic sweep once: re-enqueue messages whose job Redis lost."""
+    """Run the periodic sweep once: fire every kind of scheduled work that is due and whose job Redis lost."""
     from workers.sweep import sweep
 
-    result = sweep()
-    log.info("sweep: %s re-enqueued, %s freed", result["requeued"], result["freed"])
+    fired = sweep()
+    log.info("sweep: %s", ", ".join(f"{name} {count} fired" for name, count in fired.items()))
 
 
 @demo_cli.command("seed")
@@ -124,12 +124,13 @@ def demo_seed() -> None:
 
 @menus_cli.command("check")
 def menus_check() -> None:
-    """Render every screen in every language; fail on length, GSM-7, missing text or dead targets."""
+    """Check every name the screens use resolves, and render every screen in every language."""
     from menus.check import check
-    from menus.flows import FLOWS
+    from menus.features import FEATURES
+    from menus.registry import build_registry
 
     villages = Village.names() if _has_tables() else None
-    report = check(FLOWS, villages or None)
+    report = check(build_registry(FEATURES, strict=False), villages or None)
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     click.echo(f"menus check: {report.rendered} screens rendered, {len(report.problems)} problems", err=True)

@@ -222,3 +222,21 @@ def outbox(phone: str | None = None, purpose: str | None = None):
     if purpose:
         query = query.where(Message.purpose == purpose)
     return list(query.order_by(Message.id))
+
+
+class Phone:
+    """A basic phone texting the service: `say` sends one SMS and returns the reply it got (or None)."""
+
+    def __init__(self, send_sms, number: str) -> None:
+        self.send_sms, self.number = send_sms, number
+
+    def say(self, body: str, id: str | None = None) -> str | None:
+        before = len(outbox(self.number, "reply"))
+        response = self.send_sms(self.number, body, id=id)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        new = outbox(self.number, "reply")[before:]
+        assert len(new) <= 1, f"one SMS got {len(new)} replies"
+        return new[0].text if new else None
+
+    def replies(self) -> list[str]:
+        return [m.text for m in outbox(self.number, "reply")]

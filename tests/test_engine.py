@@ -23,10 +23,7 @@ class Recorder:
     def validate(self, name, text, ctx):
         return (text, None) if text.isalpha() else (None, "bad")
 
-    def params(self, ctx):
-        return {}
-
-    def text(self, key, language, params):
+    def text(self, key, ctx):
         return key
 
 
@@ -87,3 +84,23 @@ def test_paging_keeps_global_numbers():
     assert done.end and behaviour.actions == [("save", {"item": "9"})]
     past_end, _ = play(["2", "98", "98"], Recorder(items=9))
     assert past_end.text == second.text.replace("items?", "error.choice"), "98 on the last page is not offered"
+
+
+class Chooser(Recorder):
+    """A behaviour whose end action picks the reply, as a sign-up picks "waiting list" when the training is full."""
+
+    def action(self, name, ctx):
+        super().action(name, ctx)
+        return "thanks.waitlist" if ctx.answers.get("colour") == "blue" else None
+
+
+def test_an_end_action_may_choose_its_reply():
+    flow = FlowSet()
+    flow.add(
+        Menu("root", "colour?", store="colour", options=(Option("red", "done", value="red"),
+                                                         Option("blue", "done", value="blue"))),
+        End("done", "thanks", action="save", other_texts=("thanks.waitlist",)),
+    )
+    red = run(flow, "root", ["1"], Context("+62", "s", "test", "id"), Chooser())
+    blue = run(flow, "root", ["2"], Context("+62", "s", "test", "id"), Chooser())
+    assert (red.text, blue.text) == ("thanks", "thanks.waitlist")

@@ -1,45 +1,119 @@
-"""`menus check` finds what would break on a phone: long replies, non-GSM text, missing texts, dead targets."""
+"""`menus check` finds what would break: unresolved names, names declared twice, long or non-GSM texts, dead targets."""
 from __future__ import annotations
+
+import pytest
 
 from menus import catalog
 from menus.check import check
-from menus.flows import FLOWS
-from menus.screens import End, FlowSet, Menu, Option
+from menus.feature import Feature, Keyword, Placeholder, fixed_sample
+from menus.features import FEATURES
+from menus.registry import RegistryError, build_registry
+from menus.screens import End, Input, Menu, Option, Switch
+
+
+def registry_with(*extra: Feature, features=FEATURES):
+    return build_registry((*features, *extra), strict=False)
+
+
+def problems_of(*extra: Feature, catalogs=catalog.CATALOGS) -> str:
+    return "\n".join(check(registry_with(*extra), catalogs=catalogs).problems)
 
 
 def test_the_real_flows_pass():
-    report = check(FLOWS)
+    registry = build_registry(FEATURES)
+    report = check(registry)
     assert report.ok, report.problems
-    assert report.rendered > 3 * len(FLOWS.screens)
+    assert report.rendered > 3 * len(registry.flows.screens)
 
 
 def test_dead_target_and_missing_text_are_reported():
-    flows = FlowSet()
-    flows.add(Menu("main", "main.title", options=(Option("no.such.label", "nowhere"),)))
-    problems = "\n".join(check(flows).problems)
-    assert "main: leads to missing screen nowhere" in problems
-    assert "missing text for key no.such.label" in problems
+    broken = Feature("broken", screens=(Menu("broken.menu", "main.title", options=(Option("no.such.label", "nowhere"),)),))
+    problems = problems_of(broken)
+    assert "broken.menu: leads to missing screen nowhere" in problems
+    assert "broken.menu: text no.such.label is not in the catalog" in problems
+
+
+@pytest.mark.parametrize("screen,expected", [
+    (Switch("broken.switch", cases=(("registred", "main"),), default="main"),
+     "broken.switch: condition registred is not declared by any feature"),
+    (Menu("broken.menu", "main.title", options=(Option("main.info", "main", when="not_registred"),)),
+     "broken.menu: condition not_registred is not declared by any feature"),
+    (End("broken.end", "register.done", action="save_registraton"),
+     "broken.end: action save_registraton is not declared by any feature"),
+    (Menu("broken.villages", "register.village", source="vilages", source_target="main"),
+     "broken.villages: source vilages is not declared by any feature"),
+    (Input("broken.input", "register.name", store="name", validator="nmae", next="main"),
+     "broken.input: validator nmae is not declared by any feature"),
+    (End("broken.choice", "register.done", other_texts=("register.waitlisted",)),
+     "broken.choice: text register.waitlisted is not in the catalog"),
+])
+def test_a_misspelt_name_fails_naming_the_screen(screen, expected):
+    report = check(registry_with(Feature("broken", screens=(screen,))))
+    assert not report.ok
+    assert expected in report.problems
+
+
+def test_a_placeholder_no_feature_fills_fails_naming_the_screen(tmp_path):
+    catalogs = _catalogs_with(tmp_path, {"test.greeting": "Halo {nama}"})
+    broken = Feature("broken", screens=(End("broken.greeting", "test.greeting"),))
+    assert "broken.greeting: text test.greeting uses placeholder {nama}, not declared by any feature" \
+        in problems_of(broken, catalogs=catalogs)
+    fixed = Feature("fixed", screens=(End("fixed.greeting", "test.greeting"),),
+                    placeholders={"nama": Placeholder(lambda turn: "Ani", fixed_sample("Ani"))})
+    assert "fixed.greeting" not in problems_of(fixed, catalogs=catalogs)
+
+
+@pytest.mark.parametrize("copy,expected", [
+    (Feature("copy", conditions={"registered": lambda turn: True}),
+     "condition registered declared twice (features registration and copy)"),
+    (Feature("copy", actions={"save_profile": lambda turn: None}),
+     "action save_profile declared twice (features profile and copy)"),
+    (Feature("copy", screens=(Menu("info", "info.title"),)), "screen info declared twice (features info and copy)"),
+    (Feature("copy", keywords=(Keyword("DAFTARKAN", ("DAFTAR",), lambda turn, found: None),)),
+     "keyword alias DAFTAR declared twice (features registration and copy)"),
+    (Feature("copy", placeholders={"name": Placeholder(lambda turn: "", fixed_sample(""))}),
+     "placeholder name declared twice (features registration and copy)"),
+    (Feature("copy", staff_commands={"TERIMA": lambda turn, command: None}),
+     "staff command TERIMA declared twice (features staff_desk and copy)"),
+])
+def test_a_name_declared_twice_fails_the_check_and_the_start(copy, expected):
+    assert expected in check(registry_with(copy)).problems
+    with pytest.raises(RegistryError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        build_registry((*FEATURES, copy))
+
+
+def test_staff_keywords_and_handlers_are_checked_against_each_other():
+    without_desk = tuple(f for f in FEATURES if f.name != "staff_desk")
+    problems = build_registry(without_desk, strict=False).problems
+    assert "staff command TERIMA has no handler" in problems and len(problems) == 8
+    stray = Feature("stray", staff_commands={"TERIMAKASIH": lambda turn, command: None})
+    assert "staff command TERIMAKASIH has a handler but is not in the staff keyword table" \
+        in build_registry((*FEATURES, stray), strict=False).problems
 
 
 def test_long_and_non_gsm_texts_are_reported(tmp_path):
+    catalogs = _catalogs_with(tmp_path, {"test.long": "Panjang " * 30, "test.smart": "\u201cSelamat\u201d datang"})
+    feature = Feature("texts", screens=(
+        Menu("texts", None, options=(Option("main.info", "texts.a"), Option("main.info", "texts.b"))),
+        End("texts.a", "test.long"), End("texts.b", "test.smart")))
+    problems = "\n".join(check(build_registry([feature], strict=False), catalogs=catalogs).problems)
+    assert "id/texts.a: 244 characters" in problems
+    assert "id/texts.b: characters outside GSM-7" in problems
+
+
+def test_many_villages_are_paged_within_160():
+    report = check(build_registry(FEATURES), villages=[f"Desa Yang Namanya Panjang {n:02d}" for n in range(40)])
+    assert report.ok, report.problems
+
+
+def _catalogs_with(folder, texts: dict[str, str]) -> catalog.Catalogs:
+    """A copy of the Indonesian catalog with extra texts, in `folder`."""
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
     po = Catalog()
-    for key, value in catalog.load("id").items():
+    for key, value in {**catalog.load("id"), **texts}.items():
         po.add(key, value)
-    po.add("test.long", "Panjang " * 30)
-    po.add("test.smart", "\u201cSelamat\u201d datang")
-    with (tmp_path / "id.po").open("wb") as handle:
+    with (folder / "id.po").open("wb") as handle:
         write_po(handle, po)
-    flows = FlowSet()
-    flows.add(Menu("main", None, options=(Option("main.info", "a"), Option("main.info", "b"))),
-              End("a", "test.long"), End("b", "test.smart"))
-    problems = "\n".join(check(flows, catalogs=catalog.Catalogs(tmp_path)).problems)
-    assert "id/a: 244 characters" in problems
-    assert "id/b: characters outside GSM-7" in problems
-
-
-def test_many_villages_are_paged_within_160():
-    report = check(FLOWS, villages=[f"Desa Yang Namanya Panjang {n:02d}" for n in range(40)])
-    assert report.ok, report.problems
+    return catalog.Catalogs(folder)

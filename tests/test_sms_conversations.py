@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from conftest import outbox
+from conftest import Phone, outbox
 from menus import catalog
+from menus.features import default_registry
 from menus.keywords import match
 from models import Conversation, Message, Person, Village, utcnow
 from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size
@@ -25,6 +26,7 @@ VILLAGES = "Desa Anda:\n1. Tracap\n2. Kaliwiro\n3. Pesodongan\n4. Lainnya\n0. Ke
 STATUS_SCREEN = ("Status Anda:\n1. Calon PMI (akan berangkat)\n2. PMI aktif (di luar negeri)\n"
                  "3. Purna PMI (sudah pulang)\n4. Keluarga PMI\n0. Kembali\n00. Menu utama")
 USSD_CODE = "*384*123#"
+ALIASES = default_registry().aliases
 
 
 def seed_villages(*names: str) -> None:
@@ -34,24 +36,6 @@ def seed_villages(*names: str) -> None:
 
 def text(key: str, language: str = "id", **params: str) -> str:
     return catalog.text(key, language, params)
-
-
-class Phone:
-    """A basic phone texting the service: `say` sends one SMS and returns the reply it got (or None)."""
-
-    def __init__(self, send_sms, number: str) -> None:
-        self.send_sms, self.number = send_sms, number
-
-    def say(self, body: str, id: str | None = None) -> str | None:
-        before = len(outbox(self.number, "reply"))
-        response = self.send_sms(self.number, body, id=id)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        new = outbox(self.number, "reply")[before:]
-        assert len(new) <= 1, f"one SMS got {len(new)} replies"
-        return new[0].text if new else None
-
-    def replies(self) -> list[str]:
-        return [m.text for m in outbox(self.number, "reply")]
 
 
 @pytest.fixture
@@ -179,7 +163,7 @@ def test_help_limit_is_per_phone(phone, make_phone):
 
 @pytest.mark.parametrize("word,keyword", [("REGIS", "DAFTAR"), ("INOF", "INFO"), ("STIP", "BERHENTI")])
 def test_near_miss_gets_a_suggestion(phone, word, keyword):
-    found = match(word)
+    found = match(word, ALIASES)
     assert found.keyword is None and found.suggestion == keyword, "the word must sit on the suggestion path"
     reply = phone.say(word)
     assert reply == text("sms.unknown", suggestion=text("sms.suggestion", keyword=keyword), code=USSD_CODE)
@@ -190,7 +174,7 @@ def test_near_miss_gets_a_suggestion(phone, word, keyword):
 @pytest.mark.parametrize("word,keyword", [("DAFTRA", "DAFTAR"), ("DAFTA", "DAFTAR"), ("INFOO", "INFO"),
                                           ("BANTAUN", "BANTUAN"), ("BERHNTI", "BERHENTI")])
 def test_close_typo_is_taken_as_the_keyword(phone, word, keyword):
-    assert match(word).keyword == keyword
+    assert match(word, ALIASES).keyword == keyword
     expected = {"DAFTAR": CONSENT, "INFO": text("sms.info.menu"), "BANTUAN": text("sms.help", code=USSD_CODE),
                 "BERHENTI": text("sms.optout")}[keyword]
     assert phone.say(word) == expected

@@ -4,22 +4,26 @@ from __future__ import annotations
 import hmac
 import logging
 
-import peewee
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from menus.registry import Registry
 from menus.sms_router import SmsTurn
 from menus.ussd import apology, handle_step
-from models import Message, Person, database, utcnow
+from models import Message, Person, database
+from models.base import UNREACHABLE_ERRORS
 from models.phones import mask
 from service.webhooks.payloads import BadPayload, DeliveryReport, IncomingSms, OptOut, UssdSessionEnd, UssdStep
-from service.webhooks.vocabulary import DELIVERY_STATUS, STATUS_RANK
-from workers.queues import enqueue_sends
+from service.webhooks.vocabulary import DELIVERY_STATUS
+from workers.sms_jobs import enqueue_sends
 
 log = logging.getLogger(__name__)
 bp = Blueprint("at", __name__, url_prefix="/webhooks/at")
 
-DATABASE_ERRORS = (peewee.OperationalError, peewee.InterfaceError, peewee.DatabaseError)
+
+
+def _registry() -> Registry:
+    return current_app.extensions["menus"]
 
 
 @bp.before_request
@@ -58,30 +62,32 @@ def _unavailable(what: str):
 def ussd():
     """One USSD step; always 200 text/plain starting CON or END (an internal error is a polite END)."""
     step = UssdStep.parse(request.form)
-    language = current_app.config["DEFAULT_LANGUAGE"]
     try:
-        reply, queued = handle_step(step.session_id, step.phone, step.text, language)
+        reply, queued = handle_step(_registry(), step.session_id, step.phone, step.text)
     except Exception:
         log.exception("USSD step failed for %s", mask(step.phone))
-        reply, queued = apology(language), []
+        reply, queued = apology(current_app.config["DEFAULT_LANGUAGE"]), []
     enqueue_sends(queued)
     return Response(reply, 200, mimetype="text/plain")
 
 
 @bp.post("/sms")
 def sms():
-    """An incoming SMS: stored once (by AT's id) and answered in one transaction, then 200."""
+    """An incoming SMS: stored once (by AT's id) and answered in one transaction, then 200.
+
+    503 only when the database cannot be reached (AT retries); a bug in a handler is answered with the
+    apology inside the same transaction, and the SMS stays stored.
+    """
     incoming = IncomingSms.parse(request.form)
-    config = current_app.config
     try:
         with database.atomic():
             if Message.record_inbound(incoming.sender, incoming.text, incoming.provider_id) is None:
                 log.info("SMS %s already received; replay ignored", incoming.provider_id)
                 return jsonify(status="duplicate"), 200
-            turn = SmsTurn(incoming.sender, incoming.text, incoming.provider_id,
-                           config["DEFAULT_LANGUAGE"], config["USSD_SERVICE_CODE"])
-            queued = turn.handle()
-    except DATABASE_ERRORS:
+            turn = SmsTurn(_registry(), incoming.sender, incoming.text, incoming.provider_id,
+                           current_app.config["USSD_SERVICE_CODE"])
+            queued = turn.handle_safely()
+    except UNREACHABLE_ERRORS:
         log.exception("could not store SMS %s; answering 503 so AT retries", incoming.provider_id)
         return _unavailable("database")
     enqueue_sends(queued)
@@ -92,21 +98,15 @@ def sms():
 def delivery():
     """A delivery report: move the message forward; unknown ids are logged and acknowledged."""
     report = DeliveryReport.parse(request.form, DELIVERY_STATUS)
-    status = DELIVERY_STATUS[report.status]
     try:
         with database.atomic():
-            message = Message.get_or_none((Message.direction == "out") & (Message.provider_id == report.provider_id))
-            if message is None:
-                log.warning("delivery report for unknown message id %s ignored", report.provider_id)
-                return jsonify(status="unknown message"), 200
-            if STATUS_RANK[status] >= STATUS_RANK.get(message.status, 0) or status == "delivered":
-                fields = {"status": status, "updated_at": utcnow()}
-                if status in ("failed", "rejected") and report.failure_reason:
-                    fields["last_error"] = report.failure_reason[:200]
-                Message.update(**fields).where(Message.id == message.id).execute()
-    except DATABASE_ERRORS:
+            known = Message.record_delivery(report.provider_id, DELIVERY_STATUS[report.status], report.failure_reason)
+    except UNREACHABLE_ERRORS:
         log.exception("could not record delivery report")
         return _unavailable("database")
+    if not known:
+        log.warning("delivery report for unknown message id %s ignored", report.provider_id)
+        return jsonify(status="unknown message"), 200
     return jsonify(status="recorded"), 200
 
 
@@ -116,10 +116,8 @@ def optout():
     opt_out = OptOut.parse(request.form)
     try:
         with database.atomic():
-            person = Person.contact(opt_out.phone)
-            if person.opted_out_at is None:
-                person.update_fields(opted_out_at=utcnow())
-    except DATABASE_ERRORS:
+            Person.opt_out(opt_out.phone)
+    except UNREACHABLE_ERRORS:
         log.exception("could not record opt-out")
         return _unavailable("database")
     log.info("opt-out recorded for %s", mask(opt_out.phone))

@@ -1,0 +1,28 @@
+"""The service's features, one module each; adding a feature is adding a module here and its catalog keys."""
+from __future__ import annotations
+
+from menus.feature import Feature
+from menus.features import (coming_soon, info, language, main, profile, registration, sms_help, staff_desk,
+                            subscription)
+from menus.registry import Registry, build_registry
+
+FEATURES: tuple[Feature, ...] = (
+    main.FEATURE,
+    registration.FEATURE,
+    profile.FEATURE,
+    language.FEATURE,
+    info.FEATURE,
+    subscription.FEATURE,
+    sms_help.FEATURE,
+    coming_soon.FEATURE,
+    staff_desk.FEATURE,
+)
+"""Every feature, in the order their keywords are suggested."""
+
+USSD_ROOT = main.ROOT
+"""Where every USSD session starts."""
+
+
+def default_registry() -> Registry:
+    """The registry of every feature, built strictly (a name declared twice stops the service at start)."""
+    return build_registry(FEATURES)

@@ -1,0 +1,26 @@
+"""The USSD main menu: where every session starts."""
+from __future__ import annotations
+
+from menus.feature import Feature
+from menus.features import info, language, profile, registration
+from menus.screens import Menu, Option
+
+ROOT = "main"
+"""Root of every USSD session."""
+
+FEATURE = Feature(
+    name="main",
+    roots=(ROOT,),
+    screens=(
+        Menu(ROOT, "main.title", options=(
+            Option("main.register", registration.ROOT, when="not_registered"),
+            Option("main.profile", profile.ROOT, when="registered"),
+            Option("main.report", "soon.report"),
+            Option("main.training", "soon.training"),
+            Option("main.info", info.ROOT),
+            Option("main.check", "soon.check"),
+            Option("main.language", language.ROOT),
+        )),
+    ),
+)
+"""The main menu, in the order of DESIGN.md."""

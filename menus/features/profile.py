@@ -1,0 +1,47 @@
+"""Profile: a registered person sees their data and changes village, status, country or language."""
+from __future__ import annotations
+
+from menus.feature import Feature
+from menus.features.registration import STATUS_ASK
+from menus.screens import End, Input, Menu, Option, Switch
+from menus.turn import FlowTurn
+from models import database
+
+ROOT = "profile"
+"""The profile screen (USSD main menu "Profil saya"; SMS `DAFTAR` once registered)."""
+
+
+def save_profile(turn: FlowTurn) -> None:
+    """Save the fields changed in this session (saving the same values again changes nothing)."""
+    person = turn.person
+    if not person or not person.is_registered:
+        return
+    fields = {k: turn.answers[k] for k in ("village", "status", "country") if k in turn.answers}
+    if fields:
+        with database.atomic():
+            person.update_fields(**fields)
+
+
+FEATURE = Feature(
+    name="profile",
+    roots=(ROOT,),
+    screens=(
+        Menu(ROOT, "profile.title", options=(
+            Option("profile.change_village", "profile.village"),
+            Option("profile.change_status", STATUS_ASK),
+            Option("profile.change_country", "profile.country", when="has_country"),
+            Option("profile.change_language", "language"),
+        )),
+        Menu("profile.village", "profile.village", source="villages", source_target="profile.saved",
+             store="village", options=(Option("village.other", "profile.village_other"),)),
+        Input("profile.village_other", "register.village_other", store="village", validator="place",
+              next="profile.saved"),
+        Switch("profile.country", cases=(
+            ("status_is_calon", "country.calon"),
+            ("status_is_aktif", "country.aktif"),
+        ), default="country.purna"),
+        End("profile.saved", "profile.saved", action="save_profile"),
+    ),
+    actions={"save_profile": save_profile},
+)
+"""The profile, built on registration's status and country screens."""

@@ -1,0 +1,79 @@
+"""What a feature's named functions see during one request: the caller, their answers, cached look-ups."""
+from __future__ import annotations
+
+from typing import Any
+
+from menus.engine import Context
+from models import Person, Staff, Village
+from models.message import Outgoing
+
+
+class Lookups:
+    """Per-request cache of what features read often: people and staff by phone, the village list."""
+
+    def __init__(self) -> None:
+        self._people: dict[str, Person | None] = {}
+        self._staff: dict[str, Staff | None] = {}
+        self._villages: list[str] | None = None
+
+    def person(self, phone: str) -> Person | None:
+        """The person with this phone (read once per request)."""
+        if phone not in self._people:
+            self._people[phone] = Person.for_phone(phone)
+        return self._people[phone]
+
+    def staff(self, phone: str) -> Staff | None:
+        """The active staff member with this phone (read once per request)."""
+        if phone not in self._staff:
+            self._staff[phone] = Staff.for_phone(phone)
+        return self._staff[phone]
+
+    def villages(self) -> list[str]:
+        """The configured village names, in menu order (read once per request)."""
+        if self._villages is None:
+            self._villages = Village.names()
+        return self._villages
+
+    def forget(self, phone: str | None = None) -> None:
+        """Drop what a write may have changed: one phone's rows, or everything."""
+        if phone is None:
+            self._people.clear()
+            self._staff.clear()
+        else:
+            self._people.pop(phone, None)
+            self._staff.pop(phone, None)
+
+
+class FlowTurn:
+    """One engine run's view for conditions, actions, sources and placeholders."""
+
+    __slots__ = ("ctx", "lookups")
+
+    def __init__(self, ctx: Context, lookups: Lookups) -> None:
+        self.ctx, self.lookups = ctx, lookups
+
+    @property
+    def phone(self) -> str:
+        """The caller's E.164 number."""
+        return self.ctx.phone
+
+    @property
+    def answers(self) -> dict[str, str]:
+        """What the caller answered so far in this session or conversation."""
+        return self.ctx.answers
+
+    @property
+    def person(self) -> Person | None:
+        """The caller's person row, if any."""
+        return self.lookups.person(self.ctx.phone)
+
+    def profile(self, field: str) -> Any:
+        """This session's answer for `field`, else the stored profile's value, else None."""
+        if field in self.ctx.answers:
+            return self.ctx.answers[field]
+        person = self.person
+        return getattr(person, field) if person is not None else None
+
+    def queued(self, outgoing: Outgoing) -> None:
+        """Remember an SMS written by an action, to enqueue once the transaction commits."""
+        self.ctx.outgoing.append(outgoing)
