@@ -95,10 +95,11 @@ def test_retry_waits_for_the_configured_delay(app, send_sms, drain, use_africast
 
 
 def test_send_job_is_idempotent(app, send_sms, drain, use_africastalking):
-    from workers.queues import enqueue_send
+    from workers.queues import enqueue
+    from workers.sms_jobs import send_spec
 
     reply = ask_help(send_sms)
-    enqueue_send(reply.id, 0)
+    enqueue([send_spec(reply.id, 0)])
     queue(SMS_QUEUE).enqueue("workers.sms_jobs.send_message", reply.id, job_id="a-duplicate-job")
     drain()
     assert len(use_africastalking.requests) == 1

@@ -1,8 +1,10 @@
-"""The project's RQ queues and the one place jobs are enqueued from (with the retry policy stated)."""
+"""The project's RQ queues and the one generic way to enqueue a job by ids (now or at a time)."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
 
 from flask import current_app
 from redis import Redis
@@ -23,14 +25,26 @@ DEFAULT_QUEUE = "default"
 QUEUES = (SMS_QUEUE, DEFAULT_QUEUE)
 """Every queue a worker listens on, most urgent first."""
 
-SEND_JOB = "workers.sms_jobs.send_message"
-SEND_JOB_TIMEOUT = 60
-"""Seconds a send job may take (the gateway call itself has its own shorter timeout)."""
-
-SEND_OPTIONS = {"job_timeout": SEND_JOB_TIMEOUT, "result_ttl": 3600, "failure_ttl": 7 * 86400}
-"""Every send job: its timeout, and how long Redis keeps its result (an hour) and a failure (a week)."""
+JOB_OPTIONS = {"job_timeout": 300, "result_ttl": 3600, "failure_ttl": 7 * 86400}
+"""Defaults for every job: a timeout, and how long Redis keeps a result (an hour) and a failure (a week)."""
 
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job to enqueue: a project job function by dotted path, its ids and primitives, and when.
+
+    `job_id` is stable for the piece of work (e.g. `sms-<id>-<attempt>`), so enqueueing it twice, or the
+    sweep enqueueing it again, runs it once. `at` is naive UTC (as stored); None means now.
+    """
+
+    func: str
+    args: tuple[Any, ...]
+    job_id: str
+    queue: str = DEFAULT_QUEUE
+    at: dt.datetime | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 def connect_redis(url: str) -> Redis:
@@ -57,39 +71,37 @@ def job_is_live(job_id: str, connection: Redis | None = None) -> bool:
     return job.get_status(refresh=False) in LIVE_STATUSES
 
 
-def enqueue_send(message_id: int, attempt: int, delay_seconds: float = 0.0) -> bool:
-    """Enqueue the send of one message attempt; False (logged) if Redis is unavailable: the sweep re-enqueues it.
+def enqueue(specs: Iterable[JobSpec], connection: Redis | None = None) -> int:
+    """Enqueue jobs in one Redis round trip; return how many (0 when Redis is unavailable: logged).
 
-    Retry policy: the job itself re-enqueues after SMS_RETRY_DELAYS on retryable errors only.
+    Callers enqueue only after the rows behind the jobs are committed, and every such row has a due
+    time that the sweep fires if its job never arrives: a Redis outage delays work, it loses none.
     """
-    job_id = f"sms-{message_id}-{attempt}"
-    try:
-        q = queue(SMS_QUEUE)
-        if delay_seconds > 0:
-            q.enqueue_in(dt.timedelta(seconds=delay_seconds), SEND_JOB, message_id, job_id=job_id, **SEND_OPTIONS)
-        else:
-            q.enqueue(SEND_JOB, message_id, job_id=job_id, **SEND_OPTIONS)
-        return True
-    except RedisError as error:
-        log.warning("could not enqueue message %s (%s); the sweep will retry", message_id, type(error).__name__)
-        return False
-
-
-def enqueue_sends(message_ids: list[int]) -> int:
-    """Enqueue first attempts for messages just committed, in one Redis round trip; return how many.
-
-    On a Redis error nothing is lost: the messages stay queued in the database and the sweep enqueues them.
-    """
-    if not message_ids:
+    specs = list(specs)
+    if not specs:
         return 0
     try:
-        q = queue(SMS_QUEUE)
-        with q.connection.pipeline() as pipe:
-            for message_id in message_ids:
-                q.enqueue(SEND_JOB, message_id, job_id=f"sms-{message_id}-0", pipeline=pipe, **SEND_OPTIONS)
+        queues: dict[str, Queue] = {}
+        connection = connection or redis()
+        now = dt.datetime.now(dt.timezone.utc)
+        with connection.pipeline() as pipe:
+            for spec in specs:
+                q = queues.setdefault(spec.queue, queue(spec.queue, connection))
+                options = {**JOB_OPTIONS, **spec.options, "job_id": spec.job_id, "pipeline": pipe}
+                at = spec.at.replace(tzinfo=dt.timezone.utc) if spec.at is not None else None
+                if at is not None and at > now:  # aware: RQ reads a naive time as the host's local time
+                    q.enqueue_at(at, spec.func, args=spec.args, **options)
+                else:
+                    q.enqueue(spec.func, args=spec.args, **options)
             pipe.execute()
-        return len(message_ids)
+        return len(specs)
     except RedisError as error:
-        log.warning("could not enqueue %s messages (%s); the sweep will retry", len(message_ids),
-                    type(error).__name__)
+        log.warning("could not enqueue %s jobs (%s); the sweep will enqueue them", len(specs), type(error).__name__)
         return 0
+
+
+def enqueue_missing(specs: Iterable[JobSpec], connection: Redis | None = None) -> int:
+    """Enqueue the jobs that Redis does not hold live (lost in a restart, or never enqueued); return how many."""
+    connection = connection or redis()
+    missing = [spec for spec in specs if not job_is_live(spec.job_id, connection)]
+    return enqueue(missing, connection)

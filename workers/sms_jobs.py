@@ -3,16 +3,35 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Iterable
 
 from flask import current_app
 
 from models import Message, database, utcnow
+from models.message import Outgoing, send_job_id
 from models.phones import mask
 from workers.context import with_database
 from workers.gateways import ACCEPTED, REJECTED, SendResult, make_gateway
-from workers.queues import enqueue_send
+from workers.queues import SMS_QUEUE, JobSpec, enqueue
 
 log = logging.getLogger(__name__)
+
+SEND_JOB_TIMEOUT = 60
+"""Seconds a send job may take (the gateway call itself has its own shorter timeout)."""
+
+
+def send_spec(message_id: int, attempt: int, at: dt.datetime | None = None) -> JobSpec:
+    """The job that sends one attempt of one message, now or at `at` (naive UTC).
+
+    Retry policy: the job re-enqueues itself after SMS_RETRY_DELAYS on retryable errors only.
+    """
+    return JobSpec("workers.sms_jobs.send_message", (message_id,), send_job_id(message_id, attempt), SMS_QUEUE, at,
+                   {"job_timeout": SEND_JOB_TIMEOUT})
+
+
+def enqueue_sends(outgoing: Iterable[Outgoing]) -> int:
+    """Enqueue first attempts of messages just committed (refused ones stay as they are); return how many."""
+    return enqueue(send_spec(o.message_id, 0, o.due_at) for o in outgoing if not o.refused)
 
 
 BATCH_LIMIT = 100
@@ -89,7 +108,7 @@ def record_result(message: Message, result: SendResult, retry_delays: list[float
             next_attempt_at=now + dt.timedelta(seconds=delay))
     log.warning("message %s: retryable error (%s); attempt %s in %ss", message.id, result.error,
                 message.attempts + 1, delay)
-    enqueue_send(message.id, message.attempts, delay)
+    enqueue([send_spec(message.id, message.attempts, now + dt.timedelta(seconds=delay))])
     return "retry"
 
 

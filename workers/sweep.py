@@ -1,12 +1,20 @@
-"""The periodic sweep: re-enqueue outbound messages whose job Redis lost, and free stuck sends."""
+"""The periodic sweep: every kind of scheduled work is one row type with a due time and one entry here.
+
+An entry finds the rows whose time has come and fires their jobs when Redis does not hold them (lost in
+a restart, or never enqueued because Redis was down): what is due fires once, late rather than never.
+Jobs are idempotent, so an entry firing a job that is already done costs nothing.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
+from typing import Callable
 
 from models import Message, database, utcnow
 from workers.context import with_database
-from workers.queues import enqueue_send, job_is_live
+from workers.queues import enqueue_missing
+from workers.sms_jobs import send_spec
 
 log = logging.getLogger(__name__)
 
@@ -14,26 +22,40 @@ STUCK_SENDING_AFTER = dt.timedelta(minutes=10)
 """A message still `sending` this long after its last change lost its worker mid-send."""
 
 
-@with_database
-def sweep() -> dict[str, int]:
-    """Run the sweep once; return counts of what it did."""
-    now = utcnow()
+@dataclass(frozen=True)
+class SweepEntry:
+    """One kind of scheduled work: a name for the logs, and what fires its due rows (returns how many)."""
+
+    name: str
+    fire: Callable[[dt.datetime], int]
+
+
+def fire_due_sends(now: dt.datetime) -> int:
+    """Queue again sends whose worker died, then enqueue every due unsent message that has no live job."""
     with database.atomic():
-        freed = (
-            Message.update(status="queued", last_error="worker lost while sending", updated_at=now)
-            .where((Message.status == "sending") & (Message.updated_at < now - STUCK_SENDING_AFTER))
-            .execute()
-        )
+        freed = Message.free_stuck(now, STUCK_SENDING_AFTER)
     if freed:
         log.warning("sweep: %s messages were stuck in sending; queued again", freed)
-    requeued = 0
-    for message in Message.select().where((Message.direction == "out") & (Message.status == "queued")):
-        if job_is_live(message.job_id()):
-            continue
-        due = message.next_attempt_at
-        delay = max(0.0, (due - now).total_seconds()) if due else 0.0
-        if enqueue_send(message.id, message.attempts, delay):
-            requeued += 1
-    if requeued:
-        log.info("sweep: re-enqueued %s messages whose job was missing", requeued)
-    return {"requeued": requeued, "freed": freed}
+    return enqueue_missing(send_spec(m.id, m.attempts) for m in Message.due_unsent(now))
+
+
+SWEEPS: tuple[SweepEntry, ...] = (
+    SweepEntry("sends", fire_due_sends),
+)
+"""Every kind of scheduled work; a new kind adds its row type and one entry here."""
+
+
+@with_database
+def sweep() -> dict[str, int]:
+    """Run every sweep entry once; return what each fired. One entry failing does not stop the others."""
+    now = utcnow()
+    fired: dict[str, int] = {}
+    for entry in SWEEPS:
+        try:
+            fired[entry.name] = entry.fire(now)
+        except Exception:
+            log.exception("sweep entry %s failed; the next sweep tries again", entry.name)
+            fired[entry.name] = 0
+    if any(fired.values()):
+        log.info("sweep fired %s", ", ".join(f"{name}: {count}" for name, count in fired.items() if count))
+    return fired
