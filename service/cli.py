@@ -7,7 +7,7 @@ import logging
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from models import Message, Person, Staff, Village, database
@@ -99,7 +99,7 @@ def cron() -> None:
     from workers.cron import build_scheduler
     from workers.queues import redis
 
-    build_scheduler(redis()).start()
+    build_scheduler(redis(), current_app.config["TIMEZONE"]).start()
 
 
 @click.command("sweep")
