@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from models.gsm import fold_to_gsm7
+from models.gsm import to_latin
 from models.person import NAME_MAX, VILLAGE_MAX
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ .'-]+[^\W\d_]+)*\.?$")
@@ -11,7 +11,8 @@ _PLACE = re.compile(r"^[^\W_]+(?:[ .'/-]+[^\W_]+)*\.?$")
 
 
 def _clean(text: str) -> str:
-    return " ".join(fold_to_gsm7(text).split())
+    """Plain Latin letters with single spaces: a name typed with diacritics is transliterated, not cut."""
+    return " ".join(to_latin(text).split())
 
 
 def validate_name(text: str) -> tuple[str | None, str | None]:

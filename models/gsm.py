@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
+from functools import lru_cache
 from typing import NamedTuple
 
 GSM7_BASIC = (
@@ -67,6 +69,40 @@ _FOLD = str.maketrans({
 })
 
 
+_LATIN_LETTERS = {
+    "ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ø": "O", "ø": "o", "Ł": "L", "ł": "l",
+    "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "Th", "þ": "th", "ı": "i", "Ŋ": "N", "ŋ": "n", "\u2044": "/",
+}
+"""Latin letters (and a look-alike) that Unicode does not decompose into a base letter and marks."""
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=2048)
+def _latin(character: str) -> str:
+    """ASCII for one character: its Latin base letters without marks (î -> i, ﬁ -> fi), or "" if it has none."""
+    if character in _LATIN_LETTERS:
+        return _LATIN_LETTERS[character]
+    decomposed = unicodedata.normalize("NFKD", character)
+    base = "".join(_LATIN_LETTERS.get(c, c) for c in decomposed if not unicodedata.combining(c))
+    return _NON_ASCII.sub("", base)
+
+
+@lru_cache(maxsize=2048)
+def _gsm7_stand_in(character: str) -> str:
+    """What replaces one character outside the GSM-7 basic set: its Latin base if GSM-7 has it, else nothing."""
+    return _OUTSIDE_BASIC.sub("", _latin(character))
+
+
+def to_latin(text: str) -> str:
+    """Plain ASCII: typographic look-alikes folded, diacritics stripped (Sîtì -> Siti), what has no Latin base dropped."""
+    return _NON_ASCII.sub(lambda m: _latin(m.group()), text.translate(_FOLD))
+
+
 def fold_to_gsm7(text: str) -> str:
-    """Replace typographic look-alikes with GSM-7 characters and drop the rest (for echoing user text)."""
-    return _OUTSIDE_BASIC.sub("", text.translate(_FOLD))
+    """GSM-7 basic text: look-alikes folded, other letters transliterated (î -> i, é stays), the rest dropped."""
+    folded = text.translate(_FOLD)
+    if _OUTSIDE_BASIC.search(folded) is None:
+        return folded
+    folded = unicodedata.normalize("NFC", folded)  # "e" + a combining acute is "é", which GSM-7 has
+    return _OUTSIDE_BASIC.sub(lambda m: _gsm7_stand_in(m.group()), folded)

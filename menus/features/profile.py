@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from menus.feature import Feature
-from menus.features.registration import STATUS_ASK
-from menus.screens import End, Input, Menu, Option, Switch
+from menus.features.registration import STATUS_ASK, village_question
+from menus.screens import End, Menu, Option, Switch
 from menus.turn import FlowTurn
 from models import database
 
@@ -32,10 +32,7 @@ FEATURE = Feature(
             Option("profile.change_country", "profile.country", when="has_country"),
             Option("profile.change_language", "language"),
         )),
-        Menu("profile.village", "profile.village", source="villages", source_target="profile.saved",
-             store="village", options=(Option("village.other", "profile.village_other"),)),
-        Input("profile.village_other", "register.village_other", store="village", validator="place",
-              next="profile.saved"),
+        *village_question("profile.village", "profile.village", "profile.village_other", "profile.saved"),
         Switch("profile.country", cases=(
             ("status_is_calon", "country.calon"),
             ("status_is_aktif", "country.aktif"),

@@ -36,6 +36,15 @@ COUNTRY_OPTIONS = tuple(Option(f"country.{c}", "country.after", value=c) for c i
 STATUS_OPTIONS = tuple(Option(f"status.{s}", "status.after", value=s) for s in STATUSES)
 
 
+def village_question(menu_id: str, title: str, other_id: str, next_screen: str) -> tuple[Menu, Input]:
+    """The village question: the configured villages (paged) and "Lainnya", which asks for the name."""
+    return (
+        Menu(menu_id, title, source="villages", source_target=next_screen, store="village",
+             options=(Option("village.other", other_id),)),
+        Input(other_id, "register.village_other", store="village", validator="place", next=next_screen),
+    )
+
+
 def is_registered(turn: FlowTurn) -> bool:
     """Registered before this session began (so a replayed session walks the same path)."""
     person = turn.person
@@ -89,10 +98,7 @@ FEATURE = Feature(
         )),
         End("register.declined", "register.declined"),
         Input("register.name", "register.name", store="name", validator="name", next="register.village"),
-        Menu("register.village", "register.village", source="villages", source_target=STATUS_ASK,
-             store="village", options=(Option("village.other", "register.village_other"),)),
-        Input("register.village_other", "register.village_other", store="village", validator="place",
-              next=STATUS_ASK),
+        *village_question("register.village", "register.village", "register.village_other", STATUS_ASK),
         Switch(STATUS_ASK, cases=(("registered", "profile.status"),), default="register.status"),
         Menu("register.status", "register.status", store="status", options=STATUS_OPTIONS),
         Menu("profile.status", "profile.status", store="status", options=STATUS_OPTIONS),
