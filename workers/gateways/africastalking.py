@@ -22,6 +22,19 @@ from workers.gateways.base import ACCEPTED, REJECTED, RETRYABLE, SendResult
 
 log = logging.getLogger(__name__)
 
+PRODUCTION_URL = "https://api.africastalking.com"
+SANDBOX_URL = "https://api.sandbox.africastalking.com"
+"""AT's base URLs, used when AT_API_URL is not set (the sandbox serves the username "sandbox")."""
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+"""Seconds an AT request may take when AT_TIMEOUT_SECONDS is not set."""
+
+
+def default_api_url(username: str) -> str:
+    """AT's base URL for an account: the sandbox for the username "sandbox", production otherwise."""
+    return SANDBOX_URL if username.strip() == "sandbox" else PRODUCTION_URL
+
+
 RECIPIENT_STATUS: dict[int, tuple[str, str]] = {
     100: (ACCEPTED, "Processed"),
     101: (ACCEPTED, "Success"),
