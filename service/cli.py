@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from menus.catalog import LANGUAGES
 from models import Message, Person, Staff, Village, database
 from models.migrate import upgrade
 from models.phones import InvalidPhone, mask, to_e164
@@ -48,7 +49,9 @@ def db_upgrade() -> None:
 @click.option("--name", required=True)
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--village", default=None)
-def staff_add(phone: str, name: str, role: str, village: str | None) -> None:
+@click.option("--language", default=None, type=click.Choice(LANGUAGES),
+              help="Language of the SMS this number gets (default: DEFAULT_LANGUAGE).")
+def staff_add(phone: str, name: str, role: str, village: str | None, language: str | None) -> None:
     """Add a staff member, or update the one with this phone."""
     try:
         e164 = to_e164(phone)
@@ -60,9 +63,10 @@ def staff_add(phone: str, name: str, role: str, village: str | None) -> None:
         staff = Staff.get_or_none(Staff.phone == e164)
         if staff:
             staff.name, staff.role, staff.village, staff.active = name.strip(), role, village, True
+            staff.language = language or staff.language
             staff.save()
         else:
-            Staff.create(phone=e164, name=name.strip(), role=role, village=village)
+            Staff.create(phone=e164, name=name.strip(), role=role, village=village, language=language)
     log.info("staff %s (%s) saved as %s", name.strip(), mask(e164), role)
 
 

@@ -31,10 +31,18 @@ def test_staff_add_normalises_the_phone(runner, phone):
     assert (staff.name, staff.role, staff.village) == ("Siti", "organizer", "Tracap")
 
 
+def test_staff_add_sets_the_language_staff_get_sms_in(runner):
+    args = ["staff", "add", "--phone", "081299990000", "--name", "Siti", "--role", "official"]
+    assert runner.invoke(args=[*args, "--language", "jv"]).exit_code == 0
+    assert runner.invoke(args=args).exit_code == 0, "updating without --language keeps it"
+    assert Staff.get(Staff.phone == "+6281299990000").language == "jv"
+
+
 @pytest.mark.parametrize("args,complaint", [
     (["--phone", "MPESA", "--name", "Siti", "--role", "organizer"], "--phone"),
     (["--phone", "081299990000", "--name", "Siti", "--role", "boss"], "--role"),
     (["--phone", "081299990000", "--name", " ", "--role", "official"], "--name"),
+    (["--phone", "081299990000", "--name", "Siti", "--role", "official", "--language", "fr"], "--language"),
 ])
 def test_staff_add_rejects_bad_input(runner, args, complaint):
     result = runner.invoke(args=["staff", "add", *args])
