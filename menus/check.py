@@ -5,18 +5,30 @@ from dataclasses import dataclass, field
 
 from menus import catalog
 from menus.engine import Context, _Walker
+from menus.feature import fixed_sample, longest_label
 from menus.registry import Registry
 from menus.screens import End, FlowSet, Input, Menu, Option, Screen, Switch
 from menus.ussd import USSD_MAX_CHARS
 from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size
 
-SMS_SAMPLE_PARAMS = {
-    "code": "*384*123#",
-    "keyword": "BERHENTI",
-    "suggestion": " Maksud Anda BERHENTI?",
-    "name": "Sri Wahyuningsih Kusumawardani",
+SMS_SAMPLES: dict[str, object] = {
+    "code": fixed_sample("*384*123#"),
+    "keyword": fixed_sample("BERHENTI"),
+    "suggestion": fixed_sample(" Maksud Anda BERHENTI?"),
+    "name": fixed_sample("Sri Wahyuningsih Kusumawardani"),
+    "phone": fixed_sample("+886912345678"),
+    "urgent": longest_label("case.urgent_mark"),
+    "category": longest_label("case.category_short."),
+    "country": longest_label("country."),
+    "for_whom": longest_label("case.for_short."),
+    "contact": lambda catalogs, language: max(
+        (catalogs.text(key, language, {"phone": "+886912345678"})
+         for key in ("case.contact_safe", "case.contact_unsafe", "case.contact_hidden")), key=len),
 }
-"""Longest realistic values for the parameters that SMS texts are sent with."""
+"""Longest realistic values, per language, for the parameters that SMS texts are sent with."""
+
+SMS_PREFIXES = ("sms.", "staff.", "case.")
+"""Catalog keys of SMS texts: each must fit MAX_SMS_SEGMENTS in GSM-7."""
 
 SAMPLE_VILLAGES = ["Tracap", "Kaliwiro", "Pesodongan", "Gondowulan", "Lamuk", "Selomanik", "Tanjunganom",
                    "Winongsari", "Sukoreno", "Kemiriombo Kidul Wetan Lor Jaya"]
@@ -181,10 +193,10 @@ def _render_all(registry: Registry, language: str, villages: list[str], report: 
 
 def _check_catalogs(report: Report, catalogs: catalog.Catalogs, registry: Registry) -> None:
     base = catalogs.load(catalog.FALLBACK_LANGUAGE)
-    samples = dict(SMS_SAMPLE_PARAMS)
     for language in catalog.LANGUAGES:
         texts = catalogs.load(language)
-        params = {name: p.sample(catalogs, language) for name, p in registry.placeholders.items()} | samples
+        params = {name: p.sample(catalogs, language) for name, p in registry.placeholders.items()}
+        params |= {name: sample(catalogs, language) for name, sample in SMS_SAMPLES.items()}
         for key in base:
             if key not in texts:
                 report.problems.append(f"{language}: no text for {key} (falls back to Indonesian)")
@@ -195,7 +207,7 @@ def _check_catalogs(report: Report, catalogs: catalog.Catalogs, registry: Regist
             filled = catalogs.text(key, language, params)
             if not is_gsm7_basic(filled):
                 report.problems.append(f"{language}/{key}: characters outside GSM-7: {''.join(non_gsm7_basic(filled))!r}")
-            if key.startswith(("sms.", "staff.")) and sms_size(filled).segments > MAX_SMS_SEGMENTS:
+            if key.startswith(SMS_PREFIXES) and sms_size(filled).segments > MAX_SMS_SEGMENTS:
                 report.problems.append(f"{language}/{key}: {sms_size(filled).segments} SMS segments (max {MAX_SMS_SEGMENTS})")
         for key in texts:
             if key not in base:

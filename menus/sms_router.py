@@ -100,11 +100,11 @@ class SmsTurn:
         awaits_text = isinstance(self.registry.flows.screens.get(conversation.screen or ""), Input)
         return not awaits_text or self.registry.keywords[found.keyword].interrupts_text
 
-    def start_flow(self, root: str) -> None:
-        """Begin a conversation at `root` and send its first screen."""
+    def start_flow(self, root: str, first_inputs: list[str] | None = None) -> None:
+        """Begin a conversation at `root` (answering its first screens with `first_inputs`) and send the screen."""
         conversation = self.conversation or Conversation.for_phone(self.phone)
         conversation.start(root, started_by=self.message_id)
-        self._continue(conversation, [])
+        self._continue(conversation, list(first_inputs or []))
 
     def _continue(self, conversation: Conversation, inputs: list[str]) -> None:
         ctx = engine.Context(self.phone, f"sms:{conversation.started_by}", "sms", self.language)

@@ -1,13 +1,14 @@
 """Peewee models, bound through one DatabaseProxy; domain operations live on the models."""
 from models.base import BaseModel, bind_database, database, utcnow
+from models.case import Case, CaseEvent
 from models.conversation import Conversation
 from models.message import Message
 from models.person import Person
 from models.staff import Staff, Village
 
-ALL_MODELS = [Person, Staff, Village, Message, Conversation]
+ALL_MODELS = [Person, Staff, Village, Message, Conversation, Case, CaseEvent]
 
 __all__ = [
-    "ALL_MODELS", "BaseModel", "Conversation", "Message", "Person", "Staff", "Village",
+    "ALL_MODELS", "BaseModel", "Case", "CaseEvent", "Conversation", "Message", "Person", "Staff", "Village",
     "bind_database", "database", "utcnow",
 ]

@@ -30,6 +30,7 @@ PURPOSES: dict[str, Purpose] = {p.name: p for p in (
     Purpose("reply", answers_sender=True),
     Purpose("welcome", answers_sender=True),
     Purpose("confirmation", answers_sender=True),
+    Purpose("confirmation_elsewhere", requested=True),
     Purpose("alert", staff_only=True),
     Purpose("escalation", staff_only=True),
     Purpose("digest", staff_only=True, waits_out_quiet_hours=True),

@@ -18,16 +18,21 @@ class DomainSettings:
 
     timezone: ZoneInfo
     default_language: str = "id"
+    case_ack_minutes: float = 1440.0
+    case_ack_minutes_urgent: float = 120.0
 
 
 SETTINGS = DomainSettings(ZoneInfo(DEFAULT_TIMEZONE))
 """The process's settings; `configure` rebinds them (create_app does, so web, worker and CLI agree)."""
 
 
-def configure(timezone: str, default_language: str) -> None:
+def configure(timezone: str, default_language: str, case_ack_minutes: float = 1440.0,
+              case_ack_minutes_urgent: float = 120.0) -> None:
     """Bind the settings from the app's configuration."""
     SETTINGS.timezone = ZoneInfo(timezone)
     SETTINGS.default_language = default_language
+    SETTINGS.case_ack_minutes = case_ack_minutes
+    SETTINGS.case_ack_minutes_urgent = case_ack_minutes_urgent
 
 
 def to_local(utc: dt.datetime) -> dt.datetime:

@@ -23,7 +23,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from workers.queues import connect_redis
 
     logs.init_app(app)
-    settings.configure(app.config["TIMEZONE"], app.config["DEFAULT_LANGUAGE"])
+    settings.configure(app.config["TIMEZONE"], app.config["DEFAULT_LANGUAGE"], app.config["CASE_ACK_MINUTES"],
+                       app.config["CASE_ACK_MINUTES_URGENT"])
     app.extensions["menus"] = app.config.get("FEATURES_REGISTRY") or default_registry()
     db.init_app(app)
     app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from menus.feature import Feature
 from menus.features import (coming_soon, info, language, main, profile, registration, sms_help, staff_desk,
                             subscription)
+from menus.features.cases import report
 from menus.registry import Registry, build_registry
 
 FEATURES: tuple[Feature, ...] = (
@@ -12,6 +13,7 @@ FEATURES: tuple[Feature, ...] = (
     profile.FEATURE,
     language.FEATURE,
     info.FEATURE,
+    report.FEATURE,
     subscription.FEATURE,
     sms_help.FEATURE,
     coming_soon.FEATURE,

@@ -18,12 +18,10 @@ def _soon(turn: "SmsTurn", found: "Match") -> None:
 FEATURE = Feature(
     name="coming_soon",
     screens=(
-        Menu("soon.report", "soon.report"),
         Menu("soon.training", "soon.training"),
         Menu("soon.check", "soon.check"),
     ),
     keywords=(
-        Keyword("LAPOR", ("REPORT", "ADUAN", "NGADU"), _soon),
         Keyword("LATIH", ("PELATIHAN", "TRAINING", "TRAIN", "GLADHEN"), _soon),
         Keyword("CEK", ("CHECK", "CEKAGEN"), _soon),
         Keyword("STATUS", (), _soon),

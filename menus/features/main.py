@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from menus.feature import Feature
 from menus.features import info, language, profile, registration
+from menus.features.cases import report
 from menus.screens import Menu, Option
 
 ROOT = "main"
@@ -15,7 +16,7 @@ FEATURE = Feature(
         Menu(ROOT, "main.title", options=(
             Option("main.register", registration.ROOT, when="not_registered"),
             Option("main.profile", profile.ROOT, when="registered"),
-            Option("main.report", "soon.report"),
+            Option("main.report", report.ROOT),
             Option("main.training", "soon.training"),
             Option("main.info", info.ROOT),
             Option("main.check", "soon.check"),

@@ -1,0 +1,1 @@
+"""The advocacy loop: reports (USSD and SMS), the SMS texts about cases, staff commands, status look-ups."""
