@@ -21,6 +21,10 @@ SMS_SAMPLES: dict[str, object] = {
     "category": longest_label("case.category_short."),
     "country": longest_label("country."),
     "for_whom": longest_label("case.for_short."),
+    "status": longest_label("case.status_short."),
+    "count": fixed_sample("999"),
+    "page": fixed_sample("99"),
+    "days": fixed_sample("999"),
     "contact": lambda catalogs, language: max(
         (catalogs.text(key, language, {"phone": "+886912345678"})
          for key in ("case.contact_safe", "case.contact_unsafe", "case.contact_hidden")), key=len),

@@ -13,6 +13,7 @@ from menus.screens import Option, Screen
 
 if TYPE_CHECKING:
     from menus.catalog import Catalogs
+    from menus.engine import Reply
     from menus.keywords import Match
     from menus.sms_router import SmsTurn
     from menus.staff_commands import StaffCommand
@@ -35,6 +36,9 @@ KeywordHandler = Callable[["SmsTurn", "Match"], None]
 
 StaffHandler = Callable[["SmsTurn", "StaffCommand"], None]
 """Answers a staff command from a registered staff number."""
+
+UssdStepHook = Callable[["FlowTurn", "Reply"], None]
+"""Runs after every USSD step with the reply shown (e.g. to keep a report's answers while the session runs)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class Feature:
     placeholders: Mapping[str, Placeholder] = field(default_factory=dict)
     keywords: tuple[Keyword, ...] = ()
     staff_commands: Mapping[str, StaffHandler] = field(default_factory=dict)
+    on_ussd_step: UssdStepHook | None = None
 
 
 def fixed_sample(value: str) -> Callable[["Catalogs", str], str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from menus.feature import Action, Condition, Feature, Keyword, Placeholder, Source, StaffHandler, Validator
+from menus.feature import (Action, Condition, Feature, Keyword, Placeholder, Source, StaffHandler, UssdStepHook,
+                           Validator)
 from menus.screens import FlowSet
 from menus.staff_commands import STAFF_KEYWORDS
 
@@ -29,6 +30,7 @@ class Registry:
     aliases: dict[str, str] = field(default_factory=dict)
     """Every word a keyword answers to (its name included) -> the keyword's name."""
     staff_commands: dict[str, StaffHandler] = field(default_factory=dict)
+    ussd_step_hooks: list[UssdStepHook] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """What did not fit (empty for a registry built strictly)."""
 
@@ -55,6 +57,8 @@ def build_registry(features: Iterable[Feature], strict: bool = True) -> Registry
             if claim("screen", screen.id, feature):
                 registry.flows.add(screen)
         registry.roots += [root for root in feature.roots if root not in registry.roots]
+        if feature.on_ussd_step is not None:
+            registry.ussd_step_hooks.append(feature.on_ussd_step)
         for kind, mine, merged in (
             ("condition", feature.conditions, registry.conditions),
             ("action", feature.actions, registry.actions),

@@ -1,5 +1,8 @@
 """An incoming SMS: a staff command from staff, else the sender's conversation, else a keyword's handler.
 
+A staff command with a case code from anyone else ("TERIMA K7M-4RX") gets a polite "not available" and
+changes nothing; staff words without one ("Terima kasih pak") go the usual way.
+
 Keyword handlers and staff commands come from the features (`menus.registry`). A bug inside a handler
 is rolled back to a savepoint and answered with the polite apology: the incoming SMS stays stored and
 the webhook still answers 200, so the provider does not retry a bug every minute for hours.
@@ -14,11 +17,11 @@ from menus.keywords import Match, match
 from menus.notify import language_for, notify, send_text
 from menus.registry import Registry
 from menus.screens import Input
-from menus.turn import Lookups
+from menus.turn import AfterCommit, Lookups
 from models import Conversation, Person, Staff, database, utcnow
 from models.base import UNREACHABLE_ERRORS
+from models.case import looks_like_code
 from models.conversation import MAX_INVALID_ANSWERS
-from models.message import Outgoing
 from models.phones import mask
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,7 @@ class SmsTurn:
         self.behaviour = RegistryBehaviour(registry, self.lookups)
         self.language = language_for(phone, self.lookups)
         self.conversation: Conversation | None = None
-        self.outgoing: list[Outgoing] = []
+        self.outgoing: list[AfterCommit] = []
 
     @property
     def person(self) -> Person | None:
@@ -54,7 +57,7 @@ class SmsTurn:
         """Answer the sender with text already rendered in their language (a flow screen)."""
         self.outgoing.append(send_text(self.phone, text, "reply", lookups=self.lookups))
 
-    def handle_safely(self) -> list[Outgoing]:
+    def handle_safely(self) -> list[AfterCommit]:
         """Answer the SMS; a bug in a handler is undone and answered with the apology (database errors propagate)."""
         try:
             with database.atomic():
@@ -67,11 +70,15 @@ class SmsTurn:
             self.reply("error.internal")
             return self.outgoing
 
-    def handle(self) -> list[Outgoing]:
+    def handle(self) -> list[AfterCommit]:
         """Answer the SMS; return the replies written."""
         command = staff_commands.parse(self.text)
         if command is not None and self.staff is not None:
             self.registry.staff_commands[command.keyword](self, command)
+            return self.outgoing
+        if command is not None and looks_like_code(command.code):  # "TERIMA K7M3RX", not "Terima kasih"
+            log.info("staff command %s from %s, not staff: not available", command.keyword, mask(self.phone))
+            self.reply("staff.only")
             return self.outgoing
         conversation = self.conversation = Conversation.for_phone(self.phone)
         found = match(self.text, self.registry.aliases)

@@ -1,11 +1,17 @@
 """What a feature's named functions see during one request: the caller, their answers, cached look-ups."""
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from menus.engine import Context
 from models import Person, Staff, Village
 from models.message import Outgoing
+
+if TYPE_CHECKING:
+    from workers.queues import JobSpec
+
+AfterCommit = Union[Outgoing, "JobSpec"]
+"""What a request leaves to do once its transaction commits: SMS rows to send, jobs to enqueue."""
 
 
 class Lookups:
@@ -74,6 +80,6 @@ class FlowTurn:
         person = self.person
         return getattr(person, field) if person is not None else None
 
-    def queued(self, outgoing: Outgoing) -> None:
-        """Remember an SMS written by an action, to enqueue once the transaction commits."""
+    def queued(self, outgoing: Outgoing | JobSpec) -> None:
+        """Remember an SMS written by an action (or a job it schedules), to enqueue once the transaction commits."""
         self.ctx.outgoing.append(outgoing)

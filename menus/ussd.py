@@ -7,9 +7,8 @@ from menus import catalog, engine
 from menus.behaviour import RegistryBehaviour
 from menus.features import USSD_ROOT
 from menus.registry import Registry
-from menus.turn import Lookups
+from menus.turn import AfterCommit, Lookups
 from models.gsm import fold_to_gsm7
-from models.message import Outgoing
 from models.settings import SETTINGS
 
 log = logging.getLogger(__name__)
@@ -19,6 +18,11 @@ USSD_MAX_CHARS = 160
 
 MAX_INPUTS = 60
 """Inputs beyond this in one session are ignored (telcos end sessions long before)."""
+
+
+def session_key(session_id: str) -> str:
+    """The key a USSD session's actions are made idempotent by (registrations, reports)."""
+    return f"ussd:{session_id}"
 
 
 def split_path(text: str) -> list[str]:
@@ -44,11 +48,14 @@ def apology(language: str) -> str:
     return frame(catalog.text("error.internal", language), end=True)
 
 
-def handle_step(registry: Registry, session_id: str, phone: str, text: str) -> tuple[str, list[Outgoing]]:
+def handle_step(registry: Registry, session_id: str, phone: str, text: str) -> tuple[str, list[AfterCommit]]:
     """Answer one USSD request; return the framed reply and the SMS written by it (to enqueue after commit)."""
     lookups = Lookups()
     person = lookups.person(phone)
     language = (person.language if person else None) or SETTINGS.default_language
-    ctx = engine.Context(phone=phone, session_key=f"ussd:{session_id}", channel="ussd", language=language)
-    reply = engine.run(registry.flows, USSD_ROOT, split_path(text), ctx, RegistryBehaviour(registry, lookups))
+    ctx = engine.Context(phone=phone, session_key=session_key(session_id), channel="ussd", language=language)
+    behaviour = RegistryBehaviour(registry, lookups)
+    reply = engine.run(registry.flows, USSD_ROOT, split_path(text), ctx, behaviour)
+    for hook in registry.ussd_step_hooks:
+        hook(behaviour.turn(ctx), reply)
     return frame(reply.text, reply.end), ctx.outgoing

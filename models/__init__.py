@@ -4,11 +4,12 @@ from models.case import Case, CaseEvent
 from models.conversation import Conversation
 from models.message import Message
 from models.person import Person
+from models.report_draft import ReportDraft
 from models.staff import Staff, Village
 
-ALL_MODELS = [Person, Staff, Village, Message, Conversation, Case, CaseEvent]
+ALL_MODELS = [Person, Staff, Village, Message, Conversation, Case, CaseEvent, ReportDraft]
 
 __all__ = [
-    "ALL_MODELS", "BaseModel", "Case", "CaseEvent", "Conversation", "Message", "Person", "Staff", "Village",
+    "ALL_MODELS", "BaseModel", "Case", "CaseEvent", "Conversation", "Message", "Person", "ReportDraft", "Staff", "Village",
     "bind_database", "database", "utcnow",
 ]

@@ -63,6 +63,11 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def looks_like_code(code: str) -> bool:
+    """True if `code` (normalised: upper case, no dash) has the exact shape of a case code."""
+    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
 def display_code(code: str) -> str:
     """A code as people read it: K7M-3QX."""
     return f"{code[:3]}-{code[3:]}"
@@ -93,6 +98,8 @@ class Report:
     channel: str
     source_key: str
     incomplete: bool = False
+    said_unsafe: bool = False
+    """The reporter answered that SMS to their number is not safe (an unanswered question marks nothing)."""
 
 
 class Case(BaseModel):
@@ -156,6 +163,8 @@ class Case(BaseModel):
         """
         existing = cls.for_source(report.source_key)
         if existing is not None:
+            if existing.incomplete and not report.incomplete:
+                existing.complete(report)
             return existing, False
         if report.category not in CATEGORIES or report.for_whom not in FOR_WHOM:
             raise ValueError(f"a report needs a known category and for-whom, got {report.category}/{report.for_whom}")
@@ -182,12 +191,26 @@ class Case(BaseModel):
                     return existing, False
         else:
             raise RuntimeError("no free case code after 10 tries")
-        if not report.safe_to_contact:
+        if report.said_unsafe:
             Person.mark_unsafe(report.reporter_phone)
         case.record("opened", report.reporter_phone, report.channel, "incomplete" if report.incomplete else None)
-        log.info("case %s opened (%s, %s) by %s via %s", case.display_code, case.severity, case.category,
-                 mask(report.reporter_phone), report.channel)
+        log.info("case %s opened (%s) by %s via %s", case.display_code, case.severity, mask(report.reporter_phone),
+                 report.channel)
         return case, True
+
+    def complete(self, report: Report) -> None:
+        """Fill an incomplete case (opened from a dropped session) with the answers its reporter gave after all."""
+        self.for_whom, self.category, self.severity = report.for_whom, report.category, severity_of(report.category)
+        if self.escalation_level == 0 and self.status in UNACKNOWLEDGED:  # an urgent answer shortens the deadline
+            self.ack_due_at = self.created_at + dt.timedelta(minutes=ack_minutes(self.severity))
+            self.next_escalation_at = self.ack_due_at
+        self.country, self.safe_to_contact, self.safe_phone = report.country, report.safe_to_contact, report.safe_phone
+        self.story = (report.story or None) and report.story[:STORY_MAX]
+        self.consent_to_refer, self.incomplete, self.updated_at = report.consent_to_refer, False, utcnow()
+        self.save()
+        if report.said_unsafe:
+            Person.mark_unsafe(report.reporter_phone)
+        self.record("completed", report.reporter_phone, report.channel)
 
     def record(self, kind: str, actor: str, channel: str, note: str | None = None) -> "CaseEvent":
         """Add a timeline event (the audit trail): what happened, who did it, through which channel."""
@@ -364,6 +387,14 @@ HANDLER_ROLES = ("organizer", "coordinator")
 def _require_handler(staff: Staff) -> None:
     if staff.role not in HANDLER_ROLES:
         raise CaseError("case.error.role", f"{staff.role} cannot do that")
+
+
+def referral_official() -> Staff | None:
+    """Who RUJUK refers a case to: the regency labour official (an active official with no village) first by
+    name; else any active official (a village head); None when there is no official at all."""
+    officials = Staff.select().where(Staff.active & (Staff.role == "official"))
+    return (officials.where(Staff.village.is_null()).order_by(Staff.name, Staff.id).first()
+            or officials.order_by(Staff.name, Staff.id).first())
 
 
 def _staff_in_order(roles: tuple[str, ...], village: str | None) -> list[Staff]:

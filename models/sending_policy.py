@@ -11,6 +11,10 @@ from models.phones import is_indonesian
 from models.settings import quiet_hours_end
 
 
+PURPOSE_MAX = 20
+"""Longest purpose name (the `message.purpose` column)."""
+
+
 @dataclass(frozen=True)
 class Purpose:
     """What an SMS is for, and so which rules apply to it."""
@@ -25,12 +29,16 @@ class Purpose:
     waits_out_quiet_hours: bool = False
     """Started by the service on its own and not urgent: waits for the end of quiet hours."""
 
+    def __post_init__(self) -> None:
+        if not 0 < len(self.name) <= PURPOSE_MAX:
+            raise ValueError(f"purpose name {self.name!r} must have 1 to {PURPOSE_MAX} characters")
+
 
 PURPOSES: dict[str, Purpose] = {p.name: p for p in (
     Purpose("reply", answers_sender=True),
     Purpose("welcome", answers_sender=True),
     Purpose("confirmation", answers_sender=True),
-    Purpose("confirmation_elsewhere", requested=True),
+    Purpose("confirmation_other", requested=True),
     Purpose("alert", staff_only=True),
     Purpose("escalation", staff_only=True),
     Purpose("digest", staff_only=True, waits_out_quiet_hours=True),

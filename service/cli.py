@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from menus.catalog import LANGUAGES
-from models import Message, Person, Staff, Village, database
+from models import Case, Message, Person, Staff, Village, database
 from models.migrate import upgrade
 from models.phones import InvalidPhone, mask, to_e164
 from models.staff import ROLES
@@ -27,6 +27,7 @@ DEMO_VILLAGES = ["Tracap", "Kaliwiro", "Pesodongan", "Gondowulan", "Lamuk", "Sel
 DEMO_STAFF = [
     ("+6281200000001", "Siti Pengurus", "organizer", "Tracap"),
     ("+6281200000002", "Pak Bambang Disnakertrans", "official", None),
+    ("+6281200000003", "Bu Rina Koordinator", "coordinator", None),
 ]
 
 EXPORTS = {
@@ -34,7 +35,12 @@ EXPORTS = {
                                           "consent_at", "opted_out_at", "created_at"]),
     "messages": (Message, Message.id, ["id", "phone", "direction", "purpose", "status", "provider_id", "segments",
                                        "encoding", "attempts", "last_error", "created_at"]),
+    "cases": (Case, Case.created_at, ["code", "status", "category", "severity", "country", "village", "created_at",
+                                      "acknowledged_at", "resolved_at", "events"]),
 }
+
+DETAIL_FIELDS = {"cases": ["story", "notes"]}
+"""What `--with-details` adds, per export (the stories and notes of cases: personal, never exported by default)."""
 
 
 @db_cli.command("upgrade")
@@ -73,10 +79,15 @@ def staff_add(phone: str, name: str, role: str, village: str | None, language: s
 @click.command("export")
 @click.argument("what", type=click.Choice(list(EXPORTS)))
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
-def export(what: str, fmt: str) -> None:
+@click.option("--with-details", is_flag=True, help="cases: add each case's story and notes (personal data).")
+def export(what: str, fmt: str, with_details: bool) -> None:
     """Write records as a JSON array (or CSV) to stdout; logs go to stderr."""
     model, order, fields = EXPORTS[what]
-    rows = [row.to_export() for row in model.select().order_by(order)]
+    if with_details and what not in DETAIL_FIELDS:
+        raise click.UsageError(f"--with-details applies to {', '.join(DETAIL_FIELDS)} only")
+    details = {"with_details": True} if with_details else {}
+    fields = fields + DETAIL_FIELDS[what] if with_details else fields
+    rows = [row.to_export(**details) for row in model.select().order_by(order, model.id)]
     if fmt == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -117,7 +128,7 @@ def sweep_command() -> None:
 
 @demo_cli.command("seed")
 def demo_seed() -> None:
-    """Seed a village list, one organiser and one official (only what is missing)."""
+    """Seed a village list, one organiser, one coordinator and one official (only what is missing)."""
     with database.atomic():
         for position, name in enumerate(DEMO_VILLAGES):
             Village.get_or_create(name=name, defaults={"position": position})

@@ -53,8 +53,8 @@ def test_staff_add_rejects_bad_input(runner, args, complaint):
 def test_demo_seed_fills_once(runner):
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     counts = (Village.select().count(), Staff.select().count())
-    assert counts[0] >= 5 and counts[1] == 2
-    assert {s.role for s in Staff.select()} == {"organizer", "official"}
+    assert counts[0] >= 5 and counts[1] == 3
+    assert {s.role for s in Staff.select()} == {"organizer", "coordinator", "official"}
     runner.invoke(args=["demo", "seed"])
     assert (Village.select().count(), Staff.select().count()) == counts
 

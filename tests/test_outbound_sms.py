@@ -169,3 +169,19 @@ def test_messages_with_the_same_text_go_in_one_request(app, send_sms, drain, use
     sent, blocked = Message.get_by_id(first.id), Message.get_by_id(second.id)
     assert (sent.status, sent.attempts) == ("sent", 1) and sent.provider_id.startswith("ATXid_")
     assert (blocked.status, blocked.attempts) == ("rejected", 1) and "UserInBlacklist" in blocked.last_error
+
+
+def test_identical_texts_to_one_number_are_never_in_one_provider_call(app, drain, use_africastalking):
+    from menus.notify import notify
+    from models import database
+    from workers.sms_jobs import enqueue_sends
+
+    with database.atomic():
+        written = [notify(phone, "sms.optin", None, "reply", language="id")
+                   for phone in ("+6281234567051", "+6281234567051", "+6281234567052")]
+    enqueue_sends(written)
+    drain()
+    assert [Message.get_by_id(o.message_id).status for o in written] == ["sent", "sent", "sent"]
+    calls = [request.form["to"].split(",") for request in use_africastalking.requests]
+    assert all(len(set(to)) == len(to) for to in calls), calls
+    assert len({Message.get_by_id(o.message_id).provider_id for o in written}) == 3

@@ -106,7 +106,7 @@ def test_another_safe_number_gets_the_confirmation(app, staff, ussd):
     report_by_ussd(ussd, REPORTER, safe="081234567099")
     case = the_case()
     assert (case.safe_to_contact, case.safe_phone) == (True, "+6281234567099")
-    assert outbox(REPORTER) == [] and len(outbox("+6281234567099", "confirmation_elsewhere")) == 1
+    assert outbox(REPORTER) == [] and len(outbox("+6281234567099", "confirmation_other")) == 1
     assert "+6281234567099" in outbox(ORGANIZER, "alert")[0].text
 
 

@@ -208,8 +208,7 @@ def test_info_topics(phone, body, key):
     assert phone.say(body) == text(key)
 
 
-@pytest.mark.parametrize("body", ["LATIH", "LATIH KOPI01", "STATUS", "STATUS K7Q4", "CEK", "CEK PT Maju Jaya",
-                                  "latih"])
+@pytest.mark.parametrize("body", ["LATIH", "LATIH KOPI01", "CEK", "CEK PT Maju Jaya", "latih"])
 def test_features_not_built_yet_say_coming_soon(phone, body):
     assert phone.say(body) == text("sms.soon")
 

@@ -34,6 +34,14 @@ def enqueue_sends(outgoing: Iterable[Outgoing]) -> int:
     return enqueue(send_spec(o.message_id, 0, o.due_at) for o in outgoing if not o.refused)
 
 
+def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
+    """Enqueue what a committed change wrote, in one round trip: first sends of its SMS rows (refused ones
+    stay as they are) and its other jobs (e.g. a case's escalation) as they are; return how many."""
+    specs = [item if isinstance(item, JobSpec) else send_spec(item.message_id, 0, item.due_at)
+             for item in items if isinstance(item, JobSpec) or not item.refused]
+    return enqueue(specs)
+
+
 BATCH_LIMIT = 100
 """Most recipients in one provider call (AT takes a comma list)."""
 
@@ -64,16 +72,22 @@ def send_message(message_id: int) -> str:
 
 
 def _companions(message: Message) -> list[Message]:
-    """Other queued messages with the same text that are due now."""
+    """Other queued messages with the same text that are due now, one per phone other than this message's.
+
+    A provider answers one message id per number in a call, so two rows for the same number in one call
+    would get the same provider id; the second row is sent by its own job instead.
+    """
     now = utcnow()
-    return list(
+    found = (
         Message.select()
         .where((Message.direction == "out") & (Message.status == "queued") & (Message.text == message.text)
-               & (Message.id != message.id)
+               & (Message.id != message.id) & (Message.phone != message.phone)
                & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now)))
         .order_by(Message.id)
-        .limit(BATCH_LIMIT - 1)
+        .limit(4 * BATCH_LIMIT)
     )
+    one_per_phone = {m.phone: m for m in reversed(list(found))}
+    return sorted(one_per_phone.values(), key=lambda m: m.id)[:BATCH_LIMIT - 1]
 
 
 def _one_per_message(messages: list[Message], results: list[SendResult]) -> list[SendResult]:

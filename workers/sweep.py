@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 from models import Message, database, utcnow
+from workers.case_jobs import fire_due_escalations
 from workers.context import with_database
 from workers.queues import enqueue_missing
+from workers.report_jobs import fire_silent_reports
 from workers.sms_jobs import send_spec
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ def fire_due_sends(now: dt.datetime) -> int:
 
 SWEEPS: tuple[SweepEntry, ...] = (
     SweepEntry("sends", fire_due_sends),
+    SweepEntry("dropped reports", fire_silent_reports),
+    SweepEntry("escalations", fire_due_escalations),
 )
 """Every kind of scheduled work; a new kind adds its row type and one entry here."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from menus.feature import Feature
 from menus.features import (coming_soon, info, language, main, profile, registration, sms_help, staff_desk,
                             subscription)
-from menus.features.cases import report
+from menus.features.cases import desk, drafts, report, status
 from menus.registry import Registry, build_registry
 
 FEATURES: tuple[Feature, ...] = (
@@ -14,6 +14,9 @@ FEATURES: tuple[Feature, ...] = (
     language.FEATURE,
     info.FEATURE,
     report.FEATURE,
+    status.FEATURE,
+    drafts.FEATURE,
+    desk.FEATURE,
     subscription.FEATURE,
     sms_help.FEATURE,
     coming_soon.FEATURE,

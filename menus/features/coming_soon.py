@@ -1,4 +1,4 @@
-"""Reports, trainings and report checks before their features land: an honest "coming soon" with a way back."""
+"""Trainings and agency checks before their features land: an honest "coming soon" with a way back."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -19,12 +19,10 @@ FEATURE = Feature(
     name="coming_soon",
     screens=(
         Menu("soon.training", "soon.training"),
-        Menu("soon.check", "soon.check"),
     ),
     keywords=(
         Keyword("LATIH", ("PELATIHAN", "TRAINING", "TRAIN", "GLADHEN"), _soon),
         Keyword("CEK", ("CHECK", "CEKAGEN"), _soon),
-        Keyword("STATUS", (), _soon),
     ),
 )
 """What the case and training issues replace."""

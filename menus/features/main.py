@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from menus.feature import Feature
 from menus.features import info, language, profile, registration
-from menus.features.cases import report
+from menus.features.cases import report, status
 from menus.screens import Menu, Option
 
 ROOT = "main"
@@ -19,7 +19,7 @@ FEATURE = Feature(
             Option("main.report", report.ROOT),
             Option("main.training", "soon.training"),
             Option("main.info", info.ROOT),
-            Option("main.check", "soon.check"),
+            Option("main.check", status.ROOT),
             Option("main.language", language.ROOT),
         )),
     ),

@@ -1,4 +1,4 @@
-"""Staff commands not built yet: each answers that it is coming (the case and training features take them over).
+"""Staff commands not built yet: each answers that it is coming (the training feature takes HADIR over).
 
 A feature that implements a staff command removes it here and declares it in its own module; the
 registry refuses a command with two handlers, or none.
@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from menus.feature import Feature
-from menus.staff_commands import STAFF_KEYWORDS
 
 if TYPE_CHECKING:
     from menus.sms_router import SmsTurn
@@ -21,6 +20,6 @@ def _coming(turn: "SmsTurn", command: "StaffCommand") -> None:
 
 FEATURE = Feature(
     name="staff_desk",
-    staff_commands={keyword: _coming for keyword in STAFF_KEYWORDS},
+    staff_commands={"HADIR": _coming},
 )
-"""Placeholders for the staff commands of the coming case and training features."""
+"""The placeholder for the staff command of the coming training feature (the case commands are in `cases.desk`)."""

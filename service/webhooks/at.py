@@ -9,17 +9,22 @@ from werkzeug.exceptions import HTTPException
 
 from menus.registry import Registry
 from menus.sms_router import SmsTurn
-from menus.ussd import apology, handle_step
+from menus.features.cases.drafts import open_abandoned
+from menus.ussd import apology, handle_step, session_key
 from models import Message, Person, database
 from models.base import UNREACHABLE_ERRORS
+from models.message import Outgoing
 from models.phones import mask
 from service.webhooks.payloads import BadPayload, DeliveryReport, IncomingSms, OptOut, UssdSessionEnd, UssdStep
 from service.webhooks.vocabulary import DELIVERY_STATUS
-from workers.sms_jobs import enqueue_sends
+from workers.sms_jobs import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 bp = Blueprint("at", __name__, url_prefix="/webhooks/at")
 
+
+DROPPED_SESSION_STATUSES = ("Incomplete", "Failed")
+"""AT's end-of-session statuses that mean the caller did not reach the end."""
 
 
 def _registry() -> Registry:
@@ -67,7 +72,7 @@ def ussd():
     except Exception:
         log.exception("USSD step failed for %s", mask(step.phone))
         reply, queued = apology(current_app.config["DEFAULT_LANGUAGE"]), []
-    enqueue_sends(queued)
+    enqueue_after_commit(queued)
     return Response(reply, 200, mimetype="text/plain")
 
 
@@ -90,7 +95,7 @@ def sms():
     except UNREACHABLE_ERRORS:
         log.exception("could not store SMS %s; answering 503 so AT retries", incoming.provider_id)
         return _unavailable("database")
-    enqueue_sends(queued)
+    enqueue_after_commit(queued)
     return jsonify(status="received", replies=len(queued)), 200
 
 
@@ -126,8 +131,17 @@ def optout():
 
 @bp.post("/ussd-events")
 def ussd_events():
-    """End-of-session notification: logged for monitoring."""
+    """End-of-session notification: a report cut off (Incomplete, Failed) becomes an incomplete case now."""
     event = UssdSessionEnd.parse(request.form)
     log.info("USSD session %s ended: %s after %s ms%s", event.session_id, event.status or "?",
              event.duration_ms or "?", f" ({event.error_message})" if event.error_message else "")
-    return jsonify(status="ok"), 200
+    if event.status not in DROPPED_SESSION_STATUSES:
+        return jsonify(status="ok"), 200
+    try:
+        with database.atomic():
+            outgoing = open_abandoned(session_key(event.session_id))
+    except UNREACHABLE_ERRORS:
+        log.exception("could not keep a dropped report session; answering 503 so AT retries")
+        return _unavailable("database")
+    enqueue_after_commit(outgoing)
+    return jsonify(status="ok", alerts=sum(1 for item in outgoing if isinstance(item, Outgoing))), 200

@@ -46,10 +46,11 @@ def to_staff(staff: list[Staff], key: str, case: Case, purpose: str, lookups: Lo
 
 def new_case(case: Case, lookups: Lookups) -> list[Outgoing]:
     """A new case: the alert to whoever the case's rules name, and the reporter's confirmation when contact is safe."""
-    written = to_staff(case.alert_recipients(), "case.alert", case, "alert", lookups)
+    key = "case.alert_incomplete" if case.incomplete else "case.alert"
+    written = to_staff(case.alert_recipients(), key, case, "alert", lookups)
     contact = case.contact_phone
     if contact is not None:
-        purpose = "confirmation" if contact == case.reporter_phone else "confirmation_elsewhere"
+        purpose = "confirmation" if contact == case.reporter_phone else "confirmation_other"
         written.append(notify(contact, "case.confirmation", {"code": case.display_code},
                               purpose, lookups=lookups))
     return written

@@ -58,25 +58,35 @@ def validate_story(text: str) -> tuple[str | None, str | None]:
     return value[:STORY_MAX], None
 
 
+def report_from(phone: str, answers: dict[str, str], channel: str, source_key: str,
+                incomplete: bool = False) -> Report:
+    """A report from the flow's answers; a question left unanswered counts as "not safe to contact"."""
+    safe = answers.get("safe", "")
+    return Report(
+        reporter_phone=phone, for_whom=answers.get("for_whom", "other"),
+        category=answers.get("category", "other"), country=answers.get("country"),
+        safe_to_contact=safe == "yes" or safe.startswith("+"),
+        safe_phone=safe if safe.startswith("+") and safe != phone else None,
+        story=answers.get("story") or None, consent_to_refer=answers.get("consent") == "yes",
+        channel=channel, source_key=source_key, incomplete=incomplete, said_unsafe=safe == "no",
+    )
+
+
 def open_case(turn: FlowTurn) -> None:
     """Open the case once for this session or conversation, alert staff, confirm to the reporter when safe."""
     answers = turn.answers
-    safe = answers.get("safe", "no")
-    report = Report(
-        reporter_phone=turn.phone, for_whom=answers.get("for_whom", "other"),
-        category=answers.get("category", "other"), country=answers.get("country"),
-        safe_to_contact=safe != "no", safe_phone=safe if safe.startswith("+") and safe != turn.phone else None,
-        story=answers.get("story") or None, consent_to_refer=answers.get("consent") == "yes",
-        channel=turn.ctx.channel, source_key=turn.ctx.session_key,
-    )
+    report = report_from(turn.phone, answers, turn.ctx.channel, turn.ctx.session_key)
     if "category" not in answers:
         log.error("report end reached without a category")
         return
+    from workers.case_jobs import escalation_spec  # here, not at import: workers' jobs import the features
+
     with database.atomic():
         case, created = Case.open(report)
         if created:
             for outgoing in notices.new_case(case, turn.lookups):
                 turn.queued(outgoing)
+            turn.queued(escalation_spec(case.id, 1, case.ack_due_at))
     answers["case_code"] = case.display_code
 
 

@@ -1,0 +1,268 @@
+"""Case staff commands by SMS: TERIMA, CATAT, RUJUK, SELESAI, BUKA, KASUS and, for officials, DETAIL.
+
+Only registered staff reach these handlers (the SMS router sees to it). Every rule (who may do what, which
+change is allowed, who a case is referred to) is decided by `models.case`; this module turns the decisions
+into catalog texts. Each command answers its sender with what happened; a change of status also tells the
+reporter, in neutral words and only when contact is safe (`notices.news_for_reporter`). Nothing changes on
+an error. Logs carry case codes and masked phones, never a story or a note.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Callable
+
+from menus import catalog
+from menus.feature import Feature
+from menus.features.cases import notices
+from menus.notify import language_for, notify
+from menus.turn import Lookups
+from models import database, utcnow
+from models.case import HANDLER_ROLES, Case, CaseError, referral_official
+from models.gsm import fold_to_gsm7, sms_size
+from models.message import Outgoing
+from models.phones import mask
+from models.staff import Staff
+
+if TYPE_CHECKING:
+    from menus.sms_router import SmsTurn
+    from menus.staff_commands import StaffCommand
+
+log = logging.getLogger(__name__)
+
+MAX_SEGMENTS = 2
+"""Staff replies and the referral SMS fit this many GSM-7 segments (the budget `menus check` holds case texts to)."""
+
+ELLIPSIS = "..."
+"""Marks a story cut to fit the referral SMS."""
+
+ITEM_SEPARATOR = "; "
+"""Between the cases of a KASUS or DETAIL list."""
+
+TYPED_CODE_MAX = 20
+"""The longest code echoed back in an unknown-code answer."""
+
+_NOT_CODE = re.compile(r"[^0-9A-Za-z-]")
+
+
+# Answers ---------------------------------------------------------------------------------------------------
+
+
+def fits(text: str) -> bool:
+    """True if `text` fits MAX_SEGMENTS SMS segments."""
+    return sms_size(text).segments <= MAX_SEGMENTS
+
+
+def cut_to_fit(render: Callable[[str], str], value: str) -> str:
+    """`value` if `render(value)` fits; else its longest start (at a word end when it can) ending in "...";
+    else ""."""
+    if fits(render(value)):
+        return value
+    best, low, high = "", 1, len(value) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        start = value[:middle]
+        if value[middle] != " " and " " in start.strip():
+            start = start.rsplit(" ", 1)[0]
+        candidate = start.rstrip() + ELLIPSIS
+        if fits(render(candidate)):
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
+def pages(render: Callable[[list[str], int, int], str], items: list[str]) -> list[list[str]]:
+    """Items split into pages, each as many as fit: `render(page_items, left_after_page, next_page_number)`."""
+    found: list[list[str]] = []
+    start = 0
+    while start < len(items):
+        end = start + 1
+        while end < len(items) and fits(render(items[start:end + 1], len(items) - end - 1, len(found) + 2)):
+            end += 1
+        found.append(items[start:end])
+        start = end
+    return found
+
+
+def _params(case: Case, language: str) -> dict[str, str]:
+    return {"code": case.display_code, "status": catalog.text(f"case.status_short.{case.status}", language)}
+
+
+def _sender(turn: "SmsTurn") -> Staff:
+    staff = turn.staff
+    if staff is None:
+        raise RuntimeError("a staff command reached its handler from a number that is not staff")
+    return staff
+
+
+def _as_typed(turn: "SmsTurn", command: "StaffCommand") -> str:
+    """The code as the sender typed it (letters, digits and dashes only, cut short)."""
+    words = turn.text.split()
+    typed = _NOT_CODE.sub("", fold_to_gsm7(words[1]))[:TYPED_CODE_MAX] if len(words) > 1 else ""
+    return typed or command.code
+
+
+def _case(turn: "SmsTurn", command: "StaffCommand") -> Case | None:
+    """The case the command names; else answers with the usage (no code) or that the code is unknown."""
+    if not command.code:
+        turn.reply(f"case.usage.{command.keyword.lower()}")
+        return None
+    case = Case.by_code(command.code)
+    if case is None:
+        log.info("%s from %s: unknown case code", command.keyword, mask(turn.phone))
+        turn.reply("case.unknown_code", {"code": _as_typed(turn, command)})
+    return case
+
+
+def _changed(turn: "SmsTurn", command: "StaffCommand", case: Case, change: Callable[[], None]) -> bool:
+    """Run one case change in a savepoint; if the case rules refuse it, answer why (nothing changed)."""
+    try:
+        with database.atomic():
+            change()
+    except CaseError as error:
+        log.info("%s %s from %s refused: %s", command.keyword, case.display_code, mask(turn.phone), error.key)
+        turn.reply(error.key, _params(case, turn.language))
+        return False
+    log.info("%s %s by %s: case is %s", command.keyword, case.display_code, mask(turn.phone), case.status)
+    return True
+
+
+def _done(turn: "SmsTurn", case: Case, key: str, extra: dict[str, str] | None = None) -> None:
+    """Answer the sender, then tell the reporter the new status (only when contact is safe)."""
+    turn.reply(key, {**_params(case, turn.language), **(extra or {})})
+    turn.outgoing.extend(notices.news_for_reporter(case, turn.lookups))
+
+
+# The referral ----------------------------------------------------------------------------------------------
+
+
+def to_official(case: Case, official: Staff, lookups: Lookups) -> Outgoing:
+    """The referred case's summary for the official in their language; the reporter's contact and story only
+    with the reporter's consent (`Case.may_share_identity_with`), the story cut to keep the SMS in budget."""
+    language = language_for(official.phone, lookups)
+    params = notices.staff_params(case, language, official)
+    shared = case.may_share_identity_with(official) and case.story
+    story = fold_to_gsm7(" ".join((case.story or "").split())) if shared else ""
+
+    def with_story(value: str) -> dict[str, str]:
+        details = " " + catalog.text("case.refer.story", language, {"story": value}) if value else ""
+        return {**params, "details": details}
+
+    story = cut_to_fit(lambda value: catalog.text("case.refer.to_official", language, with_story(value)), story)
+    return notify(official.phone, "case.refer.to_official", with_story(story), "alert", language=language,
+                  lookups=lookups)
+
+
+# Commands --------------------------------------------------------------------------------------------------
+
+
+def terima(turn: "SmsTurn", command: "StaffCommand") -> None:
+    """TERIMA <code>: an organiser or coordinator takes the case; an official accepts a case referred to them."""
+    staff, case = _sender(turn), _case(turn, command)
+    if case is None:
+        return
+    if staff.role == "official":
+        if _changed(turn, command, case, lambda: case.accept_referral(staff)):
+            turn.reply("case.referral.accepted", _params(case, turn.language))
+    elif _changed(turn, command, case, lambda: case.acknowledge(staff)):
+        _done(turn, case, "case.ack.done")
+
+
+def catat(turn: "SmsTurn", command: "StaffCommand") -> None:
+    """CATAT <code> <note>: a note on the case's timeline."""
+    staff, case = _sender(turn), _case(turn, command)
+    if case is not None and _changed(turn, command, case, lambda: case.add_note(staff, command.rest)):
+        turn.reply("case.note.done", _params(case, turn.language))
+
+
+def rujuk(turn: "SmsTurn", command: "StaffCommand") -> None:
+    """RUJUK <code>: refer the case to the labour official, who gets its summary by SMS."""
+    staff, case = _sender(turn), _case(turn, command)
+    if case is None:
+        return
+    official = referral_official()
+    if official is None:
+        log.warning("RUJUK %s from %s: no official is registered", case.display_code, mask(turn.phone))
+        turn.reply("case.refer.no_official", _params(case, turn.language))
+        return
+    if _changed(turn, command, case, lambda: case.refer(staff, official)):
+        _done(turn, case, "case.refer.done", {"name": fold_to_gsm7(official.name)})
+        turn.outgoing.append(to_official(case, official, turn.lookups))
+
+
+def selesai(turn: "SmsTurn", command: "StaffCommand") -> None:
+    """SELESAI <code> [note]: resolve the case."""
+    staff, case = _sender(turn), _case(turn, command)
+    if case is not None and _changed(turn, command, case, lambda: case.resolve(staff, command.rest or None)):
+        _done(turn, case, "case.resolve.done")
+
+
+def buka(turn: "SmsTurn", command: "StaffCommand") -> None:
+    """BUKA <code> [note]: reopen a resolved case; its escalation clock starts over."""
+    from workers.case_jobs import escalation_spec  # here, not at import: workers' jobs import the features
+
+    staff, case = _sender(turn), _case(turn, command)
+    if case is not None and _changed(turn, command, case, lambda: case.reopen(staff, command.rest or None)):
+        _done(turn, case, "case.reopen.done")
+        turn.outgoing.append(escalation_spec(case.id, 1, case.next_escalation_at))  # type: ignore[arg-type]
+
+
+def _page_number(command: "StaffCommand") -> int:
+    return int(command.code) if command.code.isdigit() and int(command.code) > 0 else 1
+
+
+def _reply_list(turn: "SmsTurn", command: "StaffCommand", key: str, items: list[str]) -> None:
+    """Answer with one page of a list (KASUS 2 is the second page), saying how many more there are."""
+    language = turn.language
+
+    def params(shown: list[str], left: int, next_page: int) -> dict[str, str]:
+        more = " " + catalog.text("case.list.more", language, {"count": str(left), "keyword": command.keyword,
+                                                                 "page": str(next_page)}) if left else ""
+        return {"count": str(len(items)), "items": ITEM_SEPARATOR.join(shown), "more": more}
+
+    split = pages(lambda shown, left, next_page: catalog.text(key, language, params(shown, left, next_page)), items)
+    number = min(_page_number(command), len(split))
+    left = sum(len(page) for page in split[number:])
+    turn.reply(key, params(split[number - 1], left, number + 1))
+
+
+def kasus(turn: "SmsTurn", command: "StaffCommand") -> None:
+    """KASUS [page]: the sender's open cases (theirs and the unassigned), code, status and category."""
+    staff = _sender(turn)
+    if staff.role not in HANDLER_ROLES:
+        turn.reply("case.list.official")
+        return
+    language = turn.language
+    items = [catalog.text("case.list.item", language, {
+        **_params(case, language), "category": catalog.text(f"case.category_short.{case.category}", language),
+    }) for case in Case.open_for(staff)]
+    if not items:
+        turn.reply("case.list.none")
+        return
+    _reply_list(turn, command, "case.list", items)
+
+
+def detail(turn: "SmsTurn", command: "StaffCommand") -> None:
+    """DETAIL [page] (officials): the referred cases waiting for them, code, category and days open."""
+    staff = _sender(turn)
+    if staff.role != "official":
+        turn.reply("case.detail.not_official")
+        return
+    language, now = turn.language, utcnow()
+    items = [catalog.text("case.detail.item", language, {
+        "code": case.display_code, "category": catalog.text(f"case.category_short.{case.category}", language),
+        "days": str(max(0, (now - case.created_at).days)),
+    }) for case in Case.referred_to_official(staff)]
+    if not items:
+        turn.reply("case.detail.none")
+        return
+    _reply_list(turn, command, "case.detail", items)
+
+
+FEATURE = Feature(
+    name="case_desk",
+    staff_commands={"TERIMA": terima, "CATAT": catat, "RUJUK": rujuk, "SELESAI": selesai, "BUKA": buka,
+                    "KASUS": kasus, "DETAIL": detail},
+)
+"""The case staff commands."""

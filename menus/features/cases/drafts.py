@@ -1,0 +1,61 @@
+"""A dropped USSD session does not lose a report: once the problem is chosen, the answers are kept, and a
+session that ends badly (AT's end-of-session notice) or goes silent for five minutes becomes a case marked
+incomplete, alerted like any other. A later complete report from the same session fills that case in.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from menus.engine import Reply
+from menus.feature import Feature
+from menus.features.cases import notices
+from menus.features.cases.report import report_from
+from menus.turn import FlowTurn, Lookups
+from models.case import Case
+from models.message import Outgoing
+from models.phones import mask
+from models.report_draft import ReportDraft
+
+if TYPE_CHECKING:
+    from workers.queues import JobSpec
+
+log = logging.getLogger(__name__)
+
+REPORT_ANSWERS = ("for_whom", "category", "country", "safe", "consent", "story")
+"""What a draft keeps: the report's own answers, nothing else of the session."""
+
+END_SCREEN = "report.done"
+
+
+def keep_answers(turn: FlowTurn, reply: Reply) -> None:
+    """After a USSD step: keep the report's answers once a category is chosen; forget them once the case is open."""
+    if "category" not in turn.answers:
+        return
+    if reply.end:
+        if reply.screen_id == END_SCREEN:
+            ReportDraft.discard(turn.ctx.session_key)
+        return
+    kept = {key: turn.answers[key] for key in REPORT_ANSWERS if key in turn.answers}
+    ReportDraft.keep(turn.ctx.session_key, turn.phone, kept)
+
+
+def open_abandoned(session_key: str) -> list["Outgoing | JobSpec"]:
+    """Turn a dropped session's draft into an incomplete case, write its alerts, and return them with the
+    case's first escalation job; [] if there is no draft. Call inside a transaction; enqueue after the commit.
+    """
+    from workers.case_jobs import escalation_spec  # here, not at import: workers' jobs import the features
+
+    taken = ReportDraft.take(session_key)
+    if taken is None:
+        return []
+    phone, answers = taken
+    case, created = Case.open(report_from(phone, answers, "ussd", session_key, incomplete=True))
+    if not created:
+        return []
+    log.info("dropped report session from %s kept as incomplete case %s", mask(phone), case.display_code)
+    return [*notices.new_case(case, Lookups()), escalation_spec(case.id, 1, case.ack_due_at)]
+
+
+FEATURE = Feature(name="report_drafts", on_ussd_step=keep_answers)
+"""Keeping a USSD report's answers while its session runs."""

@@ -1,0 +1,120 @@
+"""Checking one's own reports: "Cek laporan" (USSD) and `STATUS [code]` (SMS), in neutral words.
+
+A reporter's phone may be watched: these texts say only the code and where the case stands, never the
+problem. Whose cases a phone sees is the case model's rule (`Case.reported_from`, `Case.may_see_status`);
+to anyone else a real code gets the same answer as an unknown one, so a code tells a stranger nothing.
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from menus import catalog
+from menus.feature import Feature, Keyword, Placeholder, fixed_sample, longest_label
+from menus.screens import Menu, Option
+from menus.turn import FlowTurn
+from models.case import Case
+from models.gsm import sms_size
+from models.phones import mask
+
+if TYPE_CHECKING:
+    from menus.keywords import Match
+    from menus.sms_router import SmsTurn
+
+log = logging.getLogger(__name__)
+
+ROOT = "check"
+"""The caller's cases (USSD main menu "Cek laporan")."""
+
+CASE_SCREEN = "check.case"
+"""One case's status."""
+
+MAX_LISTED = 12
+"""Most cases a list shows (two USSD pages; an SMS list shows as many as fit)."""
+
+LIST_SEGMENTS = 2
+"""The SMS list fits this many GSM-7 segments."""
+
+SMS_LISTED = 20
+"""Most cases `STATUS` considers: more than two segments can hold, so a longer list ends with "..."."""
+
+
+def state_text(case: Case, language: str, short: bool = False) -> str:
+    """Where the case stands, in neutral words for its reporter."""
+    prefix = "case.reporter_state_short." if short else "case.reporter_state."
+    return catalog.text(prefix + case.status, language)
+
+
+def own_cases(turn: FlowTurn, target: str) -> list[Option]:
+    """Option source: the caller's cases (reported from the phone or naming it as safe), newest first."""
+    language = turn.ctx.language
+    return [Option(catalog.text("check.item", language, {"code": case.display_code,
+                                                         "case_state": state_text(case, language, short=True)}),
+                   target, value=case.code, literal=True)
+            for case in Case.reported_from(turn.phone).limit(MAX_LISTED)]
+
+
+def _chosen(turn: FlowTurn) -> Case | None:
+    case = Case.by_code(turn.answers.get("check_code", ""))
+    return case if case is not None and case.may_see_status(turn.phone) else None
+
+
+def _chosen_code(turn: FlowTurn) -> str:
+    case = _chosen(turn)
+    return case.display_code if case else "-"
+
+
+def _chosen_state(turn: FlowTurn) -> str:
+    case = _chosen(turn)
+    return state_text(case, turn.ctx.language) if case else "-"
+
+
+def listing(cases: list[Case], language: str) -> str:
+    """Codes and short states, newest first: as many as keep the list reply within LIST_SEGMENTS."""
+    items = [catalog.text("case.status.item", language, {"code": case.display_code,
+                                                         "case_state": state_text(case, language, short=True)})
+             for case in cases]
+    for count in range(len(items), 0, -1):
+        shown = ", ".join(items[:count]) + (", ..." if count < len(items) else "")
+        reply = catalog.text("case.status.list", language, {"case_list": shown})
+        if sms_size(reply).segments <= LIST_SEGMENTS:
+            return shown
+    return "..."
+
+
+def _status(turn: "SmsTurn", found: "Match") -> None:
+    """`STATUS` lists the sender's own cases; `STATUS <code>` answers the reporter, the safe number and staff."""
+    argument = found.argument.strip()
+    if not argument:
+        cases = list(Case.reported_from(turn.phone).limit(SMS_LISTED))
+        if cases:
+            turn.reply("case.status.list", {"case_list": listing(cases, turn.language)})
+        else:
+            turn.reply("case.status.none")
+        return
+    case = Case.by_code(argument) or Case.by_code(argument.split()[0])
+    if case is None or not case.may_see_status(turn.phone):
+        log.info("STATUS from %s: no case of theirs with that code", mask(turn.phone))
+        turn.reply("case.status.unknown")
+        return
+    turn.reply("case.status.one", {"code": case.display_code, "case_state": state_text(case, turn.language)})
+
+
+FEATURE = Feature(
+    name="case_status",
+    screens=(
+        Menu(ROOT, "check.title", source="own_cases", source_target=CASE_SCREEN, store="check_code",
+             empty="check.empty"),
+        Menu(CASE_SCREEN, "check.case"),
+    ),
+    sources={"own_cases": own_cases},
+    placeholders={
+        "check_code": Placeholder(_chosen_code, fixed_sample("K7M-3QX")),
+        "case_state": Placeholder(_chosen_state, longest_label("case.reporter_state.")),
+        "case_list": Placeholder(lambda turn: listing(list(Case.reported_from(turn.phone).limit(SMS_LISTED)),
+                                                      turn.ctx.language),
+                                 fixed_sample("K7M-3QX dibukak maneh, ACD-EFH ditampa, JKM-NPR diterusake, ...")),
+    },
+    keywords=(Keyword("STATUS", (), _status),),
+)
+"""Cek laporan and the STATUS keyword."""

@@ -1,0 +1,50 @@
+"""Answers of a USSD report kept while the session runs, so a dropped session does not lose the report."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import peewee
+
+from models.base import BaseModel, utcnow
+
+SILENCE = dt.timedelta(minutes=5)
+"""A report session silent this long was dropped (telcos end sessions after about 180 s)."""
+
+
+class ReportDraft(BaseModel):
+    """One USSD session's report answers once the problem category is chosen; gone once the case is opened."""
+
+    session_key = peewee.CharField(max_length=120, unique=True)
+    phone = peewee.CharField(max_length=20)
+    answers = peewee.TextField()
+    updated_at = peewee.DateTimeField(default=utcnow, index=True)
+
+    @classmethod
+    def keep(cls, session_key: str, phone: str, answers: dict[str, str]) -> None:
+        """Store the answers so far (one row per session; a replayed step just rewrites them)."""
+        now = utcnow()
+        (cls.insert(session_key=session_key, phone=phone, answers=json.dumps(answers), updated_at=now)
+         .on_conflict(conflict_target=[cls.session_key],
+                      update={cls.answers: json.dumps(answers), cls.updated_at: now})
+         .execute())
+
+    @classmethod
+    def discard(cls, session_key: str) -> None:
+        """Forget a session's draft (its case is open)."""
+        cls.delete().where(cls.session_key == session_key).execute()
+
+    @classmethod
+    def silent(cls, now: dt.datetime) -> peewee.ModelSelect:
+        """Drafts whose session has been silent for SILENCE: dropped sessions."""
+        return cls.select().where(cls.updated_at <= now - SILENCE)
+
+    @classmethod
+    def take(cls, session_key: str) -> "tuple[str, dict[str, str]] | None":
+        """Remove a session's draft and return (phone, answers); None if there is none (already taken)."""
+        draft = cls.get_or_none(cls.session_key == session_key)
+        if draft is None:
+            return None
+        if not cls.delete().where((cls.id == draft.id)).execute():
+            return None
+        return draft.phone, json.loads(draft.answers)

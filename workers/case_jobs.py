@@ -1,0 +1,70 @@
+"""Case escalation: a case nobody has taken in time is told again, wider each step, each step once.
+
+Every step is an RQ job scheduled for the case's `next_escalation_at` (the due row): the report that
+opens the case enqueues step 1 after its transaction commits, each step enqueues the next, and the
+sweep (`workers.sweep`) fires a due step whose job Redis lost.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from menus.features.cases import notices
+from menus.turn import Lookups
+from models import Case, database, utcnow
+from models.case import UNACKNOWLEDGED
+from workers.context import with_database
+from workers.queues import DEFAULT_QUEUE, JobSpec, enqueue_missing
+from workers.sms_jobs import enqueue_after_commit
+
+log = logging.getLogger(__name__)
+
+LAST_LEVEL = 2
+"""Level 1 re-alerts organisers and coordinators; level 2 tells the officials; nothing follows."""
+
+
+def escalation_job_id(case_id: int, level: int) -> str:
+    """The RQ job id of one escalation step (stable, so the job and the sweep's copy collapse into one)."""
+    return f"case-{case_id}-escalate-{level}"
+
+
+def escalation_spec(case_id: int, level: int, at: dt.datetime | None = None) -> JobSpec:
+    """The job that escalates a case to `level`, at `at` (naive UTC; None means now)."""
+    return JobSpec("workers.case_jobs.escalate", (case_id, level), escalation_job_id(case_id, level),
+                   DEFAULT_QUEUE, at)
+
+
+@with_database
+def escalate(case_id: int, level: int) -> str:
+    """Escalate a still unacknowledged case to `level` once it is due; then schedule the next level.
+
+    Idempotent: the claim on the case row lets one run through per level; an acknowledged, referred or
+    resolved case, a step already taken, or a step not yet due (the sweep fires it then) does nothing.
+    """
+    case = Case.get_or_none(Case.id == case_id)
+    if case is None:
+        log.warning("escalation job for unknown case %s", case_id)
+        return "missing"
+    if case.status not in UNACKNOWLEDGED or case.escalation_level >= level:
+        log.info("case %s is %s at escalation level %s: no level %s", case.display_code, case.status,
+                 case.escalation_level, level)
+        return "skipped"
+    if case.next_escalation_at is None or case.next_escalation_at > utcnow():
+        log.info("case %s: escalation level %s is not due yet", case.display_code, level)
+        return "not due"
+    with database.atomic():
+        if not case.claim_escalation(level):
+            return "skipped"
+        written = notices.escalation(case, level, Lookups())
+    following = ([escalation_spec(case.id, level + 1, case.next_escalation_at)]
+                 if level < LAST_LEVEL and case.next_escalation_at is not None else [])
+    enqueue_after_commit([*written, *following])
+    log.info("case %s escalated to level %s (%s SMS)", case.display_code, level, len(written))
+    return "escalated"
+
+
+def fire_due_escalations(now: dt.datetime) -> int:
+    """Sweep entry: enqueue each due escalation step whose job Redis does not hold (lost, or never enqueued)."""
+    due = [escalation_spec(case.id, case.escalation_level + 1)
+           for case in Case.due_escalations(now) if case.escalation_level < LAST_LEVEL]
+    return enqueue_missing(due)
