@@ -5,7 +5,7 @@ import logging
 
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 
-from models import Message
+from models import Message, Staff
 from models.base import iso_utc
 from models.phones import InvalidPhone, mask, to_e164
 
@@ -32,6 +32,20 @@ QUICK_PICKS = (
 )
 """Numbers offered with one click: Indonesian and abroad."""
 
+ROLE_LABELS = {"organizer": "Pengurus", "coordinator": "Koordinator", "official": "Pejabat"}
+"""How the page names each staff role on its quick picks, in the order they are offered."""
+
+STAFF_PICKS_LIMIT = 6
+"""Most staff numbers offered with one click (`demo seed` adds one of each role)."""
+
+
+def staff_picks() -> list[tuple[str, str, str]]:
+    """Active staff numbers as (number, role label, name), organisers first, so a person can act as staff."""
+    order = list(ROLE_LABELS)
+    staff = sorted(Staff.select().where(Staff.active == True),  # noqa: E712
+                   key=lambda s: (order.index(s.role) if s.role in order else len(order), s.phone))
+    return [(s.phone, ROLE_LABELS.get(s.role, s.role), s.name) for s in staff[:STAFF_PICKS_LIMIT]]
+
 
 @bp.get("")
 def page():
@@ -45,6 +59,7 @@ def page():
         network_code=NETWORK_CODE,
         default_phone=DEFAULT_PHONE,
         quick_picks=QUICK_PICKS,
+        staff_picks=staff_picks(),
     )
 
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,7 +14,7 @@ from werkzeug.serving import make_server
 
 from conftest import TOKEN
 from menus import catalog
-from models import Message, Village, database
+from models import Case, Message, Staff, Village, database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -19,7 +22,9 @@ CHROMIUM_ARGS = [
     "--no-first-run", "--disable-sync", "--disable-quic",
 ]
 SCREENSHOT = "/tmp/simulator.png"
+SCREENSHOT_LOOP = "/tmp/simulator-case-loop.png"
 WAIT_MS = 10_000
+ORGANIZER = "+6281200000001"
 
 
 def test_page_shows_the_service_code_and_works_offline(client):
@@ -32,6 +37,22 @@ def test_page_shows_the_service_code_and_works_offline(client):
     assert TOKEN in page, "the token is injected so the page can call the webhooks"
     assert "/webhooks/at/ussd" in page and "/webhooks/at/sms" in page
     assert "http://" not in page and "https://" not in page and "//cdn" not in page, "no external resources"
+
+
+def test_page_offers_the_staff_numbers_labelled_by_role(client, runner):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    Staff.create(phone="+6281200000009", name="Lama", role="organizer", active=False)
+    page = client.get("/simulator").get_data(as_text=True)
+    picks = re.findall(r'data-phone="([^"]+)" title="[^"]*">([^<]+)</button>', page)
+    assert picks[-3:] == [("+6281200000001", "Pengurus +6281200000001"),
+                          ("+6281200000003", "Koordinator +6281200000003"),
+                          ("+6281200000002", "Pejabat +6281200000002")], "organisers first; inactive staff left out"
+    assert "TERIMA &lt;kode&gt;" in page
+
+
+def test_page_without_staff_offers_only_the_reporter_numbers(client):
+    page = client.get("/simulator").get_data(as_text=True)
+    assert 'class="pick staff"' not in page
 
 
 def test_inbox_lists_outbound_messages_to_one_number_newest_first(client):
@@ -100,18 +121,16 @@ def live_server(app):
         server.server_close()
 
 
-@pytest.mark.browser
-def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_server, drain):
+@contextmanager
+def simulator_page(live_server: str) -> Iterator:
+    """The simulator open in headless Chromium, offline only; afterwards, no outside request and no script error."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
 
-    Village.create(name="Tracap", position=0)
-    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
     base = urlsplit(live_server)
     outside_requests: list[str] = []
     script_errors: list[str] = []
-
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -128,75 +147,150 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
             page = context.new_page()
             page.on("pageerror", lambda error: script_errors.append(str(error)))
             page.goto(f"{live_server}/simulator")
-            screen = page.locator("#screen-text")
-            inbox = page.locator("#inbox")
-            expect(page.locator("#service-code")).to_have_text("*384*123#")
-
-            page.get_by_label("Nomor HP yang dipakai").fill("abc")
-            page.get_by_label("Nomor HP yang dipakai").press("Tab")
-            page.get_by_role("button", name="Panggil *384*123#").click()
-            expect(page.locator("#error")).to_contain_text("phoneNumber", timeout=WAIT_MS)
-            expect(page.locator("#error")).to_contain_text("phone ", timeout=WAIT_MS)
-
-            page.get_by_role("button", name="+85291234567").click()
-            page.get_by_role("button", name="Panggil *384*123#").click()
-            expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
-            page.get_by_role("button", name="Batal").click()
-            expect(page.locator("#screen-state")).to_have_text("Sesi dibatalkan")
-
-            page.get_by_label("Nomor HP yang dipakai").fill("081298765432")
-            page.get_by_label("Nomor HP yang dipakai").press("Tab")
-            expect(page.locator("#inbox-phone")).to_have_text("+6281298765432", timeout=WAIT_MS)
-
-            page.get_by_role("button", name="Panggil *384*123#").click()
-            expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
-            answer = page.get_by_label("Jawaban")
-            send = page.get_by_role("button", name="Kirim", exact=True)
-            for value, next_screen in [("1", "Setuju?"), ("1", "Tulis nama"), ("siti aminah", "1. Tracap"),
-                                       ("1", "Status Anda:"), ("1", "Negara tujuan:"), ("1", "Terima kasih")]:
-                answer.fill(value)
-                send.click()
-                expect(screen).to_contain_text(next_screen, timeout=WAIT_MS)
-            expect(page.locator("#screen-state")).to_have_text("Sesi selesai")
-            assert screen.inner_text().startswith("Terima kasih, Siti Aminah."), "END prefix stripped"
-            expect(answer).to_be_disabled()
-            expect(answer).to_have_value("")
-
-            assert drain(), "the welcome SMS was queued"
-            welcome = inbox.locator("li.message", has_text="Selamat datang")
-            expect(welcome).to_be_visible(timeout=WAIT_MS)
-            expect(welcome.locator(".purpose")).to_have_text("welcome")
-            expect(welcome.locator(".status")).to_have_text("sent", timeout=WAIT_MS)
-
-            page.get_by_label("Isi SMS").fill("INFO")
-            page.get_by_role("button", name="Kirim SMS").click()
-            expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
-            assert drain(), "the reply to INFO was queued"
-            info_reply = catalog.text("sms.info.menu", "id")
-            expect(inbox.locator("li.message").first).to_contain_text(info_reply, timeout=WAIT_MS)
-            expect(inbox.locator("li.message").nth(1)).to_contain_text("Selamat datang")
-            expect(page.locator("#error")).to_have_text("")
-
-            page.get_by_role("button", name="Muat ulang").click()
-            expect(inbox.locator("li.message")).to_have_count(2)
-
-            # The same registration by SMS, from a worker's number abroad.
-            page.get_by_role("button", name="+85291234567").click()
-            expect(page.locator("#inbox-phone")).to_have_text("+85291234567", timeout=WAIT_MS)
-            for count, (body, reply) in enumerate([("daftar", "Setuju?"), ("1", "Tulis nama"), ("Wati", "1. Tracap"),
-                                                   ("1", "Status Anda:"), ("2", "Negara tempat kerja"),
-                                                   ("1", "Terima kasih, Wati.")], start=1):
-                page.get_by_label("Isi SMS").fill(body)
-                page.get_by_role("button", name="Kirim SMS").click()
-                expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
-                assert drain(), f"a reply to {body!r} was queued"
-                expect(inbox.locator("li.message").first).to_contain_text(reply, timeout=WAIT_MS)
-            welcome_abroad = inbox.locator("li.message", has_text="Selamat datang di KawalMigran, Wati.")
-            expect(welcome_abroad).to_be_visible(timeout=WAIT_MS)
-            page.screenshot(path=SCREENSHOT, full_page=True)
+            yield page
         finally:
             browser.close()
-
     assert outside_requests == [], "the page must work offline"
     assert script_errors == [], "no JavaScript errors on the page"
+
+
+@pytest.mark.browser
+def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_server, drain):
+    from playwright.sync_api import expect
+
+    Village.create(name="Tracap", position=0)
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+
+    with simulator_page(live_server) as page:
+        screen = page.locator("#screen-text")
+        inbox = page.locator("#inbox")
+        expect(page.locator("#service-code")).to_have_text("*384*123#")
+
+        page.get_by_label("Nomor HP yang dipakai").fill("abc")
+        page.get_by_label("Nomor HP yang dipakai").press("Tab")
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(page.locator("#error")).to_contain_text("phoneNumber", timeout=WAIT_MS)
+        expect(page.locator("#error")).to_contain_text("phone ", timeout=WAIT_MS)
+
+        page.get_by_role("button", name="+85291234567").click()
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
+        page.get_by_role("button", name="Batal").click()
+        expect(page.locator("#screen-state")).to_have_text("Sesi dibatalkan")
+
+        page.get_by_label("Nomor HP yang dipakai").fill("081298765432")
+        page.get_by_label("Nomor HP yang dipakai").press("Tab")
+        expect(page.locator("#inbox-phone")).to_have_text("+6281298765432", timeout=WAIT_MS)
+
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
+        answer = page.get_by_label("Jawaban")
+        send = page.get_by_role("button", name="Kirim", exact=True)
+        for value, next_screen in [("1", "Setuju?"), ("1", "Tulis nama"), ("siti aminah", "1. Tracap"),
+                                   ("1", "Status Anda:"), ("1", "Negara tujuan:"), ("1", "Terima kasih")]:
+            answer.fill(value)
+            send.click()
+            expect(screen).to_contain_text(next_screen, timeout=WAIT_MS)
+        expect(page.locator("#screen-state")).to_have_text("Sesi selesai")
+        assert screen.inner_text().startswith("Terima kasih, Siti Aminah."), "END prefix stripped"
+        expect(answer).to_be_disabled()
+        expect(answer).to_have_value("")
+
+        assert drain(), "the welcome SMS was queued"
+        welcome = inbox.locator("li.message", has_text="Selamat datang")
+        expect(welcome).to_be_visible(timeout=WAIT_MS)
+        expect(welcome.locator(".purpose")).to_have_text("welcome")
+        expect(welcome.locator(".status")).to_have_text("sent", timeout=WAIT_MS)
+
+        page.get_by_label("Isi SMS").fill("INFO")
+        page.get_by_role("button", name="Kirim SMS").click()
+        expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
+        assert drain(), "the reply to INFO was queued"
+        info_reply = catalog.text("sms.info.menu", "id")
+        expect(inbox.locator("li.message").first).to_contain_text(info_reply, timeout=WAIT_MS)
+        expect(inbox.locator("li.message").nth(1)).to_contain_text("Selamat datang")
+        expect(page.locator("#error")).to_have_text("")
+
+        page.get_by_role("button", name="Muat ulang").click()
+        expect(inbox.locator("li.message")).to_have_count(2)
+
+        # The same registration by SMS, from a worker's number abroad.
+        page.get_by_role("button", name="+85291234567").click()
+        expect(page.locator("#inbox-phone")).to_have_text("+85291234567", timeout=WAIT_MS)
+        for count, (body, reply) in enumerate([("daftar", "Setuju?"), ("1", "Tulis nama"), ("Wati", "1. Tracap"),
+                                               ("1", "Status Anda:"), ("2", "Negara tempat kerja"),
+                                               ("1", "Terima kasih, Wati.")], start=1):
+            page.get_by_label("Isi SMS").fill(body)
+            page.get_by_role("button", name="Kirim SMS").click()
+            expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
+            assert drain(), f"a reply to {body!r} was queued"
+            expect(inbox.locator("li.message").first).to_contain_text(reply, timeout=WAIT_MS)
+        welcome_abroad = inbox.locator("li.message", has_text="Selamat datang di KawalMigran, Wati.")
+        expect(welcome_abroad).to_be_visible(timeout=WAIT_MS)
+        page.screenshot(path=SCREENSHOT, full_page=True)
+
     assert Message.select().where((Message.direction == "in") & (Message.text == "INFO")).count() == 1
+
+
+@pytest.mark.browser
+def test_a_person_plays_the_case_loop_in_the_simulator(app, runner, live_server, drain):
+    """Report by USSD on one number, read the alert on the organiser's, TERIMA by SMS from it, news on the reporter's."""
+    from playwright.sync_api import expect
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+
+    with simulator_page(live_server) as page:
+        screen, inbox = page.locator("#screen-text"), page.locator("#inbox")
+        phone = page.get_by_label("Nomor HP yang dipakai")
+        staff_picks = page.get_by_role("group", name="Nomor staf (demo)")
+        expect(staff_picks.get_by_role("button")).to_have_text(
+            ["Pengurus +6281200000001", "Koordinator +6281200000003", "Pejabat +6281200000002"])
+
+        # A worker reports unpaid wages in Hong Kong by USSD.
+        phone.fill("081298765431")
+        phone.press("Tab")
+        expect(page.locator("#inbox-phone")).to_have_text("+6281298765431", timeout=WAIT_MS)
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text(catalog.text("main.report", "id"), timeout=WAIT_MS)
+        answer = page.get_by_label("Jawaban")
+        send = page.get_by_role("button", name="Kirim", exact=True)
+        for value, next_screen in [("2", "report.for_whom"), ("1", "report.category"), ("1", "report.country"),
+                                   ("1", "report.safe"), ("1", "report.consent"), ("1", "report.story")]:
+            answer.fill(value)
+            send.click()
+            expect(screen).to_contain_text(catalog.text(next_screen, "id").split("\n")[0], timeout=WAIT_MS)
+        answer.fill("Majikan tidak bayar gaji 3 bulan")
+        send.click()
+        expect(page.locator("#screen-state")).to_have_text("Sesi selesai", timeout=WAIT_MS)
+        found = re.search(r"Kode: ([A-Z0-9-]+)\.", screen.inner_text())
+        assert found, f"no case code on the END screen: {screen.inner_text()!r}"
+        code = found.group(1)
+        case = Case.get()
+        assert code == case.display_code and screen.inner_text() == catalog.text("report.done", "id",
+                                                                                  {"case_code": code})
+
+        assert drain(), "the alert and the confirmation were queued"
+        confirmation = catalog.text("case.confirmation", "id", {"code": code})
+        expect(inbox.locator("li.message").first).to_contain_text(confirmation, timeout=WAIT_MS)
+
+        # The organiser reads the alert and acknowledges it by SMS.
+        staff_picks.get_by_role("button", name=ORGANIZER).click()
+        expect(page.locator("#inbox-phone")).to_have_text(ORGANIZER, timeout=WAIT_MS)
+        alert = inbox.locator("li.message", has_text=f"TERIMA {code}")
+        expect(alert).to_be_visible(timeout=WAIT_MS)
+        expect(alert.locator(".purpose")).to_have_text("alert")
+        page.get_by_label("Isi SMS").fill(f"TERIMA {code}")
+        page.get_by_role("button", name="Kirim SMS").click()
+        expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
+        assert drain(), "the answer to TERIMA was queued"
+        expect(inbox.locator("li.message")).to_have_count(2, timeout=WAIT_MS)
+
+        # The reporter's phone gets the news.
+        phone.fill("081298765431")
+        phone.press("Tab")
+        expect(page.locator("#inbox-phone")).to_have_text("+6281298765431", timeout=WAIT_MS)
+        news = catalog.text("case.news.acknowledged", "id", {"code": code})
+        expect(inbox.locator("li.message").first).to_contain_text(news, timeout=WAIT_MS)
+        expect(page.locator("#error")).to_have_text("")
+        page.screenshot(path=SCREENSHOT_LOOP, full_page=True)
