@@ -31,6 +31,7 @@ check: install
 
 bench: install
 	$(PY) bench/ussd.py
+	$(PY) bench/alerts.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,6 +1,7 @@
 """The benchmark's throwaway environment: instance folder, database, Redis and gunicorn processes."""
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import importlib.util
 import os
@@ -126,12 +127,17 @@ class Environment:
             stop_process(process, name)
 
 
-def prepare(use_env: bool) -> Environment:
-    """Instance folder, settings and Redis; then the migrations and the demo seed."""
+def prepare(use_env: bool, settings: dict[str, str] | None = None) -> Environment:
+    """Instance folder, settings (`settings` over the defaults) and Redis; then the migrations and the demo seed.
+
+    The demo seed gives the database its staff (an organiser of Tracap, a coordinator, an official), so a
+    report writes its alerts as it would in a village.
+    """
     folder = Path(tempfile.mkdtemp(prefix="km-bench-"))
     env = dict(os.environ)
     env.update(INSTANCE_PATH=str(folder), WEBHOOK_TOKEN=TOKEN, SECRET_KEY="bench-secret-key",
                SMS_BACKEND="outbox", PYTHONUNBUFFERED="1")
+    env.update(settings or {})
     env.pop("PORT", None)
     env.pop("HOST", None)
     database_url = os.environ.get("DATABASE_URL") if use_env else None
@@ -158,8 +164,9 @@ def prepare(use_env: bool) -> Environment:
     return environment
 
 
-def start_gunicorn(environment: Environment, workers: int, app: str) -> tuple[subprocess.Popen, int]:
-    """gunicorn with the repo's config on a free loopback port, serving `app` (bench.app:app)."""
+def start_gunicorn(environment: Environment, workers: int, app: str,
+                   probe: tuple[str, str] = ("POST", BARE_PATH)) -> tuple[subprocess.Popen, int]:
+    """gunicorn with the repo's config on a free loopback port, serving `app`; ready once `probe` answers 200."""
     port = free_port()
     server = environment.start("gunicorn", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
                                             "--bind", f"127.0.0.1:{port}", "-w", str(workers), app])
@@ -167,7 +174,7 @@ def start_gunicorn(environment: Environment, workers: int, app: str) -> tuple[su
     def ready() -> bool:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
-            connection.request("POST", BARE_PATH, b"", FORM_HEADERS)
+            connection.request(probe[0], probe[1], b"", FORM_HEADERS)
             return connection.getresponse().status == 200
         finally:
             connection.close()
@@ -218,5 +225,20 @@ def registered_in(database_url: str, first: int, last: int) -> int:
         return (Person.select()
                 .where(_benchmark_numbers(first, last) & Person.consent_at.is_null(False))
                 .count())
+    finally:
+        database.close()
+
+
+def reports_in(database_url: str, first: int, last: int, since: dt.datetime) -> tuple[int, int]:
+    """Cases opened from numbers first..last, and alerts written since `since` (naive UTC)."""
+    from models import Case, Message, bind_database, database
+
+    bind_database(database_url)
+    low, high = f"{PHONE_PREFIX}{first:07d}", f"{PHONE_PREFIX}{last:07d}"
+    try:
+        cases = Case.select().where(Case.reporter_phone.between(low, high)
+                                    & (peewee.fn.LENGTH(Case.reporter_phone) == len(low))).count()
+        alerts = Message.select().where((Message.purpose == "alert") & (Message.created_at >= since)).count()
+        return cases, alerts
     finally:
         database.close()

@@ -1,11 +1,13 @@
 """USSD throughput and latency against a bare Flask endpoint, on the repo's gunicorn settings.
 
-Run from the repo root: `.venv/bin/python bench/ussd.py [--clients 32] [--seconds 12] [--rounds 3]`.
+Run from the repo root: `.venv/bin/python bench/ussd.py [--dialogue register|report|both] [--clients 32]
+[--seconds S] [--rounds 3]`.
 
 It sets up a throwaway instance folder, SQLite database and Redis (or, with `--use-env`, the
 DATABASE_URL / REDIS_URL of the environment, which it only adds to), starts gunicorn with
-`gunicorn.conf.py` on `bench.app:app`, then drives N keep-alive clients: first whole USSD
-registration dialogues, then the bare endpoint. It prints figures; it asserts nothing about time.
+`gunicorn.conf.py` on `bench.app:app`, then drives N keep-alive clients, in rounds: whole USSD
+registration dialogues, whole "Lapor masalah" report dialogues (each opens a case and writes the
+organiser's alert), then the bare endpoint. It prints figures; it asserts nothing about time.
 """
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ sys.path.insert(0, str(REPO))
 
 from menus.ussd import apology  # noqa: E402  (the repo is importable only once REPO is on the path)
 from bench.connections import cpu_seconds, open_connections  # noqa: E402
-from bench.harness import BARE_PATH, FORM_HEADERS, PHONE_PREFIX, TOKEN, Environment, first_phone, prepare, registered_in, start_gunicorn  # noqa: E402
+from bench.harness import BARE_PATH, FORM_HEADERS, PHONE_PREFIX, TOKEN, Environment, first_phone, prepare, registered_in, reports_in, start_gunicorn  # noqa: E402
+from models.base import utcnow  # noqa: E402
 
 USSD_PATH = f"/webhooks/at/ussd?token={TOKEN}"
 BARE_REPLY = "CON ok"
@@ -44,6 +47,13 @@ APOLOGIES = {apology(language) for language in ("id", "jv", "en")}
 REGISTRATION = ("", "1", "1*1", "1*1*Budi Santoso", "1*1*Budi Santoso*1", "1*1*Budi Santoso*1*1",
                 "1*1*Budi Santoso*1*1*1")
 """AT's `text` for each step of a registration: consent, name, first village, calon, first country."""
+
+STORY = "Majikan tidak bayar gaji 3 bulan, paspor ditahan agen"
+REPORT = ("", "2", "2*1", "2*1*1", "2*1*1*1", "2*1*1*1*1", "2*1*1*1*1*1", f"2*1*1*1*1*1*{STORY}")
+"""AT's `text` for each step of a report: myself, unpaid wages, Hong Kong, safe, consent, a story."""
+
+DIALOGUES = {"register": REGISTRATION, "report": REPORT}
+"""The USSD dialogues the benchmark can drive, by `--dialogue` name."""
 
 
 TARGET_RATIO = 0.5
@@ -89,16 +99,22 @@ class ClientResult:
     dialogues: int = 0
 
 
-def ussd_script(index: int, phones: Iterator[int], run_id: str) -> Generator[Request, bool, None]:
-    """Whole registration dialogues, as AT plays them: a new sessionId and a fresh phone each."""
-    for dialogue in itertools.count():
-        session_id, phone = f"ATUid_bench_{run_id}_{index}_{dialogue}", f"{PHONE_PREFIX}{next(phones):07d}"
-        for step, text in enumerate(REGISTRATION):
-            body = urlencode({"sessionId": session_id, "phoneNumber": phone, "networkCode": "51010",
-                              "serviceCode": "*384*123#", "text": text}).encode()
-            ok = yield USSD_PATH, body, "END " if step == len(REGISTRATION) - 1 else "CON "
-            if not ok:
-                break  # AT ends a session whose reply is broken; start a new dialogue
+def dialogue_script(name: str):
+    """A script factory: whole `name` dialogues, as AT plays them, a new sessionId and a fresh phone each."""
+    steps = DIALOGUES[name]
+
+    def script(index: int, phones: Iterator[int], run_id: str) -> Generator[Request, bool, None]:
+        while True:
+            number = next(phones)  # unique over the run, so the session id is too (a reused one is a replay)
+            session_id, phone = f"ATUid_bench_{run_id}_{name}_{number}", f"{PHONE_PREFIX}{number:07d}"
+            for step, text in enumerate(steps):
+                body = urlencode({"sessionId": session_id, "phoneNumber": phone, "networkCode": "51010",
+                                  "serviceCode": "*384*123#", "text": text}).encode()
+                ok = yield USSD_PATH, body, "END " if step == len(steps) - 1 else "CON "
+                if not ok:
+                    break  # AT ends a session whose reply is broken; start a new dialogue
+
+    return script
 
 
 def bare_script(index: int, phones: Iterator[int], run_id: str) -> Generator[Request, bool, None]:
@@ -271,56 +287,81 @@ def run_phase(name: str, script_factory, port: int, args: argparse.Namespace, se
 
 
 def run_rounds(args: argparse.Namespace, port: int, server: psutil.Process, phones: Iterator[int],
-               run_id: str) -> tuple[Figures, Figures, list[float]]:
-    """Alternate USSD and bare `args.rounds` times, so drift on a shared box hits both; pool each target."""
-    seconds = args.seconds / (2 * args.rounds)
+               run_id: str) -> tuple[list[Figures], Figures, dict[str, list[float]]]:
+    """Alternate each dialogue and bare `args.rounds` times, so drift on a shared box hits all; pool each target.
+
+    Returns the dialogues' figures, the bare endpoint's, and each dialogue's ratio to bare round by round.
+    """
+    names = dialogue_names(args.dialogue)
+    seconds = args.seconds / ((len(names) + 1) * args.rounds)
     requests = math.ceil(args.requests / args.rounds) if args.requests else None
-    ussd_samples: list[Sample] = []
-    bare_samples: list[Sample] = []
-    ratios = []
+    samples: dict[str, list[Sample]] = {name: [] for name in [*names, "bare"]}
+    ratios: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(args.rounds):
-        ussd_samples.append(run_phase("ussd", ussd_script, port, args, server, phones, run_id, seconds, requests))
-        bare_samples.append(run_phase("bare", bare_script, port, args, server, phones, run_id, seconds, requests))
-        ussd_round, bare_round = Figures.pooled("ussd", ussd_samples[-1:]), Figures.pooled("bare", bare_samples[-1:])
-        ratios.append(ussd_round.throughput / bare_round.throughput if bare_round.throughput else 0.0)
-    return Figures.pooled("ussd", ussd_samples), Figures.pooled("bare", bare_samples), ratios
+        for name in names:
+            samples[name].append(run_phase(name, dialogue_script(name), port, args, server, phones, run_id,
+                                           seconds, requests))
+        samples["bare"].append(run_phase("bare", bare_script, port, args, server, phones, run_id, seconds, requests))
+        bare_round = Figures.pooled("bare", samples["bare"][-1:])
+        for name in names:
+            throughput = Figures.pooled(name, samples[name][-1:]).throughput
+            ratios[name].append(throughput / bare_round.throughput if bare_round.throughput else 0.0)
+    return [Figures.pooled(name, samples[name]) for name in names], Figures.pooled("bare", samples["bare"]), ratios
+
+
+def dialogue_names(choice: str) -> list[str]:
+    """The dialogues `--dialogue` names ("both": every one)."""
+    return list(DIALOGUES) if choice == "both" else [choice]
 
 
 # Report
 
 
-def report(ussd: Figures, bare: Figures, ratios: list[float], clients: int, registered: int) -> None:
-    """Print the figures and the targets."""
-    print(f"{'target':<6} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+FINAL_STEP = {
+    "register": "writes the person and the welcome SMS, enqueues it",
+    "report": "opens the case, writes the alert and the confirmation, enqueues them",
+}
+"""What the final step of each dialogue does, for the report."""
+
+
+def report(dialogues: list[Figures], bare: Figures, ratios: dict[str, list[float]], clients: int,
+           stored: dict[str, str]) -> None:
+    """Print the figures and the targets; `stored` says what each dialogue left in the database."""
+    print(f"{'target':<8} {'requests':>9} {'errors':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
           f" {'server CPU':>11} {'client CPU':>11} {'box CPU':>8}  conns/worker")
-    for f in (ussd, bare):
-        print(f"{f.name:<6} {f.requests:>9} {f.error_count:>7} {f.throughput:>9.1f} {f.p50_ms:>8.1f} {f.p99_ms:>8.1f}"
+    for f in (*dialogues, bare):
+        print(f"{f.name:<8} {f.requests:>9} {f.error_count:>7} {f.throughput:>9.1f} {f.p50_ms:>8.1f} {f.p99_ms:>8.1f}"
               f" {f.server_cpu:>10.2f}c {f.client_cpu:>10.2f}c {f.box_cpu:>7.2f}c  {f.connections}")
     print(f"(CPU columns are cores busy while measuring: gunicorn and its workers, this client, the whole box of "
           f"{os.cpu_count()}; box minus the two is Redis and everything else running)")
-    for f in (ussd, bare):
+    for f in (*dialogues, bare):
         if f.errors:
             print(f"{f.name} errors: " + ", ".join(f"{kind} x{count}" for kind, count in f.errors.most_common()))
-    print(f"ussd: {ussd.dialogues} registration dialogues completed in the measured window "
-          f"({registered} numbers registered in the database over the whole run, warm-up included)")
-    print(f"ussd final step alone (writes the person and the welcome SMS, enqueues it): "
-          f"p50 {ussd.final_p50_ms:.1f} ms, p99 {ussd.final_p99_ms:.1f} ms")
-    ratio = ussd.throughput / bare.throughput if bare.throughput else math.nan
-    spread = f"; rounds: {', '.join(f'{r:.2f}' for r in ratios)}" if len(ratios) > 1 else ""
-    print(f"throughput ratio ussd/bare: {ratio:.2f} (target >= {TARGET_RATIO:.1f}x: "
-          f"{'met' if ratio >= TARGET_RATIO else 'not met'}{spread})")
     note = "" if clients == TARGET_CLIENTS else f"; measured at {clients} clients, not {TARGET_CLIENTS}"
-    print(f"ussd p99: {ussd.p99_ms:.1f} ms (target < {TARGET_P99_MS:.0f} ms at {TARGET_CLIENTS} clients: "
-          f"{'met' if ussd.p99_ms < TARGET_P99_MS else 'not met'}{note})")
+    for f in dialogues:
+        print(f"{f.name}: {f.dialogues} dialogues completed in the measured window ({stored[f.name]} over the "
+              f"whole run, warm-up included)")
+        print(f"{f.name} final step alone ({FINAL_STEP[f.name]}): "
+              f"p50 {f.final_p50_ms:.1f} ms, p99 {f.final_p99_ms:.1f} ms")
+        ratio = f.throughput / bare.throughput if bare.throughput else math.nan
+        rounds = ratios[f.name]
+        spread = f"; rounds: {', '.join(f'{r:.2f}' for r in rounds)}" if len(rounds) > 1 else ""
+        print(f"throughput ratio {f.name}/bare: {ratio:.2f} (target >= {TARGET_RATIO:.1f}x: "
+              f"{'met' if ratio >= TARGET_RATIO else 'not met'}{spread})")
+        print(f"{f.name} p99: {f.p99_ms:.1f} ms (target < {TARGET_P99_MS:.0f} ms at {TARGET_CLIENTS} clients: "
+              f"{'met' if f.p99_ms < TARGET_P99_MS else 'not met'}{note})")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dialogue", choices=[*DIALOGUES, "both"], default="both",
+                        help="which USSD dialogue to drive beside the bare endpoint (default both)")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients (default 32)")
-    parser.add_argument("--seconds", type=float, default=12.0,
-                        help="measured seconds, split equally between USSD and bare and over the rounds (default 12)")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="measured seconds, split equally between the targets (dialogues and bare) and over the "
+                             "rounds (default 6 a target: 12 for one dialogue, 18 for both)")
     parser.add_argument("--rounds", type=int, default=3,
-                        help="alternate USSD and bare this many times, so drift on a shared box hits both (default 3)")
+                        help="alternate the targets this many times, so drift on a shared box hits all (default 3)")
     parser.add_argument("--requests", type=int, default=None,
                         help="measure this many requests per target instead of a duration")
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds before each target (default 1)")
@@ -334,6 +375,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="leave the keep-alive connections where gunicorn's workers accepted them")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, database) afterwards")
     args = parser.parse_args(argv)
+    if args.seconds is None:
+        args.seconds = 6.0 * (len(dialogue_names(args.dialogue)) + 1)
     if (args.clients < 1 or args.seconds <= 0 or args.rounds < 1 or args.warmup < 0
             or (args.requests is not None and args.requests < 1)):
         parser.error("--clients, --seconds, --rounds and --requests must be positive, --warmup not negative")
@@ -359,16 +402,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"server: gunicorn -c gunicorn.conf.py -w {args.workers} (WEB_THREADS={threads}) {args.app} "
               f"on 127.0.0.1:{port}")
         print(f"data: {environment.database_label}; {environment.redis_label}")
+        names = dialogue_names(args.dialogue)
         span = (f"{math.ceil(args.requests / args.rounds)} requests" if args.requests
-                else f"{args.seconds / (2 * args.rounds):g} s")
-        print(f"load: {args.clients} keep-alive clients (threads, http.client); {args.rounds} rounds of USSD then bare, "
-              f"{span} a target a round after {args.warmup:g} s warm-up; {os.cpu_count()} CPUs shared by server "
-              f"and clients", flush=True)
-        run_id = secrets.token_hex(3)
+                else f"{args.seconds / ((len(names) + 1) * args.rounds):g} s")
+        print(f"load: {args.clients} keep-alive clients (threads, http.client); {args.rounds} rounds of "
+              f"{', '.join(names)} then bare, {span} a target a round after {args.warmup:g} s warm-up; "
+              f"{os.cpu_count()} CPUs shared by server and clients", flush=True)
+        run_id, started = secrets.token_hex(3), utcnow()
         gunicorn = psutil.Process(server.pid)
-        ussd, bare, ratios = run_rounds(args, port, gunicorn, phones, run_id)
-        registered = registered_in(database_url, first, next(phones) - 1)
-        report(ussd, bare, ratios, args.clients, registered)
+        dialogues, bare, ratios = run_rounds(args, port, gunicorn, phones, run_id)
+        last = next(phones) - 1
+        cases, alerts = reports_in(database_url, first, last, started)
+        stored = {"register": f"{registered_in(database_url, first, last)} numbers registered in the database",
+                  "report": f"{cases} cases opened and {alerts} alerts written in the database"}
+        report(dialogues, bare, ratios, args.clients, stored)
         failed = False
     except RuntimeError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
