@@ -34,6 +34,10 @@ class Lookups:
             self._staff[phone] = Staff.for_phone(phone)
         return self._staff[phone]
 
+    def remember_staff(self, staff: Staff) -> None:
+        """Keep a staff row already loaded (e.g. an alert's recipients) so it is not read again."""
+        self._staff[staff.phone] = staff
+
     def villages(self) -> list[str]:
         """The configured village names, in menu order (read once per request)."""
         if self._villages is None:

@@ -53,7 +53,13 @@ def bind_database(url: str) -> peewee.Database:
     return db
 
 
-HOT_STATEMENTS = frozenset({"person.for_phone", "village.names", "insert.person.register", "insert.message.outbound"})
+HOT_STATEMENTS = frozenset({
+    "person.for_phone", "village.names", "insert.person.register", "insert.message.outbound",  # registration
+    "staff.for_phone", "case.for_source", "insert.case.open", "insert.case_event.record",  # a report's last step
+    "insert.report_draft.keep", "report_draft.discard",  # every report step after the problem is chosen
+    "staff.roles.organizer", "staff.roles.organizer+coordinator+official",  # a report's alert recipients
+    "staff.roles.organizer+coordinator", "staff.roles.official",  # escalation steps (the same query)
+})
 """The only statements written by hand (below): those on the USSD hot path, measured by `make bench`.
 
 Everything else goes through peewee's query builder; adding a key here needs a benchmark figure that
@@ -104,6 +110,18 @@ def fetch_instance(model: type[M], sql: str, params: Sequence[Any]) -> M | None:
     instance = model(__no_default__=True, **values)
     instance._dirty.clear()
     return instance
+
+
+def fetch_instances(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
+    """Every instance a prepared `model.select()` finds, built as `fetch_instance` builds one."""
+    fields = model._meta.sorted_fields
+    found = []
+    for row in database.execute_sql(sql, params).fetchall():
+        values = {field.name: None if value is None else field.python_value(value) for field, value in zip(fields, row)}
+        instance = model(__no_default__=True, **values)
+        instance._dirty.clear()
+        found.append(instance)
+    return found
 
 
 class PreparedInsert:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from models.base import BaseModel, iso_utc, utcnow
+from models.base import BaseModel, PreparedInsert, fetch_instance, iso_utc, prepared, utcnow
 from models.person import Person
 from models.phones import mask
 from models.settings import SETTINGS
@@ -151,8 +151,9 @@ class Case(BaseModel):
 
     @classmethod
     def for_source(cls, source_key: str) -> "Case | None":
-        """The case a session or an SMS already opened (a replayed final step opens none)."""
-        return cls.get_or_none(cls.source_key == source_key)
+        """The case a session or an SMS already opened (a replayed final step opens none; on every report)."""
+        sql = prepared("case.for_source", lambda: cls.select().where(cls.source_key == ""))
+        return fetch_instance(cls, sql, (source_key,))
 
     @classmethod
     def open(cls, report: Report, now: dt.datetime | None = None) -> tuple["Case", bool]:
@@ -182,8 +183,9 @@ class Case(BaseModel):
         )
         for _ in range(10):
             try:
+                values = {**CASE_DEFAULTS, **fields, "code": new_code()}
                 with cls._meta.database.atomic():
-                    case = cls.create(code=new_code(), **fields)
+                    case = cls(id=CASE_INSERT.inserted_id(**values), **values)
                 break
             except peewee.IntegrityError:
                 existing = cls.for_source(report.source_key)
@@ -214,8 +216,9 @@ class Case(BaseModel):
 
     def record(self, kind: str, actor: str, channel: str, note: str | None = None) -> "CaseEvent":
         """Add a timeline event (the audit trail): what happened, who did it, through which channel."""
-        return CaseEvent.create(case=self, kind=kind, actor=actor, channel=channel,
-                                note=(note or None) and note[:NOTE_MAX])
+        values = dict(case=self.id, kind=kind, actor=actor, channel=channel, note=(note or None) and note[:NOTE_MAX],
+                      created_at=utcnow())
+        return CaseEvent(id=EVENT_INSERT.inserted_id(**values), **values)
 
     def _change(self, kind: str, actor: str, channel: str, note: str | None, **fields: object) -> None:
         now = utcnow()
@@ -399,5 +402,18 @@ def referral_official() -> Staff | None:
 
 def _staff_in_order(roles: tuple[str, ...], village: str | None) -> list[Staff]:
     """Active staff with these roles: the village's own first, then the rest, each group by name."""
-    staff = list(Staff.select().where(Staff.active & Staff.role.in_(roles)).order_by(Staff.name, Staff.id))
-    return sorted(staff, key=lambda s: 0 if village and s.village == village else 1)
+    return sorted(Staff.active_in_roles(roles), key=lambda s: 0 if village and s.village == village else 1)
+
+
+CASE_DEFAULTS: dict[str, object] = {"assignee": None, "referred_to": None, "escalation_level": 0,
+                                    "acknowledged_at": None, "referred_at": None, "resolved_at": None}
+"""What a new case starts with besides the report's answers."""
+
+CASE_INSERT = PreparedInsert("case.open", Case, [f.name for f in Case._meta.sorted_fields if not f.primary_key],
+                             returns_id=True)
+"""The insert behind `Case.open`, on the last step of every report."""
+
+EVENT_INSERT = PreparedInsert("case_event.record", CaseEvent,
+                              ("case", "kind", "actor", "channel", "note", "created_at"), returns_id=True)
+"""The insert behind `Case.record`: every change of every case."""
+

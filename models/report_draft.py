@@ -6,7 +6,7 @@ import json
 
 import peewee
 
-from models.base import BaseModel, utcnow
+from models.base import BaseModel, PreparedInsert, prepared, utcnow
 
 SILENCE = dt.timedelta(minutes=5)
 """A report session silent this long was dropped (telcos end sessions after about 180 s)."""
@@ -23,16 +23,13 @@ class ReportDraft(BaseModel):
     @classmethod
     def keep(cls, session_key: str, phone: str, answers: dict[str, str]) -> None:
         """Store the answers so far (one row per session; a replayed step just rewrites them)."""
-        now = utcnow()
-        (cls.insert(session_key=session_key, phone=phone, answers=json.dumps(answers), updated_at=now)
-         .on_conflict(conflict_target=[cls.session_key],
-                      update={cls.answers: json.dumps(answers), cls.updated_at: now})
-         .execute())
+        DRAFT_UPSERT.execute(session_key=session_key, phone=phone, answers=json.dumps(answers), updated_at=utcnow())
 
     @classmethod
     def discard(cls, session_key: str) -> None:
         """Forget a session's draft (its case is open)."""
-        cls.delete().where(cls.session_key == session_key).execute()
+        cls._meta.database.execute_sql(
+            prepared("report_draft.discard", lambda: cls.delete().where(cls.session_key == "")), (session_key,))
 
     @classmethod
     def silent(cls, now: dt.datetime) -> peewee.ModelSelect:
@@ -48,3 +45,12 @@ class ReportDraft(BaseModel):
         if not cls.delete().where((cls.id == draft.id)).execute():
             return None
         return draft.phone, json.loads(draft.answers)
+
+
+DRAFT_UPSERT = PreparedInsert(
+    "report_draft.keep", ReportDraft, ("session_key", "phone", "answers", "updated_at"),
+    on_conflict={"conflict_target": [ReportDraft.session_key],
+                 "update": {ReportDraft.answers: peewee.EXCLUDED.answers, ReportDraft.updated_at: peewee.EXCLUDED.updated_at}},
+)
+"""The upsert behind `ReportDraft.keep`, on every report step once the problem is chosen."""
+

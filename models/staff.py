@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee
 
-from models.base import BaseModel, prepared, utcnow
+from models.base import BaseModel, fetch_instance, fetch_instances, prepared, utcnow
 
 ROLES = ("organizer", "coordinator", "official")
 
@@ -21,8 +21,16 @@ class Staff(BaseModel):
 
     @classmethod
     def for_phone(cls, phone: str) -> "Staff | None":
-        """The active staff member with this phone, or None."""
-        return cls.get_or_none((cls.phone == phone) & (cls.active == True))  # noqa: E712
+        """The active staff member with this phone, or None (on every SMS and every report's alerts)."""
+        sql = prepared("staff.for_phone", lambda: cls.select().where((cls.phone == "") & (cls.active == True)))  # noqa: E712
+        return fetch_instance(cls, sql, (phone, True))
+
+    @classmethod
+    def active_in_roles(cls, roles: tuple[str, ...]) -> list["Staff"]:
+        """Active staff with one of these roles, by name (the recipients of a report's alert)."""
+        sql = prepared("staff.roles." + "+".join(roles), lambda: cls.select().where(
+            (cls.active == True) & cls.role.in_(roles)).order_by(cls.name, cls.id))  # noqa: E712
+        return fetch_instances(cls, sql, (True, *roles))
 
 
 class Village(BaseModel):

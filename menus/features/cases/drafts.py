@@ -25,16 +25,10 @@ log = logging.getLogger(__name__)
 REPORT_ANSWERS = ("for_whom", "category", "country", "safe", "consent", "story")
 """What a draft keeps: the report's own answers, nothing else of the session."""
 
-END_SCREEN = "report.done"
-
 
 def keep_answers(turn: FlowTurn, reply: Reply) -> None:
-    """After a USSD step: keep the report's answers once a category is chosen; forget them once the case is open."""
-    if "category" not in turn.answers:
-        return
-    if reply.end:
-        if reply.screen_id == END_SCREEN:
-            ReportDraft.discard(turn.ctx.session_key)
+    """After a USSD step: keep the report's answers once a category is chosen (the case's opening discards them)."""
+    if "category" not in turn.answers or reply.end:
         return
     kept = {key: turn.answers[key] for key in REPORT_ANSWERS if key in turn.answers}
     ReportDraft.keep(turn.ctx.session_key, turn.phone, kept)

@@ -38,6 +38,7 @@ def to_staff(staff: list[Staff], key: str, case: Case, purpose: str, lookups: Lo
     """Write one case text to each staff member, in their own language."""
     written = []
     for member in staff:
+        lookups.remember_staff(member)
         language = language_for(member.phone, lookups)
         params = {**staff_params(case, language, member), **(extra or {})}
         written.append(notify(member.phone, key, params, purpose, language=language, lookups=lookups))

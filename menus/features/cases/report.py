@@ -16,6 +16,7 @@ from menus.screens import End, Input, Menu, Option, Switch
 from menus.turn import FlowTurn
 from models import database
 from models.case import CATEGORIES, FOR_WHOM, STORY_MAX, Case, Report
+from models.report_draft import ReportDraft
 from models.person import COUNTRIES
 from models.phones import InvalidPhone, to_e164
 
@@ -82,6 +83,7 @@ def open_case(turn: FlowTurn) -> None:
     from workers.case_jobs import escalation_spec  # here, not at import: workers' jobs import the features
 
     with database.atomic():
+        ReportDraft.discard(turn.ctx.session_key)  # in the same transaction: the case now holds the answers
         case, created = Case.open(report)
         if created:
             for outgoing in notices.new_case(case, turn.lookups):
