@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from conftest import Phone, outbox
+from conftest import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER, Phone, outbox
 from menus import catalog
 from menus.check import MAX_SMS_SEGMENTS
 from menus.features.cases import desk
@@ -26,8 +26,7 @@ OPENED = dt.datetime(2026, 11, 30, 10, 0, tzinfo=JAKARTA)
 """A Monday morning: news to reporters waits out quiet hours, so the tests run in daytime."""
 
 REPORTER, SAFE_NUMBER, STRANGER = "+6281234567051", "+6281234567052", "+6281234567099"
-ORGANIZER, ORGANIZER_OTHER = "+6281200000001", "+6281200000011"
-COORDINATOR, OFFICIAL, VILLAGE_HEAD = "+6281200000003", "+6281200000002", "+6281200000004"
+VILLAGE_HEAD = "+6281200000004"
 STORY = "Majikan menahan gaji saya tiga bulan dan paspor dipegang agen"
 NOTE = "Sudah ditelepon ibunya, minta dokumen kontrak"
 LANGUAGES = ("id", "jv", "en")
@@ -53,11 +52,7 @@ def daytime(app):
 
 
 @pytest.fixture
-def staff(app):
-    Staff.create(phone=ORGANIZER, name="Siti Pengurus", role="organizer", village="Tracap")
-    Staff.create(phone=ORGANIZER_OTHER, name="Ani Pengurus", role="organizer", village="Lamuk")
-    Staff.create(phone=COORDINATOR, name="Bu Koordinator", role="coordinator")
-    Staff.create(phone=OFFICIAL, name="Pak Disnaker", role="official")
+def staff(case_staff):
     Staff.create(phone=VILLAGE_HEAD, name="Ahmad Kepala Desa", role="official", village="Tracap")
 
 

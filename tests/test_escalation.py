@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from conftest import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
 from menus import catalog
 from menus.features.cases.notices import staff_params
 from models import Case, CaseEvent, Message, Staff, database
@@ -17,8 +18,6 @@ from workers.queues import enqueue, job_is_live
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 REPORTER = "+6281234567041"
-ORGANIZER, ORGANIZER_OTHER = "+6281200000001", "+6281200000011"
-COORDINATOR, OFFICIAL = "+6281200000003", "+6281200000002"
 LEVEL_1 = {ORGANIZER, ORGANIZER_OTHER, COORDINATOR}
 WAGES, VIOLENCE = 1, 3
 """Category numbers in the report menu: unpaid wages (normal), violence (urgent)."""
@@ -27,11 +26,8 @@ OPENED = dt.datetime(2026, 11, 28, 10, 0, tzinfo=JAKARTA)
 
 
 @pytest.fixture
-def staff(app):
-    Staff.create(phone=ORGANIZER, name="Siti Pengurus", role="organizer", village="Tracap")
-    Staff.create(phone=ORGANIZER_OTHER, name="Ani Pengurus", role="organizer", village="Lamuk")
-    Staff.create(phone=COORDINATOR, name="Bu Koordinator", role="coordinator")
-    Staff.create(phone=OFFICIAL, name="Pak Disnaker", role="official")
+def staff(case_staff):
+    """Who a case alerts (see conftest)."""
 
 
 def report(ussd, category: int = WAGES) -> Case:

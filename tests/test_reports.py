@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Phone, outbox
+from conftest import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER, Phone, outbox
 from menus import catalog
 from models import Case, CaseEvent, Message, Person, Staff
 from models.case import CATEGORIES, URGENT_CATEGORIES
@@ -11,8 +11,6 @@ from models.gsm import is_gsm7_basic, sms_size
 
 REPORTER = "+6281234567031"
 TAIWAN = "+886912345678"
-ORGANIZER, ORGANIZER_OTHER = "+6281200000001", "+6281200000011"
-COORDINATOR, OFFICIAL = "+6281200000003", "+6281200000002"
 
 
 def text(key: str, language: str = "id", **params: str) -> str:
@@ -20,11 +18,8 @@ def text(key: str, language: str = "id", **params: str) -> str:
 
 
 @pytest.fixture
-def staff(app):
-    Staff.create(phone=ORGANIZER_OTHER, name="Ani Pengurus", role="organizer", village="Lamuk")
-    Staff.create(phone=ORGANIZER, name="Siti Pengurus", role="organizer", village="Tracap")
-    Staff.create(phone=COORDINATOR, name="Bu Koordinator", role="coordinator")
-    Staff.create(phone=OFFICIAL, name="Pak Disnaker", role="official")
+def staff(case_staff):
+    """Who a case alerts (see conftest)."""
 
 
 def report_by_ussd(ussd, phone: str, *, for_whom: str = "1", category: int = 1, country: str = "1",
