@@ -82,8 +82,10 @@ def test_alert_says_what_staff_need_in_two_gsm7_segments(app, staff, ussd):
                      f"Aman dihubungi: {REPORTER}. Balas TERIMA {case.display_code}")
     assert is_gsm7_basic(alert) and sms_size(alert).segments <= 2
     official = outbox(OFFICIAL, "alert")[0].text
-    assert REPORTER not in official and text("case.contact_hidden") in official, \
-        "an official sees who reported only after a referral with consent"
+    assert official == (f"KASUS MENDESAK {case.display_code}: Kekerasan, Taiwan, untuk keluarga pelapor. "
+                        "Untuk diketahui; pengurus KBMI menanganinya. Bila dirujuk ke Anda: DETAIL")
+    assert REPORTER not in official and "TERIMA" not in official, \
+        "an official sees who reported only after a referral with consent, and cannot take an unreferred case"
 
 
 def test_an_unsafe_reporter_gets_nothing_and_staff_are_warned(app, staff, ussd, drain, use_africastalking):

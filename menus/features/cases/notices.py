@@ -48,7 +48,11 @@ def to_staff(staff: list[Staff], key: str, case: Case, purpose: str, lookups: Lo
 def new_case(case: Case, lookups: Lookups) -> list[Outgoing]:
     """A new case: the alert to whoever the case's rules name, and the reporter's confirmation when contact is safe."""
     key = "case.alert_incomplete" if case.incomplete else "case.alert"
-    written = to_staff(case.alert_recipients(), key, case, "alert", lookups)
+    recipients = case.alert_recipients()
+    handlers = [member for member in recipients if member.role != "official"]
+    officials = [member for member in recipients if member.role == "official"]
+    written = to_staff(handlers, key, case, "alert", lookups)
+    written += to_staff(officials, "case.alert_official", case, "alert", lookups)  # they cannot TERIMA it yet
     contact = case.contact_phone
     if contact is not None:
         purpose = "confirmation" if contact == case.reporter_phone else "confirmation_other"
