@@ -1,7 +1,7 @@
 """The one way an SMS leaves the service: pick the recipient's language, apply the sending policy, write the row.
 
 Callers run inside the transaction of the change that causes the SMS and enqueue the returned
-`Outgoing` once it commits (`workers.sms_jobs.enqueue_sends`). A refused SMS is a row with status
+`Outgoing` once it commits (`workers.sms_jobs.enqueue_after_commit`). A refused SMS is a row with status
 `refused` and the reason, never a silent drop.
 """
 from __future__ import annotations

@@ -103,25 +103,25 @@ def fetch_instance(model: type[M], sql: str, params: Sequence[Any]) -> M | None:
     rows = database.execute_sql(sql, params).fetchall()
     if not rows:
         return None
-    fields = model._meta.sorted_fields
-    if len(rows) > 1 or len(rows[0]) != len(fields):
-        raise ValueError(f"fetch_instance expects one row of every {model.__name__} column")
-    values = {field.name: None if value is None else field.python_value(value) for field, value in zip(fields, rows[0])}
-    instance = model(__no_default__=True, **values)
-    instance._dirty.clear()
-    return instance
+    if len(rows) > 1:
+        raise ValueError(f"fetch_instance expects one row of {model.__name__}")
+    return _instance(model, rows[0])
 
 
 def fetch_instances(model: type[M], sql: str, params: Sequence[Any]) -> list[M]:
     """Every instance a prepared `model.select()` finds, built as `fetch_instance` builds one."""
+    return [_instance(model, row) for row in database.execute_sql(sql, params).fetchall()]
+
+
+def _instance(model: type[M], row: Sequence[Any]) -> M:
+    """A model instance from one row of every column, as peewee's row wrapper would build it."""
     fields = model._meta.sorted_fields
-    found = []
-    for row in database.execute_sql(sql, params).fetchall():
-        values = {field.name: None if value is None else field.python_value(value) for field, value in zip(fields, row)}
-        instance = model(__no_default__=True, **values)
-        instance._dirty.clear()
-        found.append(instance)
-    return found
+    if len(row) != len(fields):
+        raise ValueError(f"expected one value for every {model.__name__} column, got {len(row)}")
+    values = {field.name: None if value is None else field.python_value(value) for field, value in zip(fields, row)}
+    instance = model(__no_default__=True, **values)
+    instance._dirty.clear()
+    return instance
 
 
 class PreparedInsert:

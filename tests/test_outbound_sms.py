@@ -174,12 +174,12 @@ def test_messages_with_the_same_text_go_in_one_request(app, send_sms, drain, use
 def test_identical_texts_to_one_number_are_never_in_one_provider_call(app, drain, use_africastalking):
     from menus.notify import notify
     from models import database
-    from workers.sms_jobs import enqueue_sends
+    from workers.sms_jobs import enqueue_after_commit
 
     with database.atomic():
         written = [notify(phone, "sms.optin", None, "reply", language="id")
                    for phone in ("+6281234567051", "+6281234567051", "+6281234567052")]
-    enqueue_sends(written)
+    enqueue_after_commit(written)
     drain()
     assert [Message.get_by_id(o.message_id).status for o in written] == ["sent", "sent", "sent"]
     calls = [request.form["to"].split(",") for request in use_africastalking.requests]

@@ -13,7 +13,7 @@ from menus.notify import notify
 from models import Message, Person, Staff, database
 from models.sending_policy import PURPOSES, Recipient, UnknownPurpose, decide
 from models.settings import quiet_hours_end
-from workers.sms_jobs import enqueue_sends
+from workers.sms_jobs import enqueue_after_commit
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 WORKER = "+6281234567021"
@@ -33,7 +33,7 @@ def write(phone: str, purpose: str, key: str = "sms.optin", **params: str):
     """Send through the policy as a feature does: inside a transaction, enqueued after it."""
     with database.atomic():
         outgoing = notify(phone, key, params, purpose)
-    enqueue_sends([outgoing])
+    enqueue_after_commit([outgoing])
     return Message.get_by_id(outgoing.message_id)
 
 

@@ -29,11 +29,6 @@ def send_spec(message_id: int, attempt: int, at: dt.datetime | None = None) -> J
                    {"job_timeout": SEND_JOB_TIMEOUT})
 
 
-def enqueue_sends(outgoing: Iterable[Outgoing]) -> int:
-    """Enqueue first attempts of messages just committed (refused ones stay as they are); return how many."""
-    return enqueue(send_spec(o.message_id, 0, o.due_at) for o in outgoing if not o.refused)
-
-
 def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
     """Enqueue what a committed change wrote, in one round trip: first sends of its SMS rows (refused ones
     stay as they are) and its other jobs (e.g. a case's escalation) as they are; return how many."""
