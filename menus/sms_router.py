@@ -20,7 +20,7 @@ from menus.screens import Input
 from menus.turn import AfterCommit, Lookups
 from models import Conversation, Person, Staff, database, utcnow
 from models.base import UNREACHABLE_ERRORS
-from models.case import looks_like_code
+from models.case_terms import looks_like_code
 from models.conversation import MAX_INVALID_ANSWERS
 from models.phones import mask
 

@@ -1,105 +1,24 @@
 """Cases: a report of trouble and everything done about it, each change a timeline event (the audit trail).
 
-Every rule about cases lives here: categories and severity, codes, who may do what, which status
-changes are allowed, when a case escalates and who must be told. The SMS feature modules only
-translate these decisions into catalog texts.
+Every rule about cases lives here: who may do what, which status changes are allowed, when a case
+escalates and who must be told (its vocabulary, codes and severity are in `models.case_terms`). The SMS
+feature modules only translate these decisions into catalog texts.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
-from dataclasses import dataclass
 
 import peewee
 
 from models.base import BaseModel, PreparedInsert, fetch_instance, iso_utc, prepared, utcnow
+from models.case_terms import (CATEGORIES, FOR_WHOM, NOTE_MAX, OPEN_STATUSES, STORY_MAX, UNACKNOWLEDGED, CaseError, Report,
+                               ack_minutes, display_code, new_code, severity_of)
 from models.person import Person
 from models.phones import mask
-from models.settings import SETTINGS
 from models.staff import Staff
 
 log = logging.getLogger(__name__)
-
-CATEGORIES = ("wages", "documents", "violence", "confined", "deceived", "stranded", "illness", "other")
-"""Problem categories, tied to ILO forced-labour indicators and BP2MI complaint categories (DESIGN "Domain"):
-unpaid wages; passport or documents held; violence or abuse; confined / not allowed to leave; deceived by a
-broker or agency, excessive fees, debt; wants to come home / deported / stranded; illness, accident or death;
-other."""
-
-URGENT_CATEGORIES = frozenset({"violence", "confined", "illness"})
-"""Categories that make a case urgent: alerted to coordinators and officials at once, shorter deadline."""
-
-FOR_WHOM = ("self", "family", "other")
-"""Who the report is about: the reporter, a family member, someone else."""
-
-STATUSES = ("new", "acknowledged", "referred", "resolved", "reopened")
-SEVERITIES = ("urgent", "normal")
-OPEN_STATUSES = ("new", "acknowledged", "referred", "reopened")
-UNACKNOWLEDGED = ("new", "reopened")
-"""Statuses in which nobody has taken the case yet: the escalation clock runs."""
-
-CODE_ALPHABET = "ACDEFHJKMNPRTUVWXY34679"
-"""Letters and digits that cannot be mistaken for each other read aloud or on a small screen (no 0/O, 1/I/L,
-2/Z, 5/S, 8/B, G/6, Q)."""
-
-CODE_LENGTH = 6
-"""23^6 = 148 million codes: random, so one code tells nothing about another."""
-
-NOTE_MAX = 300
-STORY_MAX = 480
-
-
-class CaseError(ValueError):
-    """A case operation that is not allowed; `key` is the catalog key that tells the sender why."""
-
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key = key
-
-
-def new_code() -> str:
-    """A fresh random case code (stored without its dash)."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def looks_like_code(code: str) -> bool:
-    """True if `code` (normalised: upper case, no dash) has the exact shape of a case code."""
-    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
-
-
-def display_code(code: str) -> str:
-    """A code as people read it: K7M-3QX."""
-    return f"{code[:3]}-{code[3:]}"
-
-
-def severity_of(category: str) -> str:
-    """`urgent` for violence, confinement and illness/accident/death; `normal` otherwise."""
-    return "urgent" if category in URGENT_CATEGORIES else "normal"
-
-
-def ack_minutes(severity: str) -> float:
-    """Minutes an unacknowledged case of this severity waits before it escalates."""
-    return SETTINGS.case_ack_minutes_urgent if severity == "urgent" else SETTINGS.case_ack_minutes
-
-
-@dataclass(frozen=True)
-class Report:
-    """What a reporter answered: enough to open a case."""
-
-    reporter_phone: str
-    for_whom: str
-    category: str
-    country: str | None
-    safe_to_contact: bool
-    safe_phone: str | None
-    story: str | None
-    consent_to_refer: bool
-    channel: str
-    source_key: str
-    incomplete: bool = False
-    said_unsafe: bool = False
-    """The reporter answered that SMS to their number is not safe (an unanswered question marks nothing)."""
 
 
 class Case(BaseModel):

@@ -16,7 +16,7 @@ from menus.check import MAX_SMS_SEGMENTS
 from menus.features.cases import desk
 from menus.features.cases.notices import staff_params
 from models import Case, CaseEvent, Staff
-from models.case import Report, looks_like_code
+from models.case_terms import Report, looks_like_code
 from models.gsm import is_gsm7_basic, sms_size
 from workers.case_jobs import escalation_job_id
 from workers.queues import job_is_live

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from models import Case, Staff, database
-from models.case import Report
+from models.case_terms import Report
 
 CASE_FIELDS = ["code", "status", "category", "severity", "country", "village", "created_at", "acknowledged_at",
                "resolved_at", "events"]

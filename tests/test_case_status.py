@@ -10,7 +10,7 @@ import pytest
 from conftest import Phone, outbox
 from menus import catalog
 from models import Case, Message, Staff, database
-from models.case import Report
+from models.case_terms import Report
 from models.gsm import is_gsm7_basic, sms_size
 
 REPORTER = "+6281234567051"

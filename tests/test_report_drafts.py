@@ -105,7 +105,7 @@ def test_a_finished_report_leaves_no_draft(app, ussd, organizer, runner):
 
 
 def test_a_completed_report_that_turns_out_urgent_gets_the_urgent_deadline(app):
-    from models.case import Report
+    from models.case_terms import Report
 
     base = dict(reporter_phone=REPORTER, for_whom="self", country="taiwan", safe_to_contact=False, safe_phone=None,
                 story=None, consent_to_refer=False, channel="ussd", source_key="ussd:drop-9")

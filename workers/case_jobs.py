@@ -12,7 +12,7 @@ import logging
 from menus.features.cases import notices
 from menus.turn import Lookups
 from models import Case, database, utcnow
-from models.case import UNACKNOWLEDGED
+from models.case_terms import UNACKNOWLEDGED
 from workers.context import with_database
 from workers.queues import DEFAULT_QUEUE, JobSpec, enqueue_missing
 from workers.sms_jobs import enqueue_after_commit

@@ -18,7 +18,8 @@ from menus.features.cases import notices
 from menus.notify import language_for, notify
 from menus.turn import Lookups
 from models import database, utcnow
-from models.case import HANDLER_ROLES, Case, CaseError, referral_official
+from models.case import HANDLER_ROLES, Case, referral_official
+from models.case_terms import CaseError
 from models.gsm import fold_to_gsm7, sms_size
 from models.message import Outgoing
 from models.phones import mask

@@ -15,7 +15,8 @@ from menus.features.cases import notices
 from menus.screens import End, Input, Menu, Option, Switch
 from menus.turn import FlowTurn
 from models import database
-from models.case import CATEGORIES, FOR_WHOM, STORY_MAX, Case, Report
+from models.case import Case
+from models.case_terms import CATEGORIES, FOR_WHOM, STORY_MAX, Report
 from models.report_draft import ReportDraft
 from models.person import COUNTRIES
 from models.phones import InvalidPhone, to_e164
