@@ -14,10 +14,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import re
-import shutil
-import signal
 import statistics
 import sys
 import threading
@@ -32,7 +29,9 @@ from urllib.parse import parse_qs, urlencode
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.harness import FORM_HEADERS, PHONE_PREFIX, TOKEN, Environment, prepare, start_gunicorn, wait_for  # noqa: E402
+from bench.figures import percentile  # noqa: E402
+from bench.harness import (FORM_HEADERS, PHONE_PREFIX, TOKEN, Environment, run_in_environment,  # noqa: E402
+                           start_gunicorn, wait_for)
 
 USSD_PATH = f"/webhooks/at/ussd?token={TOKEN}"
 SEND_PATH = "/version1/messaging"
@@ -174,12 +173,6 @@ def settle(reports: Reports, gateway: FakeGateway, seconds: float) -> None:
         time.sleep(0.2)
 
 
-def p95(values: list[float]) -> float:
-    """Nearest-rank 95th percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] if ordered else math.nan
-
-
 def worker_ready(environment: Environment) -> bool:
     """Whether an RQ worker has registered on the benchmark's Redis."""
     from redis import Redis
@@ -215,12 +208,12 @@ def run(args: argparse.Namespace, environment: Environment, gateway: FakeGateway
         print(f"  error: {error}")
     if reports.final_step:
         print(f"final USSD step (opens the case, writes the alert): median {statistics.median(reports.final_step) * 1000:.1f} ms, "
-              f"p95 {p95(reports.final_step) * 1000:.1f} ms")
+              f"p95 {percentile(sorted(reports.final_step), 95) * 1000:.1f} ms")
     print(f"alerts: {len(delays)} of {len(reports.answered)} reached the fake gateway for the organiser; "
           f"{others} other send calls (the reporters' confirmations); {len(calls)} in all")
     if not delays:
         return
-    median, high = statistics.median(delays), p95(delays)
+    median, high = statistics.median(delays), percentile(sorted(delays), 95)
     met = median <= TARGET_MEDIAN_S and high <= TARGET_P95_S and len(delays) == args.reports
     print(f"final answer -> alert send call: median {median * 1000:.0f} ms, p95 {high * 1000:.0f} ms, "
           f"max {delays[-1] * 1000:.0f} ms (targets: median <= {TARGET_MEDIAN_S * 1000:.0f} ms, "
@@ -240,39 +233,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _terminate(signum, frame) -> None:
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark against a fake AT server; the exit code says whether it could be measured."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
     gateway = FakeGateway()
     threading.Thread(target=gateway.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-at", daemon=True).start()
-    environment: Environment | None = None
-    keep, return_code = args.keep, 1
+    settings = {"SMS_BACKEND": "africastalking", "AT_USERNAME": AT_USERNAME, "AT_API_KEY": AT_API_KEY,
+                "AT_API_URL": gateway.url, "AT_SENDER_ID": "KawalMigran"}
     try:
-        environment = prepare(False, {"SMS_BACKEND": "africastalking", "AT_USERNAME": AT_USERNAME,
-                                      "AT_API_KEY": AT_API_KEY, "AT_API_URL": gateway.url,
-                                      "AT_SENDER_ID": "KawalMigran"})
-        run(args, environment, gateway)
-        return_code = 0
-    except RuntimeError as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
-        keep = True
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return_code = 130
+        return run_in_environment(lambda environment: run(args, environment, gateway), False, settings, args.keep)
     finally:
-        if environment is not None:
-            environment.stop()
-            if keep:
-                print(f"server log: {environment.log} (temp folder kept)")
-            else:
-                shutil.rmtree(environment.folder, ignore_errors=True)
         gateway.shutdown()
         gateway.server_close()
-    return return_code
 
 
 if __name__ == "__main__":

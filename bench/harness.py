@@ -5,6 +5,7 @@ import datetime as dt
 import http.client
 import importlib.util
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -242,3 +243,35 @@ def reports_in(database_url: str, first: int, last: int, since: dt.datetime) -> 
         return cases, alerts
     finally:
         database.close()
+
+
+def _terminate(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def run_in_environment(body: Callable[[Environment], None], use_env: bool, settings: dict[str, str] | None = None,
+                       keep: bool = False) -> int:
+    """Prepare an environment, run `body` in it, stop what it started and remove the temp folder (kept, with
+    its server log, when the benchmark failed or `keep`); return the exit code."""
+    signal.signal(signal.SIGTERM, _terminate)
+    environment: Environment | None = None
+    return_code = 1
+    try:
+        environment = prepare(use_env, settings)
+        body(environment)
+        return_code = 0
+    except RuntimeError as error:
+        print(f"benchmark failed: {error}", file=sys.stderr)
+        keep = True
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return_code = 130
+    finally:
+        if environment is not None:
+            environment.stop()
+            if keep:
+                print(f"server log: {environment.log} (temp folder kept)")
+            else:
+                shutil.rmtree(environment.folder, ignore_errors=True)
+    return return_code
+

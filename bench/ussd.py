@@ -17,8 +17,6 @@ import itertools
 import math
 import os
 import secrets
-import shutil
-import signal
 import sys
 import threading
 import time
@@ -35,7 +33,9 @@ sys.path.insert(0, str(REPO))
 
 from menus.ussd import apology  # noqa: E402  (the repo is importable only once REPO is on the path)
 from bench.connections import cpu_seconds, open_connections  # noqa: E402
-from bench.harness import BARE_PATH, FORM_HEADERS, PHONE_PREFIX, TOKEN, Environment, first_phone, prepare, registered_in, reports_in, start_gunicorn  # noqa: E402
+from bench.figures import Figures, Sample, box_busy_seconds  # noqa: E402
+from bench.harness import (BARE_PATH, FORM_HEADERS, PHONE_PREFIX, TOKEN, Environment, first_phone,  # noqa: E402
+                           registered_in, reports_in, run_in_environment, start_gunicorn)
 from models.base import utcnow  # noqa: E402
 
 USSD_PATH = f"/webhooks/at/ussd?token={TOKEN}"
@@ -176,80 +176,6 @@ def client(connection: http.client.HTTPConnection, script: Generator[Request, bo
         connection.close()
 
 
-@dataclass
-class Sample:
-    """What one measured stretch of one target produced (rounds of a target are pooled into Figures)."""
-
-    latency: list[float]
-    final_latency: list[float]
-    errors: Counter
-    seconds: float
-    server_cpu: float
-    client_cpu: float
-    box_cpu: float
-    dialogues: int
-    connections: str
-
-
-@dataclass
-class Figures:
-    """The measured figures of one target."""
-
-    name: str
-    requests: int
-    errors: Counter
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    server_cpu: float
-    client_cpu: float
-    box_cpu: float
-    dialogues: int
-    connections: str
-    final_p50_ms: float = math.nan
-    final_p99_ms: float = math.nan
-
-    @property
-    def error_count(self) -> int:
-        return sum(self.errors.values())
-
-    @property
-    def throughput(self) -> float:
-        return self.requests / self.seconds if self.seconds > 0 else 0.0
-
-    @classmethod
-    def pooled(cls, name: str, samples: list[Sample]) -> "Figures":
-        """One target's figures over all its rounds: requests over measured time, percentiles over every request."""
-        seconds = sum(sample.seconds for sample in samples)
-        latency = sorted(t for sample in samples for t in sample.latency)
-        final = sorted(t for sample in samples for t in sample.final_latency)
-
-        def per_second(cpu: float) -> float:
-            return cpu / seconds if seconds else 0.0
-
-        return cls(name, len(latency), sum((sample.errors for sample in samples), Counter()), seconds,
-                   percentile(latency, 50) * 1000, percentile(latency, 99) * 1000,
-                   per_second(sum(sample.server_cpu for sample in samples)),
-                   per_second(sum(sample.client_cpu for sample in samples)),
-                   per_second(sum(sample.box_cpu for sample in samples)),
-                   sum(sample.dialogues for sample in samples), samples[-1].connections,
-                   percentile(final, 50) * 1000, percentile(final, 99) * 1000)
-
-
-def box_busy_seconds() -> float:
-    """CPU seconds every process on the machine has used (all cores), not idle nor waiting for I/O."""
-    times = psutil.cpu_times()
-    return sum(times) - times.idle - getattr(times, "iowait", 0.0) - getattr(times, "guest", 0.0) \
-        - getattr(times, "guest_nice", 0.0)
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest-rank percentile of sorted values."""
-    if not sorted_values:
-        return math.nan
-    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
-
-
 def run_phase(name: str, script_factory, port: int, args: argparse.Namespace, server: psutil.Process,
               phones: Iterator[int], run_id: str, seconds: float, requests: int | None) -> Sample:
     """Drive one target with `args.clients` threads for one round; measure after the warm-up."""
@@ -383,54 +309,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _terminate(signum, frame) -> None:
-    raise SystemExit(128 + signum)
+def measure(args: argparse.Namespace, environment: Environment) -> None:
+    """Start gunicorn on the environment, drive every target in rounds, print the figures."""
+    database_url = environment.env["DATABASE_URL"]
+    first = first_phone(database_url)
+    phones = itertools.count(first)
+    server, port = start_gunicorn(environment, args.workers, args.app)
+    threads = environment.env.get("WEB_THREADS", "2")
+    print(f"server: gunicorn -c gunicorn.conf.py -w {args.workers} (WEB_THREADS={threads}) {args.app} "
+          f"on 127.0.0.1:{port}")
+    print(f"data: {environment.database_label}; {environment.redis_label}")
+    names = dialogue_names(args.dialogue)
+    span = (f"{math.ceil(args.requests / args.rounds)} requests" if args.requests
+            else f"{args.seconds / ((len(names) + 1) * args.rounds):g} s")
+    print(f"load: {args.clients} keep-alive clients (threads, http.client); {args.rounds} rounds of "
+          f"{', '.join(names)} then bare, {span} a target a round after {args.warmup:g} s warm-up; "
+          f"{os.cpu_count()} CPUs shared by server and clients", flush=True)
+    run_id, started = secrets.token_hex(3), utcnow()
+    gunicorn = psutil.Process(server.pid)
+    dialogues, bare, ratios = run_rounds(args, port, gunicorn, phones, run_id)
+    last = next(phones) - 1
+    cases, alerts = reports_in(database_url, first, last, started)
+    stored = {"register": f"{registered_in(database_url, first, last)} numbers registered in the database",
+              "report": f"{cases} cases opened and {alerts} alerts written in the database"}
+    report(dialogues, bare, ratios, args.clients, stored)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; the exit code says whether it could be measured (not whether targets were met)."""
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
-    environment: Environment | None = None
-    failed, keep, return_code = True, args.keep, 1
-    try:
-        environment = prepare(args.use_env)
-        database_url = environment.env["DATABASE_URL"]
-        first = first_phone(database_url)
-        phones = itertools.count(first)
-        server, port = start_gunicorn(environment, args.workers, args.app)
-        threads = environment.env.get("WEB_THREADS", "2")
-        print(f"server: gunicorn -c gunicorn.conf.py -w {args.workers} (WEB_THREADS={threads}) {args.app} "
-              f"on 127.0.0.1:{port}")
-        print(f"data: {environment.database_label}; {environment.redis_label}")
-        names = dialogue_names(args.dialogue)
-        span = (f"{math.ceil(args.requests / args.rounds)} requests" if args.requests
-                else f"{args.seconds / ((len(names) + 1) * args.rounds):g} s")
-        print(f"load: {args.clients} keep-alive clients (threads, http.client); {args.rounds} rounds of "
-              f"{', '.join(names)} then bare, {span} a target a round after {args.warmup:g} s warm-up; "
-              f"{os.cpu_count()} CPUs shared by server and clients", flush=True)
-        run_id, started = secrets.token_hex(3), utcnow()
-        gunicorn = psutil.Process(server.pid)
-        dialogues, bare, ratios = run_rounds(args, port, gunicorn, phones, run_id)
-        last = next(phones) - 1
-        cases, alerts = reports_in(database_url, first, last, started)
-        stored = {"register": f"{registered_in(database_url, first, last)} numbers registered in the database",
-                  "report": f"{cases} cases opened and {alerts} alerts written in the database"}
-        report(dialogues, bare, ratios, args.clients, stored)
-        failed = False
-    except RuntimeError as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
-        keep = True
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return_code = 130
-    finally:
-        if environment is not None:
-            environment.stop()
-            if keep:
-                print(f"server log: {environment.log} (temp folder kept)")
-            else:
-                shutil.rmtree(environment.folder, ignore_errors=True)
-    return return_code if failed else 0
+    return run_in_environment(lambda environment: measure(args, environment), args.use_env, keep=args.keep)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import pytest
 
 from conftest import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER, Phone, outbox
 from menus import catalog
-from models import Case, CaseEvent, Message, Person, Staff
+from models import Case, CaseEvent, Message, Person
 from models.case_terms import CATEGORIES, URGENT_CATEGORIES
 from models.gsm import is_gsm7_basic, sms_size
 
