@@ -25,6 +25,7 @@ SMS_SAMPLES: dict[str, object] = {
     "count": fixed_sample("999"),
     "page": fixed_sample("99"),
     "days": fixed_sample("999"),
+    "case_list": fixed_sample("K7M-3QX dibukak maneh, ACD-EFH ditampa, JKM-NPR diterusake, ..."),
     "contact": lambda catalogs, language: max(
         (catalogs.text(key, language, {"phone": "+886912345678"})
          for key in ("case.contact_safe", "case.contact_unsafe", "case.contact_hidden")), key=len),

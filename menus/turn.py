@@ -57,10 +57,12 @@ class Lookups:
 class FlowTurn:
     """One engine run's view for conditions, actions, sources and placeholders."""
 
-    __slots__ = ("ctx", "lookups")
+    __slots__ = ("ctx", "lookups", "memo")
 
     def __init__(self, ctx: Context, lookups: Lookups) -> None:
         self.ctx, self.lookups = ctx, lookups
+        self.memo: dict[str, Any] = {}
+        """What a feature computed once for this run (a screen renders its options and texts more than once)."""
 
     @property
     def phone(self) -> str:

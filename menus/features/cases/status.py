@@ -47,16 +47,23 @@ def state_text(case: Case, language: str, short: bool = False) -> str:
 
 def own_cases(turn: FlowTurn, target: str) -> list[Option]:
     """Option source: the caller's cases (reported from the phone or naming it as safe), newest first."""
+    if "own_cases" in turn.memo:
+        return turn.memo["own_cases"]
     language = turn.ctx.language
-    return [Option(catalog.text("check.item", language, {"code": case.display_code,
+    found = turn.memo["own_cases"] = [Option(catalog.text("check.item", language, {"code": case.display_code,
                                                          "case_state": state_text(case, language, short=True)}),
                    target, value=case.code, literal=True)
             for case in Case.reported_from(turn.phone).limit(MAX_LISTED)]
+    return found
 
 
 def _chosen(turn: FlowTurn) -> Case | None:
-    case = Case.by_code(turn.answers.get("check_code", ""))
-    return case if case is not None and case.may_see_status(turn.phone) else None
+    code = turn.answers.get("check_code", "")
+    if turn.memo.get("chosen_code") != code:
+        case = Case.by_code(code)
+        turn.memo["chosen"] = case if case is not None and case.may_see_status(turn.phone) else None
+        turn.memo["chosen_code"] = code
+    return turn.memo["chosen"]
 
 
 def _chosen_code(turn: FlowTurn) -> str:
@@ -111,9 +118,6 @@ FEATURE = Feature(
     placeholders={
         "check_code": Placeholder(_chosen_code, fixed_sample("K7M-3QX")),
         "case_state": Placeholder(_chosen_state, longest_label("case.reporter_state.")),
-        "case_list": Placeholder(lambda turn: listing(list(Case.reported_from(turn.phone).limit(SMS_LISTED)),
-                                                      turn.ctx.language),
-                                 fixed_sample("K7M-3QX dibukak maneh, ACD-EFH ditampa, JKM-NPR diterusake, ...")),
     },
     keywords=(Keyword("STATUS", (), _status),),
 )
