@@ -26,13 +26,22 @@ SMS_SAMPLES: dict[str, object] = {
     "page": fixed_sample("99"),
     "days": fixed_sample("999"),
     "case_list": fixed_sample("K7M-3QX dibukak maneh, ACD-EFH ditampa, JKM-NPR diterusake, ..."),
+    "title": fixed_sample("Budidaya kopi dan pengolahan pasca panen"),
+    "date": fixed_sample("31/12 08:00"),
+    "place": fixed_sample("Balai Desa Tanjunganom Kidul K"),
+    "seats": fixed_sample("999"),
+    "training_list": fixed_sample("KOPI1 Budidaya kopi arabika 12/12 08:00; TERNAK2 Ternak kambing dan ayam 14/12 09:00; "
+                                  "AMAN3 Migrasi aman ke Hong Kong 20/12 08:00; ..."),
+    "codes": fixed_sample("KOPI2026, TERNAK2026, AMAN2026"),
+    "marked": fixed_sample("...4567, ...8910, ...1112, ...1314, ...1516, ...1718, ...1920, ...2122"),
+    "others": fixed_sample("...2324, ...2526, 0812abc, 12345"),
     "contact": lambda catalogs, language: max(
         (catalogs.text(key, language, {"phone": "+886912345678"})
          for key in ("case.contact_safe", "case.contact_unsafe", "case.contact_hidden")), key=len),
 }
 """Longest realistic values, per language, for the parameters that SMS texts are sent with."""
 
-SMS_PREFIXES = ("sms.", "staff.", "case.")
+SMS_PREFIXES = ("sms.", "staff.", "case.", "training.sms.", "training.staff.", "training.mentoring.")
 """Catalog keys of SMS texts: each must fit MAX_SMS_SEGMENTS in GSM-7."""
 
 SAMPLE_VILLAGES = ["Tracap", "Kaliwiro", "Pesodongan", "Gondowulan", "Lamuk", "Selomanik", "Tanjunganom",

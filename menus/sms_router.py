@@ -76,7 +76,7 @@ class SmsTurn:
         if command is not None and self.staff is not None:
             self.registry.staff_commands[command.keyword](self, command)
             return self.outgoing
-        if command is not None and looks_like_code(command.code):  # "TERIMA K7M3RX", not "Terima kasih"
+        if command is not None and staff_commands.addressed_to_staff(command, looks_like_code(command.code)):
             log.info("staff command %s from %s, not staff: not available", command.keyword, mask(self.phone))
             self.reply("staff.only")
             return self.outgoing

@@ -29,6 +29,14 @@ def normalise_code(raw: str) -> str:
     return _CODE_CHARS.sub("", raw.upper())
 
 
+def addressed_to_staff(command: StaffCommand, looks_like_case_code: bool) -> bool:
+    """True if a staff word from someone else is plainly a staff command ("TERIMA K7M3RX", "HADIR KOPI1 0812…"),
+    not ordinary words ("Terima kasih pak", "Hadir pak")."""
+    if looks_like_case_code:
+        return True
+    return command.keyword == "HADIR" and bool(command.code) and any(ch.isdigit() for ch in command.rest)
+
+
 def parse(text: str) -> StaffCommand | None:
     """The staff command this SMS is, if its first word is exactly a staff keyword (any case); else None."""
     words = (text or "").strip().split(maxsplit=2)

@@ -6,10 +6,13 @@ from models.message import Message
 from models.person import Person
 from models.report_draft import ReportDraft
 from models.staff import Staff, Village
+from models.training import Enrollment, MentoringTask, Training, TrainingStep
 
-ALL_MODELS = [Person, Staff, Village, Message, Conversation, Case, CaseEvent, ReportDraft]
+ALL_MODELS = [Person, Staff, Village, Message, Conversation, Case, CaseEvent, ReportDraft, Training, TrainingStep,
+              Enrollment, MentoringTask]
 
 __all__ = [
-    "ALL_MODELS", "BaseModel", "Case", "CaseEvent", "Conversation", "Message", "Person", "ReportDraft", "Staff", "Village",
+    "ALL_MODELS", "BaseModel", "Case", "CaseEvent", "Conversation", "Enrollment", "Message", "MentoringTask", "Person",
+    "ReportDraft", "Staff", "Training", "TrainingStep", "Village",
     "bind_database", "database", "utcnow",
 ]

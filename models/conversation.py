@@ -29,6 +29,8 @@ class Conversation(BaseModel):
     invalid_answers = peewee.IntegerField(default=0)
     updated_at = peewee.DateTimeField(default=utcnow)
     last_help_at = peewee.DateTimeField(null=True)
+    expires_at = peewee.DateTimeField(null=True)
+    """When a conversation started with its own lifetime ends (a follow-up question waits days, not hours)."""
 
     @classmethod
     def for_phone(cls, phone: str) -> "Conversation":
@@ -38,13 +40,20 @@ class Conversation(BaseModel):
 
     def active_inputs(self) -> list[str] | None:
         """The inputs of a live conversation, or None if there is none or it expired."""
-        if not self.flow or utcnow() - self.updated_at > CONVERSATION_TTL:
+        if not self.flow:
+            return None
+        now = utcnow()
+        if (now > self.expires_at) if self.expires_at else (now - self.updated_at > CONVERSATION_TTL):
             return None
         return json.loads(self.inputs)
 
-    def start(self, flow: str, started_by: str) -> None:
-        """Begin a conversation in `flow`, keyed by the id of the message that started it."""
-        self.flow, self.inputs, self.started_by, self.updated_at = flow, "[]", started_by, utcnow()
+    def start(self, flow: str, started_by: str, lasts: dt.timedelta | None = None) -> None:
+        """Begin a conversation in `flow`, keyed by what started it (a message id, a follow-up); it lasts
+        CONVERSATION_TTL from its last answer, or `lasts` from now when given."""
+        now = utcnow()
+        self.flow, self.inputs, self.started_by, self.updated_at = flow, "[]", started_by, now
+        self.screen, self.invalid_answers = flow, 0
+        self.expires_at = now + lasts if lasts else None
         self.save()
 
     def advance(self, inputs: list[str], screen: str, invalid: bool = False) -> None:
@@ -56,7 +65,7 @@ class Conversation(BaseModel):
     def finish(self) -> None:
         """End the conversation."""
         self.flow, self.inputs, self.started_by, self.screen, self.updated_at = None, "[]", None, None, utcnow()
-        self.invalid_answers = 0
+        self.invalid_answers, self.expires_at = 0, None
         self.save()
 
     def may_send_help(self) -> bool:

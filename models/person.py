@@ -10,6 +10,8 @@ COUNTRIES = ("hongkong", "taiwan", "malaysia", "singapura", "saudi", "korsel", "
 STATUSES_WITH_COUNTRY = ("calon", "aktif", "purna")
 CONSENT_VERSION = "consent-v1"
 """Version of the consent wording shown in `register.consent`; bump it when the wording changes."""
+TRAINING_CONSENT_VERSION = "consent-training-v1"
+"""Version of the short consent wording shown before a training sign-up (`training.consent`)."""
 
 NAME_MAX = 30
 VILLAGE_MAX = 30
@@ -58,6 +60,23 @@ class Person(BaseModel):
             consent_at=now, consent_version=CONSENT_VERSION, registered_via=via,
             registration_key=registration_key, created_at=now, updated_at=now,
         ))
+
+    @classmethod
+    def consent_for_training(cls, phone: str, *, name: str, language: str, via: str) -> bool:
+        """The short form of registration (consent and a name) before a training sign-up; False if this
+        phone had consented already (its name and consent stay as they were)."""
+        now = utcnow()
+        values = dict(name=name, language=language, consent_at=now, consent_version=TRAINING_CONSENT_VERSION,
+                      registered_via=via, updated_at=now)
+        insert = cls.insert(phone=phone, created_at=now, **values).on_conflict(
+            conflict_target=[cls.phone], update={getattr(cls, k): v for k, v in values.items()},
+            where=cls.consent_at.is_null())
+        return bool(cls._meta.database.execute(insert).rowcount)
+
+    @property
+    def has_consented(self) -> bool:
+        """True once the person gave consent (full registration or the short form) and a name."""
+        return self.consent_at is not None and bool(self.name)
 
     @classmethod
     def contact(cls, phone: str) -> "Person":
@@ -121,7 +140,7 @@ REGISTRATION_UPSERT = PreparedInsert(
     on_conflict={
         "conflict_target": [Person.phone],
         "update": {Person._meta.fields[name]: peewee.EXCLUDED[name] for name in REGISTRATION_FIELDS},
-        "where": Person.consent_at.is_null(),
+        "where": Person.status.is_null(),  # not registered yet (a short-form consent may precede it)
     },
 )
 

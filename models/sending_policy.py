@@ -45,6 +45,7 @@ PURPOSES: dict[str, Purpose] = {p.name: p for p in (
     Purpose("case_news", requested=True, waits_out_quiet_hours=True),
     Purpose("reminder", requested=True, waits_out_quiet_hours=True),
     Purpose("followup", requested=True, waits_out_quiet_hours=True),
+    Purpose("training_news", requested=True, waits_out_quiet_hours=True),
     Purpose("broadcast", waits_out_quiet_hours=True),
 )}
 """Every purpose the service sends for (DESIGN "Time": replies and staff alerts go at once)."""

@@ -1,4 +1,4 @@
-"""Command-line interface: `flask --app service NAME` (db, staff, export, worker, cron, sweep, demo, menus)."""
+"""Command-line interface: `flask --app service NAME` (db, staff, training, export, worker, cron, sweep, demo, menus)."""
 from __future__ import annotations
 
 import csv
@@ -11,10 +11,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from menus.catalog import LANGUAGES
-from models import Case, Message, Person, Staff, Village, database
+from models import Case, Message, Person, Staff, Training, Village, database
 from models.migrate import upgrade
 from models.phones import InvalidPhone, mask, to_e164
 from models.staff import ROLES
+from service.training_cli import training_cli
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ EXPORTS = {
                                        "encoding", "attempts", "last_error", "created_at"]),
     "cases": (Case, Case.created_at, ["code", "status", "category", "severity", "country", "village", "created_at",
                                       "acknowledged_at", "resolved_at", "events"]),
+    "trainings": (Training, Training.starts_at, ["code", "title", "kind", "starts", "place", "capacity", "status",
+                                                 "signed_up", "waitlisted", "attended", "applied", "needs_help"]),
 }
 
 DETAIL_FIELDS = {"cases": ["story", "notes"]}
@@ -85,9 +88,8 @@ def export(what: str, fmt: str, with_details: bool) -> None:
     model, order, fields = EXPORTS[what]
     if with_details and what not in DETAIL_FIELDS:
         raise click.UsageError(f"--with-details applies to {', '.join(DETAIL_FIELDS)} only")
-    details = {"with_details": True} if with_details else {}
     fields = fields + DETAIL_FIELDS[what] if with_details else fields
-    rows = [row.to_export(**details) for row in model.select().order_by(order, model.id)]
+    rows = _records(what, model, order, with_details)
     if fmt == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -96,6 +98,16 @@ def export(what: str, fmt: str, with_details: bool) -> None:
         writer.writeheader()
         writer.writerows(rows)
     log.info("exported %s %s", len(rows), what)
+
+
+def _records(what: str, model: type, order: object, with_details: bool) -> list[dict[str, object]]:
+    """The flat records of one export (trainings carry their measures, counted once by SQL aggregates)."""
+    found = model.select().order_by(order, model.id)
+    if what == "trainings":
+        measures = Training.measures()
+        return [row.to_export(measures.get(row.id)) for row in found]
+    details = {"with_details": True} if with_details else {}
+    return [row.to_export(**details) for row in found]
 
 
 @click.command("worker")
@@ -162,5 +174,5 @@ def _has_tables() -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the CLI commands."""
-    for command in (db_cli, staff_cli, demo_cli, menus_cli, export, worker, cron, sweep_command):
+    for command in (db_cli, staff_cli, demo_cli, menus_cli, training_cli, export, worker, cron, sweep_command):
         app.cli.add_command(command)

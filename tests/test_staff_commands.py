@@ -87,12 +87,6 @@ def test_staff_help_is_in_the_staff_members_language(staff):
     assert staff.say("BANTUAN") == text("staff.help", "en")
 
 
-@pytest.mark.parametrize("body,keyword", [("HADIR LAT01 0812345678", "HADIR"), ("hadir lat-01", "HADIR")])
-def test_staff_commands_say_they_are_coming(staff, body, keyword):
-    """The case commands are answered by `cases.desk` (tests/test_case_desk.py); HADIR is still coming."""
-    assert staff.say(body) == text("staff.soon", keyword=keyword)
-
-
 def test_a_misspelt_staff_command_is_not_guessed(staff):
     assert staff.say("TRIMA K7M3QX") == todays_answer("TRIMA K7M3QX")
 

@@ -17,6 +17,7 @@ from workers.context import with_database
 from workers.queues import enqueue_missing
 from workers.report_jobs import fire_silent_reports
 from workers.sms_jobs import send_spec
+from workers.training_jobs import fire_due_training_steps
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ SWEEPS: tuple[SweepEntry, ...] = (
     SweepEntry("sends", fire_due_sends),
     SweepEntry("dropped reports", fire_silent_reports),
     SweepEntry("escalations", fire_due_escalations),
+    SweepEntry("training steps", fire_due_training_steps),
 )
 """Every kind of scheduled work; a new kind adds its row type and one entry here."""
 

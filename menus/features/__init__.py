@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from menus.feature import Feature
-from menus.features import (coming_soon, info, language, main, profile, registration, sms_help, staff_desk,
-                            subscription)
+from menus.features import coming_soon, info, language, main, profile, registration, sms_help, subscription
 from menus.features.cases import desk, drafts, report, status
+from menus.features.trainings import attendance, followup, signup
 from menus.registry import Registry, build_registry
 
 FEATURES: tuple[Feature, ...] = (
@@ -17,10 +17,12 @@ FEATURES: tuple[Feature, ...] = (
     status.FEATURE,
     drafts.FEATURE,
     desk.FEATURE,
+    signup.FEATURE,
+    attendance.FEATURE,
+    followup.FEATURE,
     subscription.FEATURE,
     sms_help.FEATURE,
     coming_soon.FEATURE,
-    staff_desk.FEATURE,
 )
 """Every feature, in the order their keywords are suggested."""
 

@@ -1,10 +1,9 @@
-"""Trainings and agency checks before their features land: an honest "coming soon" with a way back."""
+"""Agency checks before their feature lands: an honest "coming soon"."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from menus.feature import Feature, Keyword
-from menus.screens import Menu
 
 if TYPE_CHECKING:
     from menus.keywords import Match
@@ -17,12 +16,8 @@ def _soon(turn: "SmsTurn", found: "Match") -> None:
 
 FEATURE = Feature(
     name="coming_soon",
-    screens=(
-        Menu("soon.training", "soon.training"),
-    ),
     keywords=(
-        Keyword("LATIH", ("PELATIHAN", "TRAINING", "TRAIN", "GLADHEN"), _soon),
         Keyword("CEK", ("CHECK", "CEKAGEN"), _soon),
     ),
 )
-"""What the case and training issues replace."""
+"""What the agency-check feature will replace."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 from menus.feature import Feature
 from menus.features import info, language, profile, registration
 from menus.features.cases import report, status
+from menus.features.trainings import signup
 from menus.screens import Menu, Option
 
 ROOT = "main"
@@ -17,7 +18,7 @@ FEATURE = Feature(
             Option("main.register", registration.ROOT, when="not_registered"),
             Option("main.profile", profile.ROOT, when="registered"),
             Option("main.report", report.ROOT),
-            Option("main.training", "soon.training"),
+            Option("main.training", signup.ROOT),
             Option("main.info", info.ROOT),
             Option("main.check", status.ROOT),
             Option("main.language", language.ROOT),
