@@ -68,6 +68,9 @@ class Feature:
     screens: tuple[Screen, ...] = ()
     roots: tuple[str, ...] = ()
     """Screens a conversation or session starts from (checked by `menus check` at depth 0)."""
+    patient_roots: tuple[str, ...] = ()
+    """Roots of questions the service asks on its own (a follow-up): their conversation outlives other keywords
+    answered meanwhile, and still takes its answer afterwards."""
     conditions: Mapping[str, Condition] = field(default_factory=dict)
     actions: Mapping[str, Action] = field(default_factory=dict)
     sources: Mapping[str, Source] = field(default_factory=dict)

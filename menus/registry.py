@@ -20,6 +20,8 @@ class Registry:
 
     flows: FlowSet = field(default_factory=FlowSet)
     roots: list[str] = field(default_factory=list)
+    patient_roots: set[str] = field(default_factory=set)
+    """Conversations started on these survive other keywords (see `Feature.patient_roots`)."""
     conditions: dict[str, Condition] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     sources: dict[str, Source] = field(default_factory=dict)
@@ -57,6 +59,7 @@ def build_registry(features: Iterable[Feature], strict: bool = True) -> Registry
             if claim("screen", screen.id, feature):
                 registry.flows.add(screen)
         registry.roots += [root for root in feature.roots if root not in registry.roots]
+        registry.patient_roots.update(feature.patient_roots)
         if feature.on_ussd_step is not None:
             registry.ussd_step_hooks.append(feature.on_ussd_step)
         for kind, mine, merged in (

@@ -86,7 +86,7 @@ class SmsTurn:
         if inputs is not None and not self._interrupts(found, conversation):
             self._continue(conversation, inputs + [self.text.strip()])
         elif found.keyword:
-            if inputs is not None:
+            if inputs is not None and conversation.flow not in self.registry.patient_roots:
                 conversation.finish()
             self.registry.keywords[found.keyword].handler(self, found)
         elif not self.text.strip():

@@ -65,7 +65,8 @@ def run_step(step_id: int) -> str:
 
 
 def _reminder(training: Training) -> list[Outgoing]:
-    if training.status != "planned":
+    if training.status != "planned" or training.starts_at <= utcnow():
+        log.info("training %s has started or is no longer planned: its reminder is dropped", training.code)
         return []
     return notices.to_participants(training, list(training.enrollments(("signed_up",))), "training.sms.reminder",
                                    "reminder")

@@ -63,6 +63,7 @@ def record_answer(turn: FlowTurn) -> str | None:
 FEATURE = Feature(
     name="training_followup",
     roots=(FOLLOWUP_ROOT,),
+    patient_roots=(FOLLOWUP_ROOT,),
     screens=(
         Menu(FOLLOWUP_ROOT, "followup.question", store="followup_answer", options=(
             Option("followup.applied", "followup.done", value="applied"),

@@ -232,8 +232,8 @@ FEATURE = Feature(
         "training_seats": Placeholder(_seats, _seats_sample),
     },
     keywords=(
-        Keyword("LATIH", ("PELATIHAN", "TRAINING", "TRAIN", "GLADHEN"), _latih),
-        Keyword("BATAL", ("CANCEL", "BATALKAN", "BATALNO"), _batal),
+        Keyword("LATIH", ("PELATIHAN", "TRAINING", "TRAIN", "GLADHEN"), _latih, interrupts_text=True),
+        Keyword("BATAL", ("CANCEL", "BATALKAN", "BATALNO"), _batal, interrupts_text=True),
     ),
 )
 """Training sign-up and cancellation, declared once for USSD and SMS."""
