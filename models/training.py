@@ -169,6 +169,23 @@ class Training(BaseModel):
             step.save()
         return list(self.enrollments(STILL_COMING))
 
+    def resize(self, capacity: int) -> list["Enrollment"]:
+        """Change the number of seats; a larger room promotes the first on the waiting list (returned, to be
+        told). Never below the people already holding a seat. Call inside a transaction."""
+        if self.status != "planned":
+            raise TrainingError("training.closed", f"training {self.code} is {self.status}, not planned")
+        self.lock()
+        taken = self.seats_taken()
+        if capacity < max(1, taken):
+            raise TrainingError("training.invalid", f"capacity {capacity} is below the {taken} people already "
+                                                    f"signed up" if capacity >= 1 else "capacity must be at least 1")
+        self.capacity = capacity
+        self.save(only=[Training.capacity, Training.updated_at])
+        promoted = list(self.enrollments(("waitlisted",)).limit(capacity - taken))
+        for enrollment in promoted:
+            enrollment.update_fields(status="signed_up")
+        return promoted
+
     def mark_attended(self, phones: list[str], now: dt.datetime | None = None) -> tuple[list[str], list[str]]:
         """Mark these people attended and the training held (the rest of the signed-up become absent);
         (marked, not signed up). Marking again is harmless. Call inside a transaction."""

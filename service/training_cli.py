@@ -12,6 +12,7 @@ import click
 from flask.cli import AppGroup
 
 from menus.features.trainings import notices
+from menus.turn import Lookups
 from models import database
 from models.phones import InvalidPhone, to_e164
 from models.settings import to_utc
@@ -99,19 +100,27 @@ def training_cancel(code: str) -> None:
 
 @training_cli.command("move")
 @click.option("--code", required=True)
-@click.option("--starts", required=True, help='New local start, "YYYY-MM-DD HH:MM".')
-def training_move(code: str, starts: str) -> None:
-    """Move a training; its reminder and follow-ups move with it; everyone signed up or waiting is told."""
+@click.option("--starts", default=None, help='New local start, "YYYY-MM-DD HH:MM".')
+@click.option("--capacity", type=int, default=None, help="New number of seats (never below those signed up).")
+def training_move(code: str, starts: str | None, capacity: int | None) -> None:
+    """Move a training (its reminder and follow-ups move with it) or change its seats; participants are told."""
+    if starts is None and capacity is None:
+        raise click.UsageError("give --starts, --capacity or both")
     training = find(code)
-    starts_at = parse_start(starts)
+    starts_at = parse_start(starts) if starts is not None else None
+    written = []
     try:
         with database.atomic():
-            told = training.move(starts_at)
-            written = notices.to_participants(training, told, "training.sms.moved", notices.TRAINING_PURPOSE)
+            if capacity is not None:
+                for enrollment in training.resize(capacity):
+                    written.append(notices.promoted(training, enrollment, Lookups()))
+            if starts_at is not None:
+                told = training.move(starts_at)
+                written += notices.to_participants(training, told, "training.sms.moved", notices.TRAINING_PURPOSE)
     except TrainingError as error:
-        _fail(error, "--starts")
+        _fail(error, "--capacity" if "capacity" in str(error) else "--starts")
     enqueue_after_commit([*written, *training_specs(training)])
-    click.echo(f"training {training.code} moved to {training.starts_label}; {_told(written)}")
+    click.echo(f"training {training.code}: {training.starts_label}, {training.capacity} seats; {_told(written)}")
 
 
 @training_cli.command("attend")

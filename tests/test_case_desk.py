@@ -13,6 +13,7 @@ import time_machine
 from conftest import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER, Phone, outbox
 from menus import catalog
 from menus.check import MAX_SMS_SEGMENTS
+from menus import fitting
 from menus.features.cases import desk
 from menus.features.cases.notices import staff_params
 from models import Case, CaseEvent, Staff
@@ -395,7 +396,7 @@ def test_no_story_note_or_full_phone_number_in_the_logs(staff, phones, ussd, dra
 
 
 def test_the_desk_budget_is_the_checks():
-    assert desk.MAX_SEGMENTS == MAX_SMS_SEGMENTS
+    assert fitting.MAX_SEGMENTS == MAX_SMS_SEGMENTS
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

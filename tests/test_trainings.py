@@ -9,6 +9,7 @@ import pytest
 import time_machine
 
 from conftest import ORGANIZER, Phone, outbox
+from menus.fitting import fits
 from menus import catalog
 from models import Enrollment, Person, Training, database
 from models.person import TRAINING_CONSENT_VERSION
@@ -255,3 +256,26 @@ def test_hadir_from_a_worker_is_not_available_and_changes_nothing(send_sms, coho
     assert enrollment_status(WORKER, cohort) == "signed_up"
     unknown_start = catalog.raw_text("sms.unknown", "id").split("{")[0]
     assert Phone(send_sms, WORKER).say("Hadir pak").startswith(unknown_start), "a worker's words, not a command"
+
+
+def test_a_long_hadir_is_answered_within_two_segments_listing_the_strangers_first(send_sms, cohort):
+    strangers = " ".join(f"0813000000{n:02d}" for n in range(30))
+    reply = Phone(send_sms, ORGANIZER).say(f"HADIR KOPI1 081234567101 081234567102 {strangers}")
+    assert fits(reply), reply
+    assert reply.startswith("HADIR KOPI1: 2 orang dicatat (")
+    assert "nomor: ...0000, ...0001" in reply and reply.endswith(", ...")
+    assert [enrollment_status(p, cohort) for p in (WORKER, OTHER)] == ["attended", "attended"]
+
+
+def test_more_seats_promote_the_waiting_list_and_fewer_than_the_signed_up_is_refused(send_sms, runner, app):
+    training = add_training(capacity=1)
+    for phone in (WORKER, OTHER, THIRD):
+        registered(phone)
+        Phone(send_sms, phone).say("LATIH KOPI1")
+    result = runner.invoke(args=["training", "move", "--code", "KOPI1", "--capacity", "2"])
+    assert result.exit_code == 0, result.output
+    assert [enrollment_status(p, training) for p in (WORKER, OTHER, THIRD)] == ["signed_up", "signed_up", "waitlisted"]
+    assert [m.text for m in outbox(OTHER, "training_news")] == [text("training.sms.promoted", **params(training))]
+    result = runner.invoke(args=["training", "move", "--code", "KOPI1", "--capacity", "1"])
+    assert result.exit_code != 0 and "capacity 1 is below the 2 people already signed up" in result.output
+    assert Training.get_by_id(training.id).capacity == 2

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Callable
 from menus import catalog
 from menus.feature import Feature
 from menus.features.cases import notices
+from menus.fitting import fits
 from menus.notify import language_for, notify
 from menus.turn import Lookups
 from models import database, utcnow
 from models.case import HANDLER_ROLES, Case, referral_official
 from models.case_terms import CaseError
-from models.gsm import fold_to_gsm7, sms_size
+from models.gsm import fold_to_gsm7
 from models.message import Outgoing
 from models.phones import mask
 from models.staff import Staff
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_SEGMENTS = 2
-"""Staff replies and the referral SMS fit this many GSM-7 segments (the budget `menus check` holds case texts to)."""
 
 ELLIPSIS = "..."
 """Marks a story cut to fit the referral SMS."""
@@ -47,11 +46,6 @@ _NOT_CODE = re.compile(r"[^0-9A-Za-z-]")
 
 
 # Answers ---------------------------------------------------------------------------------------------------
-
-
-def fits(text: str) -> bool:
-    """True if `text` fits MAX_SEGMENTS SMS segments."""
-    return sms_size(text).segments <= MAX_SEGMENTS
 
 
 def cut_to_fit(render: Callable[[str], str], value: str) -> str:

@@ -10,11 +10,11 @@ import logging
 from typing import TYPE_CHECKING
 
 from menus import catalog
+from menus.fitting import list_that_fits
 from menus.feature import Feature, Keyword, Placeholder, fixed_sample, longest_label
 from menus.screens import Menu, Option
 from menus.turn import FlowTurn
 from models.case import Case
-from models.gsm import sms_size
 from models.phones import mask
 
 if TYPE_CHECKING:
@@ -81,12 +81,8 @@ def listing(cases: list[Case], language: str) -> str:
     items = [catalog.text("case.status.item", language, {"code": case.display_code,
                                                          "case_state": state_text(case, language, short=True)})
              for case in cases]
-    for count in range(len(items), 0, -1):
-        shown = ", ".join(items[:count]) + (", ..." if count < len(items) else "")
-        reply = catalog.text("case.status.list", language, {"case_list": shown})
-        if sms_size(reply).segments <= LIST_SEGMENTS:
-            return shown
-    return "..."
+    return list_that_fits(lambda shown: catalog.text("case.status.list", language, {"case_list": shown}), items,
+                          ", ", LIST_SEGMENTS)
 
 
 def _status(turn: "SmsTurn", found: "Match") -> None:

@@ -10,7 +10,9 @@ import re
 from typing import TYPE_CHECKING
 
 from menus.feature import Feature
+from menus import catalog
 from menus.features.trainings import notices
+from menus.fitting import list_that_fits
 from models import database
 from models.phones import InvalidPhone, mask, to_e164
 from models.training import Training
@@ -57,11 +59,19 @@ def _hadir(turn: "SmsTurn", command: "StaffCommand") -> None:
         return
     log.info("HADIR %s from %s: %s marked, %s not signed up, %s unreadable", training.code, mask(turn.phone),
              len(marked), len(strangers), len(bad))
-    not_signed_up = [notices.describe(strangers)] if strangers else []
-    turn.reply("training.staff.marked", {
-        "code": training.code, "count": str(len(marked)), "marked": notices.describe(marked),
-        "others": ", ".join(not_signed_up + bad) or "-",
-    })
+    turn.reply("training.staff.marked", marked_params(training.code, marked, [*strangers, *bad], turn.language))
+
+
+def marked_params(code: str, marked: list[str], others: list[str], language: str) -> dict[str, str]:
+    """The HADIR reply's values: the numbers marked and the others (those first: they need a second look),
+    each list cut to what fits two segments."""
+    values = {"code": code, "count": str(len(marked)), "marked": "..." if marked else "-", "others": "-"}
+    for key, items in (("others", others), ("marked", marked)):
+        if items:
+            shown = [notices.short_number(item) for item in items]
+            values[key] = list_that_fits(
+                lambda joined: catalog.text("training.staff.marked", language, {**values, key: joined}), shown, ", ")
+    return values
 
 
 FEATURE = Feature(

@@ -52,7 +52,7 @@ def mentoring_alert(training: Training, enrollment: Enrollment, task: MentoringT
     return written
 
 
-def describe(phones: list[str]) -> str:
-    """Numbers as a staff reply lists them: the last four digits each, so the reply stays short."""
-    return ", ".join("..." + phone[-4:] for phone in phones) or "-"
+def short_number(phone: str) -> str:
+    """A number as a staff reply lists it: its last four digits (what was typed, if it is not a number)."""
+    return "..." + phone[-4:] if phone.startswith("+") else phone
 

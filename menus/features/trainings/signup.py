@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Callable
 from menus import catalog
 from menus.feature import Feature, Keyword, Placeholder, fixed_sample
 from menus.features.trainings import notices
+from menus.fitting import list_that_fits
 from menus.screens import End, Input, Menu, Option, Switch
 from menus.turn import FlowTurn
 from models import Person, database
-from models.gsm import sms_size
 from models.message import Outgoing
 from models.phones import mask
 from models.training import Enrollment, Training
@@ -134,11 +134,8 @@ def validate_code(text: str) -> tuple[str | None, str | None]:
 def listing(trainings: list[Training], language: str) -> str:
     """Codes, titles and dates, soonest first: as many as keep the `LATIH` reply within LIST_SEGMENTS."""
     items = [f"{t.code} {t.title} {t.starts_label}" for t in trainings]
-    for count in range(len(items), 0, -1):
-        shown = "; ".join(items[:count]) + ("; ..." if count < len(items) else "")
-        if sms_size(catalog.text("training.sms.list", language, {"training_list": shown})).segments <= LIST_SEGMENTS:
-            return shown
-    return "..."
+    return list_that_fits(lambda shown: catalog.text("training.sms.list", language, {"training_list": shown}),
+                          items, "; ", LIST_SEGMENTS)
 
 
 def _latih(turn: "SmsTurn", found: "Match") -> None:
