@@ -4,6 +4,7 @@ Time moves with time-machine."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -229,3 +230,16 @@ def test_follow_up_steps_are_done_once(held, drain, runner):
     done = {s.kind: s.done_at is not None for s in TrainingStep.select()}
     assert done == {"reminder": True, "followup30": True, "followup90": False}
     assert reminders() == [], "a reminder whose training has started is dropped, not sent late"
+
+
+def test_no_name_or_full_phone_number_in_the_logs_of_a_whole_training(held, send_sms, drain, runner, caplog):
+    caplog.set_level(logging.INFO)
+    with at(FOLLOWUP_30):
+        settle(drain, runner)
+        Phone(send_sms, SIGNED).say("3")
+        Phone(send_sms, ORGANIZER).say(f"HADIR KOPI1 {WAITING} 081299990000")
+        drain()
+    logged = caplog.text
+    assert "KOPI1" in logged, "the exchange was logged"
+    for secret in ("Sri Lestari", SIGNED, WAITING, GONE, ORGANIZER, "081299990000", "+6281299990000"):
+        assert secret not in logged, secret
