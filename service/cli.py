@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import logging
 import sys
@@ -11,11 +12,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from menus.catalog import LANGUAGES
-from models import Case, Message, Person, Staff, Training, Village, database
+from models import Case, Message, Person, Staff, Training, Village, database, utcnow
 from models.migrate import upgrade
 from models.phones import InvalidPhone, mask, to_e164
+from models.settings import to_local, to_utc
 from models.staff import ROLES
 from service.training_cli import training_cli
+from workers.sms_jobs import enqueue_after_commit
+from workers.training_jobs import training_specs
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,15 @@ DEMO_STAFF = [
     ("+6281200000002", "Pak Bambang Disnakertrans", "official", None),
     ("+6281200000003", "Bu Rina Koordinator", "coordinator", None),
 ]
+DEMO_TRAININGS = [
+    ("KOPI1", "Budidaya kopi", "economic", 7),
+    ("AMAN1", "Migrasi aman", "education", 8),
+]
+"""Demo trainings: code, title, kind, and how many days after the day of the seed they start."""
+DEMO_TRAINING_TIME = dt.time(8, 0)
+"""The demo trainings start at this local time (TIMEZONE)."""
+DEMO_TRAINING_PLACE = "Balai Desa Tracap"
+DEMO_TRAINING_CAPACITY = 20
 
 EXPORTS = {
     "people": (Person, Person.created_at, ["phone", "name", "village", "status", "country", "language",
@@ -140,13 +153,21 @@ def sweep_command() -> None:
 
 @demo_cli.command("seed")
 def demo_seed() -> None:
-    """Seed a village list, one organiser, one coordinator and one official (only what is missing)."""
+    """Seed villages, one organiser, one coordinator, one official and two trainings (only what is missing)."""
+    today = to_local(utcnow()).date()
+    added: list[Training] = []
     with database.atomic():
         for position, name in enumerate(DEMO_VILLAGES):
             Village.get_or_create(name=name, defaults={"position": position})
         for phone, name, role, village in DEMO_STAFF:
             Staff.get_or_create(phone=phone, defaults={"name": name, "role": role, "village": village})
-    log.info("demo data: %s villages, %s staff", Village.select().count(), Staff.select().count())
+        for code, title, kind, days in DEMO_TRAININGS:
+            if Training.by_code(code) is None:
+                starts_at = to_utc(dt.datetime.combine(today + dt.timedelta(days=days), DEMO_TRAINING_TIME))
+                added.append(Training.add(code, title, kind, starts_at, DEMO_TRAINING_PLACE, DEMO_TRAINING_CAPACITY))
+    enqueue_after_commit([spec for training in added for spec in training_specs(training)])
+    log.info("demo data: %s villages, %s staff, %s trainings (%s added now)", Village.select().count(),
+             Staff.select().count(), Training.select().count(), len(added))
 
 
 @menus_cli.command("check")

@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
-from models import Staff, Village
+from models import Staff, Training, TrainingStep, Village
 from models.migrate import SchemaMigration, migration_names
+from models.settings import to_local
+from workers.queues import job_is_live
+from workers.training_jobs import step_job_id
 
 PEOPLE_FIELDS = ["phone", "name", "village", "status", "country", "language", "consent_at", "opted_out_at",
                  "created_at"]
@@ -50,13 +56,39 @@ def test_staff_add_rejects_bad_input(runner, args, complaint):
     assert Staff.select().count() == 0
 
 
+SEED_DAY = dt.datetime(2026, 12, 1, 6, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
+"""Early morning in Wonosobo: still 30 November in UTC, so the seed must count days from the local date."""
+
+
 def test_demo_seed_fills_once(runner):
-    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
-    counts = (Village.select().count(), Staff.select().count())
-    assert counts[0] >= 5 and counts[1] == 3
-    assert {s.role for s in Staff.select()} == {"organizer", "coordinator", "official"}
-    runner.invoke(args=["demo", "seed"])
-    assert (Village.select().count(), Staff.select().count()) == counts
+    with time_machine.travel(SEED_DAY, tick=False):
+        assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+        counts = (Village.select().count(), Staff.select().count(), Training.select().count(),
+                  TrainingStep.select().count())
+        assert counts[0] >= 5 and counts[1] == 3 and counts[2:] == (2, 6)
+        assert {s.role for s in Staff.select()} == {"organizer", "coordinator", "official"}
+        trainings = [(t.code, t.title, t.kind, to_local(t.starts_at).replace(tzinfo=None), t.place, t.capacity,
+                      t.status) for t in Training.select().order_by(Training.starts_at)]
+        assert trainings == [
+            ("KOPI1", "Budidaya kopi", "economic", dt.datetime(2026, 12, 8, 8, 0), "Balai Desa Tracap", 20, "planned"),
+            ("AMAN1", "Migrasi aman", "education", dt.datetime(2026, 12, 9, 8, 0), "Balai Desa Tracap", 20,
+             "planned"),
+        ]
+        steps = list(TrainingStep.select())
+        assert all(job_is_live(step_job_id(step)) for step in steps), "the reminder and follow-ups are scheduled"
+
+        runner.invoke(args=["demo", "seed"])
+        assert (Village.select().count(), Staff.select().count(), Training.select().count(),
+                TrainingStep.select().count()) == counts
+
+
+def test_demo_seed_keeps_a_demo_training_an_organiser_changed(runner):
+    with time_machine.travel(SEED_DAY, tick=False):
+        assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+        assert runner.invoke(args=["training", "cancel", "--code", "KOPI1"]).exit_code == 0
+        assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert [(t.code, t.status) for t in Training.select().order_by(Training.code)] == [("AMAN1", "planned"),
+                                                                                      ("KOPI1", "cancelled")]
 
 
 def test_export_people_json_and_csv(runner, ussd, send_sms):

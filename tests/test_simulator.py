@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 
 from conftest import TOKEN
 from menus import catalog
-from models import Case, Message, Staff, Village, database
+from models import Case, Enrollment, Message, Staff, Training, Village, database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOT = "/tmp/simulator.png"
 SCREENSHOT_LOOP = "/tmp/simulator-case-loop.png"
+SCREENSHOT_TRAINING = "/tmp/simulator-training.png"
 WAIT_MS = 10_000
 ORGANIZER = "+6281200000001"
 
@@ -294,3 +295,58 @@ def test_a_person_plays_the_case_loop_in_the_simulator(app, runner, live_server,
         expect(inbox.locator("li.message").first).to_contain_text(news, timeout=WAIT_MS)
         expect(page.locator("#error")).to_have_text("")
         page.screenshot(path=SCREENSHOT_LOOP, full_page=True)
+
+
+@pytest.mark.browser
+def test_a_stranger_signs_up_for_a_training_in_the_simulator(app, runner, live_server, drain):
+    """Pelatihan by USSD on a new number: the demo seed's training, consent and a name, the END with the code,
+    then the confirmation SMS in that number's inbox."""
+    from playwright.sync_api import expect
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    training = Training.upcoming().first()
+    assert training is not None and training.code == "KOPI1", "the demo seed's first training"
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+
+    with simulator_page(live_server) as page:
+        screen, inbox = page.locator("#screen-text"), page.locator("#inbox")
+        phone = page.get_by_label("Nomor HP yang dipakai")
+        phone.fill("081298765433")
+        phone.press("Tab")
+        expect(page.locator("#inbox-phone")).to_have_text("+6281298765433", timeout=WAIT_MS)
+
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text(f"3. {catalog.text('main.training', 'id')}", timeout=WAIT_MS)
+        answer = page.get_by_label("Jawaban")
+        send = page.get_by_role("button", name="Kirim", exact=True)
+        for value, next_screen in [("3", [f"1. {training.code} {training.title}"]),
+                                   ("1", [f"{training.starts_label}, {training.place}",
+                                          f"1. {catalog.text('training.join', 'id')}"]),
+                                   ("1", [catalog.text("training.consent", "id")]),
+                                   ("1", [catalog.text("register.name", "id").split("\n")[0]])]:
+            answer.fill(value)
+            send.click()
+            for shown in next_screen:
+                expect(screen).to_contain_text(shown, timeout=WAIT_MS)
+        answer.fill("sri lestari")
+        send.click()
+        expect(page.locator("#screen-state")).to_have_text("Sesi selesai", timeout=WAIT_MS)
+        assert screen.inner_text() == catalog.text("training.signed", "id", {
+            "training_code": training.code, "training_title": training.title,
+            "training_date": training.starts_label, "training_place": training.place}), "END prefix stripped"
+        assert f"BATAL {training.code}" in screen.inner_text()
+        expect(answer).to_be_disabled()
+
+        assert drain(), "the confirmation SMS was queued"
+        confirmation = inbox.locator("li.message", has_text=catalog.text("training.sms.confirmed", "id", {
+            "code": training.code, "title": training.title, "date": training.starts_label, "place": training.place}))
+        expect(confirmation).to_be_visible(timeout=WAIT_MS)
+        expect(confirmation.locator(".purpose")).to_have_text("confirmation")
+        expect(confirmation.locator(".status")).to_have_text("sent", timeout=WAIT_MS)
+        expect(inbox.locator("li.message")).to_have_count(1)
+        expect(page.locator("#error")).to_have_text("")
+        page.screenshot(path=SCREENSHOT_TRAINING, full_page=True)
+
+    enrollment = Enrollment.get(Enrollment.phone == "+6281298765433")
+    assert (enrollment.training.code, enrollment.status) == (training.code, "signed_up")
+    assert enrollment.name == "Sri Lestari", "the name typed, stored with the consent"
