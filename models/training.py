@@ -14,6 +14,7 @@ import peewee
 from models.base import BaseModel, iso_utc, utcnow
 from models.person import Person
 from models.phones import mask
+from models.settings import to_local
 from models.training_terms import (ANSWERS, CODE_PATTERN, KINDS, PLACE_MAX, SEATED, STEP_KINDS, STILL_COMING,
                                    TITLE_MAX, TrainingError, local_label, normalise_code, step_due)
 
@@ -191,7 +192,10 @@ class Training(BaseModel):
         (marked, not signed up). Marking again is harmless. Call inside a transaction."""
         now = now or utcnow()
         if self.status == "cancelled":
-            raise TrainingError("training.closed", f"training {self.code} was cancelled")
+            raise TrainingError("training.staff.cancelled", f"training {self.code} was cancelled")
+        if to_local(now).date() < to_local(self.starts_at).date():
+            raise TrainingError("training.staff.too_early", f"training {self.code} is on {self.starts_label}: "
+                                                            "attendance is taken from that day on")
         self.lock()
         marked, strangers = [], []
         for phone in dict.fromkeys(phones):
@@ -281,9 +285,9 @@ class Enrollment(BaseModel):
     asked_stage = peewee.IntegerField(null=True)
     asked_at = peewee.DateTimeField(null=True)
     answer_30 = peewee.CharField(max_length=10, null=True)
-    answered_30_at = peewee.DateTimeField(null=True)
+    answered_30_at = peewee.DateTimeField(null=True, index=True)
     answer_90 = peewee.CharField(max_length=10, null=True)
-    answered_90_at = peewee.DateTimeField(null=True)
+    answered_90_at = peewee.DateTimeField(null=True, index=True)
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
 

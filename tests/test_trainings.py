@@ -224,12 +224,22 @@ def test_a_worker_abroad_signs_up_by_sms_and_gets_the_reply(send_sms, app):
 
 @pytest.fixture
 def cohort(send_sms, case_staff):
-    """KOPI1 with three signed up (WORKER, OTHER, THIRD)."""
+    """KOPI1 with three signed up (WORKER, OTHER, THIRD); then the clock moves to the training's morning."""
     training = add_training()
     for phone in (WORKER, OTHER, THIRD):
         registered(phone)
         Phone(send_sms, phone).say("LATIH KOPI1")
-    return training
+    with time_machine.travel(dt.datetime(2026, 12, 10, 9, 30, tzinfo=JAKARTA), tick=False):
+        yield training
+
+
+def test_attendance_before_the_training_day_is_refused_and_changes_nothing(send_sms, case_staff):
+    training = add_training()
+    registered(WORKER)
+    Phone(send_sms, WORKER).say("LATIH KOPI1")
+    reply = Phone(send_sms, ORGANIZER).say("HADIR KOPI1 081234567101")
+    assert reply == text("training.staff.too_early", code="KOPI1", date="10/12 08:00")
+    assert enrollment_status(WORKER, training) == "signed_up" and Training.get_by_id(training.id).status == "planned"
 
 
 def test_hadir_marks_attendance_in_any_number_form_and_names_who_was_not_signed_up(send_sms, cohort):

@@ -55,7 +55,7 @@ def _hadir(turn: "SmsTurn", command: "StaffCommand") -> None:
             marked, strangers = training.mark_attended(numbers)
     except TrainingError as error:
         log.info("HADIR for %s refused: %s", training.code, error)
-        turn.reply("training.staff.cancelled", {"code": training.code})
+        turn.reply(error.key, {"code": training.code, "date": training.starts_label})
         return
     log.info("HADIR %s from %s: %s marked, %s not signed up, %s unreadable", training.code, mask(turn.phone),
              len(marked), len(strangers), len(bad))
