@@ -32,6 +32,17 @@ SMS_SAMPLES: dict[str, object] = {
     "seats": fixed_sample("999"),
     "training_list": fixed_sample("KOPI1 Budidaya kopi arabika 12/12 08:00; TERNAK2 Ternak kambing dan ayam 14/12 09:00; "
                                   "AMAN3 Migrasi aman ke Hong Kong 20/12 08:00; ..."),
+    "period": fixed_sample("28/12-3/1"),
+    "scope": fixed_sample("Kemiriombo Kidul Wetan Lor Jaya"),
+    "held": fixed_sample("999"),
+    "attended": fixed_sample("9999"),
+    "applied": fixed_sample("9999"),
+    "answered": fixed_sample("9999"),
+    "open": fixed_sample("9999"),
+    "overdue": fixed_sample("999"),
+    "referred": fixed_sample("999"),
+    "resolved": fixed_sample("999"),
+    "detail": fixed_sample("Siti 12, Ani 9, Bambang 7, Wiwit 3"),
     "codes": fixed_sample("KOPI2026, TERNAK2026, AMAN2026"),
     "marked": fixed_sample("...4567, ...8910, ...1112, ...1314, ...1516, ...1718, ...1920, ...2122"),
     "others": fixed_sample("...2324, ...2526, 0812abc, 12345"),
@@ -41,7 +52,7 @@ SMS_SAMPLES: dict[str, object] = {
 }
 """Longest realistic values, per language, for the parameters that SMS texts are sent with."""
 
-SMS_PREFIXES = ("sms.", "staff.", "case.", "training.sms.", "training.staff.", "training.mentoring.")
+SMS_PREFIXES = ("sms.", "staff.", "case.", "training.sms.", "training.staff.", "training.mentoring.", "digest.")
 """Catalog keys of SMS texts: each must fit MAX_SMS_SEGMENTS in GSM-7."""
 
 SAMPLE_VILLAGES = ["Tracap", "Kaliwiro", "Pesodongan", "Gondowulan", "Lamuk", "Selomanik", "Tanjunganom",

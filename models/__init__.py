@@ -2,6 +2,7 @@
 from models.base import BaseModel, bind_database, database, utcnow
 from models.case import Case, CaseEvent
 from models.conversation import Conversation
+from models.digest_delivery import DigestDelivery
 from models.message import Message
 from models.person import Person
 from models.report_draft import ReportDraft
@@ -9,10 +10,10 @@ from models.staff import Staff, Village
 from models.training import Enrollment, MentoringTask, Training, TrainingStep
 
 ALL_MODELS = [Person, Staff, Village, Message, Conversation, Case, CaseEvent, ReportDraft, Training, TrainingStep,
-              Enrollment, MentoringTask]
+              Enrollment, MentoringTask, DigestDelivery]
 
 __all__ = [
-    "ALL_MODELS", "BaseModel", "Case", "CaseEvent", "Conversation", "Enrollment", "Message", "MentoringTask", "Person",
+    "ALL_MODELS", "BaseModel", "Case", "CaseEvent", "Conversation", "DigestDelivery", "Enrollment", "Message", "MentoringTask", "Person",
     "ReportDraft", "Staff", "Training", "TrainingStep", "Village",
     "bind_database", "database", "utcnow",
 ]

@@ -44,11 +44,11 @@ class Case(BaseModel):
     ack_due_at = peewee.DateTimeField()
     escalation_level = peewee.IntegerField(default=0)
     next_escalation_at = peewee.DateTimeField(null=True, index=True)
-    created_at = peewee.DateTimeField(default=utcnow)
+    created_at = peewee.DateTimeField(default=utcnow, index=True)
     updated_at = peewee.DateTimeField(default=utcnow)
     acknowledged_at = peewee.DateTimeField(null=True)
     referred_at = peewee.DateTimeField(null=True)
-    resolved_at = peewee.DateTimeField(null=True)
+    resolved_at = peewee.DateTimeField(null=True, index=True)
 
     @property
     def display_code(self) -> str:

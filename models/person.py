@@ -26,7 +26,7 @@ class Person(BaseModel):
     status = peewee.CharField(max_length=10, null=True)
     country = peewee.CharField(max_length=20, null=True)
     language = peewee.CharField(max_length=5, null=True)
-    consent_at = peewee.DateTimeField(null=True)
+    consent_at = peewee.DateTimeField(null=True, index=True)
     consent_version = peewee.CharField(max_length=20, null=True)
     registered_via = peewee.CharField(max_length=10, null=True)
     registration_key = peewee.CharField(max_length=100, null=True)

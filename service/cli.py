@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import logging
 import sys
+from dataclasses import dataclass
+from typing import Callable
 
 import click
 from flask import Flask, current_app
@@ -13,10 +15,14 @@ from flask.cli import AppGroup
 
 from menus.catalog import LANGUAGES
 from models import Case, Message, Person, Staff, Training, Village, database, utcnow
+from models.digest_figures import EXPORT_FIELDS as DIGEST_FIELDS
+from models.digest_figures import compute
+from models.digest_period import PERIOD_KINDS, last_complete
 from models.migrate import upgrade
 from models.phones import InvalidPhone, mask, to_e164
 from models.settings import to_local, to_utc
 from models.staff import ROLES
+from service.digest_cli import digest_cli
 from service.training_cli import training_cli
 from workers.sms_jobs import enqueue_after_commit
 from workers.training_jobs import training_specs
@@ -44,16 +50,48 @@ DEMO_TRAINING_TIME = dt.time(8, 0)
 DEMO_TRAINING_PLACE = "Balai Desa Tracap"
 DEMO_TRAINING_CAPACITY = 20
 
-EXPORTS = {
-    "people": (Person, Person.created_at, ["phone", "name", "village", "status", "country", "language",
-                                          "consent_at", "opted_out_at", "created_at"]),
-    "messages": (Message, Message.id, ["id", "phone", "direction", "purpose", "status", "provider_id", "segments",
-                                       "encoding", "attempts", "last_error", "created_at"]),
-    "cases": (Case, Case.created_at, ["code", "status", "category", "severity", "country", "village", "created_at",
-                                      "acknowledged_at", "resolved_at", "events"]),
-    "trainings": (Training, Training.starts_at, ["code", "title", "kind", "starts", "place", "capacity", "status",
-                                                 "signed_up", "waitlisted", "attended", "applied", "needs_help"]),
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """What an export was asked for besides its name."""
+
+    with_details: bool = False
+    period: str = "week"
+
+
+def _rows_of(model: type, order: object) -> Callable[[ExportOptions], list[dict[str, object]]]:
+    def rows(options: ExportOptions) -> list[dict[str, object]]:
+        details = {"with_details": True} if options.with_details else {}
+        return [row.to_export(**details) for row in model.select().order_by(order, model.id)]
+
+    return rows
+
+
+def _training_rows(options: ExportOptions) -> list[dict[str, object]]:
+    measures = Training.measures()  # counted once, by SQL aggregates
+    return [row.to_export(measures.get(row.id)) for row in Training.select().order_by(Training.starts_at, Training.id)]
+
+
+def _digest_rows(options: ExportOptions) -> list[dict[str, object]]:
+    from workers.digest_jobs import village_heads_villages
+
+    figures = compute(last_complete(options.period, utcnow()), village_heads_villages(), utcnow())
+    return [f.to_export() for f in figures.values()]
+
+
+EXPORTS: dict[str, tuple[list[str], Callable[[ExportOptions], list[dict[str, object]]]]] = {
+    "people": (["phone", "name", "village", "status", "country", "language", "consent_at", "opted_out_at",
+                "created_at"], _rows_of(Person, Person.created_at)),
+    "messages": (["id", "phone", "direction", "purpose", "status", "provider_id", "segments", "encoding", "attempts",
+                  "last_error", "created_at"], _rows_of(Message, Message.id)),
+    "cases": (["code", "status", "category", "severity", "country", "village", "created_at", "acknowledged_at",
+               "resolved_at", "events"], _rows_of(Case, Case.created_at)),
+    "trainings": (["code", "title", "kind", "starts", "place", "capacity", "status", "signed_up", "waitlisted",
+                   "attended", "applied", "needs_help"], _training_rows),
+    "digest": (list(DIGEST_FIELDS), _digest_rows),
 }
+"""Every export: its fields (DESIGN "Exports") and how its records are read."""
 
 DETAIL_FIELDS = {"cases": ["story", "notes"]}
 """What `--with-details` adds, per export (the stories and notes of cases: personal, never exported by default)."""
@@ -96,13 +134,17 @@ def staff_add(phone: str, name: str, role: str, village: str | None, language: s
 @click.argument("what", type=click.Choice(list(EXPORTS)))
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @click.option("--with-details", is_flag=True, help="cases: add each case's story and notes (personal data).")
-def export(what: str, fmt: str, with_details: bool) -> None:
+@click.option("--period", type=click.Choice(PERIOD_KINDS), default=None,
+              help="digest: the last complete week (default) or month.")
+def export(what: str, fmt: str, with_details: bool, period: str | None) -> None:
     """Write records as a JSON array (or CSV) to stdout; logs go to stderr."""
-    model, order, fields = EXPORTS[what]
+    fields, read = EXPORTS[what]
     if with_details and what not in DETAIL_FIELDS:
         raise click.UsageError(f"--with-details applies to {', '.join(DETAIL_FIELDS)} only")
+    if period is not None and what != "digest":
+        raise click.UsageError("--period applies to digest only")
     fields = fields + DETAIL_FIELDS[what] if with_details else fields
-    rows = _records(what, model, order, with_details)
+    rows = read(ExportOptions(with_details, period or "week"))
     if fmt == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -111,16 +153,6 @@ def export(what: str, fmt: str, with_details: bool) -> None:
         writer.writeheader()
         writer.writerows(rows)
     log.info("exported %s %s", len(rows), what)
-
-
-def _records(what: str, model: type, order: object, with_details: bool) -> list[dict[str, object]]:
-    """The flat records of one export (trainings carry their measures, counted once by SQL aggregates)."""
-    found = model.select().order_by(order, model.id)
-    if what == "trainings":
-        measures = Training.measures()
-        return [row.to_export(measures.get(row.id)) for row in found]
-    details = {"with_details": True} if with_details else {}
-    return [row.to_export(**details) for row in found]
 
 
 @click.command("worker")
@@ -195,5 +227,5 @@ def _has_tables() -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the CLI commands."""
-    for command in (db_cli, staff_cli, demo_cli, menus_cli, training_cli, export, worker, cron, sweep_command):
+    for command in (db_cli, staff_cli, demo_cli, menus_cli, training_cli, digest_cli, export, worker, cron, sweep_command):
         app.cli.add_command(command)

@@ -56,12 +56,13 @@ def test_a_cron_entry_at_0700_local_fires_at_0000_utc_on_a_host_set_to_utc(app, 
         assert queue.count == 1
 
 
-def test_the_sweep_runs_at_once_then_every_minute(app):
+def test_the_sweep_runs_at_once_then_every_minute_and_the_digests_wait_for_their_day(app):
     redis = app.extensions["redis"]
     queue = Queue(DEFAULT_QUEUE, connection=redis, serializer=JSONSerializer)
-    with time_machine.travel(datetime(2026, 3, 2, 0, 0, tzinfo=UTC), tick=False) as traveller:
+    with time_machine.travel(datetime(2026, 3, 3, 0, 0, tzinfo=UTC), tick=False) as traveller:  # a Tuesday
         scheduler = build_scheduler(redis, "Asia/Jakarta")
-        assert [j.func_name for j in scheduler.get_jobs()] == ["workers.sweep.sweep"]
+        assert [j.func_name for j in scheduler.get_jobs()] == [
+            "workers.sweep.sweep", "workers.cron.weekly_digests", "workers.cron.monthly_digests"]
         assert len(scheduler.enqueue_jobs()) == 1
         traveller.shift(59)
         assert scheduler.enqueue_jobs() == []

@@ -23,6 +23,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.utils import now
 
+from workers.digest_jobs import send_digests
 from workers.queues import DEFAULT_QUEUE
 from workers.sweep import sweep
 
@@ -57,8 +58,20 @@ class Entry:
             raise ValueError(f"{self.func.__name__}: {self.cron!r} is not a cron expression")
 
 
+def weekly_digests() -> int:
+    """Cron: Mondays 07:00, last week's digests."""
+    return send_digests("week")
+
+
+def monthly_digests() -> int:
+    """Cron: the 1st at 07:00, last month's digests."""
+    return send_digests("month")
+
+
 SCHEDULE: tuple[Entry, ...] = (
     Entry(sweep, DEFAULT_QUEUE, interval=SWEEP_INTERVAL_SECONDS),
+    Entry(weekly_digests, DEFAULT_QUEUE, cron="0 7 * * 1"),
+    Entry(monthly_digests, DEFAULT_QUEUE, cron="0 7 1 * *"),
 )
 """Every periodic job. Cron expressions are in TIMEZONE local time (e.g. "0 7 * * 1": Mondays 07:00)."""
 

@@ -14,6 +14,7 @@ from typing import Callable
 from models import Message, database, utcnow
 from workers.case_jobs import fire_due_escalations
 from workers.context import with_database
+from workers.digest_jobs import fire_due_digests
 from workers.queues import enqueue_missing
 from workers.report_jobs import fire_silent_reports
 from workers.sms_jobs import send_spec
@@ -47,6 +48,7 @@ SWEEPS: tuple[SweepEntry, ...] = (
     SweepEntry("dropped reports", fire_silent_reports),
     SweepEntry("escalations", fire_due_escalations),
     SweepEntry("training steps", fire_due_training_steps),
+    SweepEntry("digests", fire_due_digests),
 )
 """Every kind of scheduled work; a new kind adds its row type and one entry here."""
 

@@ -1,0 +1,117 @@
+"""Digests for officials, village heads and coordinators: every Monday 07:00 (last week), every 1st 07:00
+(last month), and on `digest send`. One digest per recipient and period: a `DigestDelivery` row decides, in
+the transaction that writes the SMS, so the cron, the command, a repeat and a worker that died midway
+together still send each digest once. The sweep sends a period's digests late if the cron missed them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from menus.digest_texts import render
+from menus.notify import language_for, send_text
+from menus.turn import Lookups
+from models import DigestDelivery, Staff, database, utcnow
+from models.digest_figures import ALL, Figures, compute, waiting_by_organiser
+from models.digest_period import Period, last_complete
+from models.message import Outgoing
+from models.phones import mask
+from models.settings import to_local
+from workers.context import with_database
+from workers.queues import DEFAULT_QUEUE, JobSpec, enqueue_missing
+from workers.sms_jobs import enqueue_after_commit
+
+log = logging.getLogger(__name__)
+
+DIGEST_ROLES = ("official", "coordinator")
+SEND_HOUR = 7
+"""Digests are due at 07:00 local: Mondays for the week, the 1st for the month."""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One recipient's digest of one period: who, which scope, the text."""
+
+    staff: Staff
+    scope: str
+    text: str
+
+
+def scope_of(member: Staff) -> str:
+    """A village head (an official with a village) sees the village; regency officials and coordinators all."""
+    return member.village if member.role == "official" and member.village else ALL
+
+
+def recipients() -> list[Staff]:
+    """Active officials and coordinators, by name."""
+    return Staff.active_in_roles(DIGEST_ROLES)
+
+
+def village_heads_villages() -> list[str]:
+    """The villages that have a village head (each gets its own digest scope)."""
+    return sorted({scope_of(m) for m in recipients()} - {ALL})
+
+
+def prepare(period: Period, now: dt.datetime | None = None) -> list[Digest]:
+    """Every recipient's digest text for `period` (nothing written)."""
+    now = now or utcnow()
+    staff = recipients()
+    villages = sorted({scope_of(m) for m in staff} - {ALL})
+    figures: dict[str, Figures] = compute(period, villages, now)
+    waiting = waiting_by_organiser() if any(m.role == "coordinator" for m in staff) else {}
+    lookups = Lookups()
+    digests = []
+    for member in staff:
+        lookups.remember_staff(member)
+        language = language_for(member.phone, lookups)
+        scope = scope_of(member)
+        text = render(figures[scope], language, waiting if member.role == "coordinator" else None)
+        digests.append(Digest(member, scope, text))
+    return digests
+
+
+def send(period: Period, now: dt.datetime | None = None) -> list[Outgoing]:
+    """Write each recipient's digest once (a recipient whose digest of this period was taken is skipped);
+    enqueue each SMS as soon as its row commits. Returns what was written now."""
+    written = []
+    for digest in prepare(period, now):
+        with database.atomic():
+            claimed = DigestDelivery.claim(digest.staff.phone, period.kind, period.first, digest.scope)
+            if claimed is None:
+                continue
+            outgoing = send_text(digest.staff.phone, digest.text, "digest")
+            claimed.message_id = outgoing.message_id
+            claimed.save(only=[DigestDelivery.message_id])
+        enqueue_after_commit([outgoing])
+        written.append(outgoing)
+        log.info("%s digest %s sent to %s (%s)", period.kind, period.label, mask(digest.staff.phone), digest.scope)
+    return written
+
+
+@with_database
+def send_digests(kind: str) -> int:
+    """Job (cron, sweep, `digest send`): send the last complete `kind` period's digests not sent yet."""
+    period = last_complete(kind, utcnow())
+    return len(send(period))
+
+
+def digest_spec(kind: str, period: Period) -> JobSpec:
+    """The job that sends one period's digests (its id names the period, so repeats collapse while queued)."""
+    return JobSpec("workers.digest_jobs.send_digests", (kind,), f"digest-{kind}-{period.first:%Y%m%d}", DEFAULT_QUEUE)
+
+
+def fire_due_digests(now: dt.datetime) -> int:
+    """Sweep entry: once a period's send time has passed, enqueue its digests if some recipient has none."""
+    local = to_local(now)
+    staff = {m.phone for m in recipients()}
+    due = []
+    for kind in ("week", "month"):
+        period = last_complete(kind, now)
+        send_day = period.last + dt.timedelta(days=1)
+        if local.date() == send_day and local.hour < SEND_HOUR:
+            continue  # the cron's own time has not come
+        if staff - DigestDelivery.delivered(kind, period.first):
+            due.append(digest_spec(kind, period))
+    return enqueue_missing(due)
+
