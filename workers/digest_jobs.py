@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 DIGEST_ROLES = ("official", "coordinator")
 SEND_HOUR = 7
 """Digests are due at 07:00 local: Mondays for the week, the 1st for the month."""
+MAKE_UP_WINDOW = dt.timedelta(days=2)
+"""How long after its send time a digest the cron missed is still sent by the sweep (later it is stale news)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,8 @@ def scope_of(member: Staff) -> str:
 
 def recipients() -> list[Staff]:
     """Active officials and coordinators, by name."""
-    return Staff.active_in_roles(DIGEST_ROLES)
+    return list(Staff.select().where((Staff.active == True) & Staff.role.in_(DIGEST_ROLES))  # noqa: E712
+                .order_by(Staff.name, Staff.id))
 
 
 def village_heads_villages() -> list[str]:
@@ -102,16 +105,16 @@ def digest_spec(kind: str, period: Period) -> JobSpec:
 
 
 def fire_due_digests(now: dt.datetime) -> int:
-    """Sweep entry: once a period's send time has passed, enqueue its digests if some recipient has none."""
-    local = to_local(now)
+    """Sweep entry: from a period's send time (07:00 the day after it ends) and for MAKE_UP_WINDOW after, enqueue
+    its digests if some recipient has none (the cron missed them); a stale digest is not sent."""
+    local = to_local(now).replace(tzinfo=None)
     staff = {m.phone for m in recipients()}
     due = []
     for kind in ("week", "month"):
         period = last_complete(kind, now)
-        send_day = period.last + dt.timedelta(days=1)
-        if local.date() == send_day and local.hour < SEND_HOUR:
-            continue  # the cron's own time has not come
+        send_at = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(SEND_HOUR))
+        if not send_at <= local < send_at + MAKE_UP_WINDOW:
+            continue
         if staff - DigestDelivery.delivered(kind, period.first):
             due.append(digest_spec(kind, period))
     return enqueue_missing(due)
-
