@@ -10,11 +10,14 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from werkzeug.serving import make_server
 
 from conftest import TOKEN
 from menus import catalog
-from models import Case, Enrollment, Message, Staff, Training, Village, database
+from models import Case, DigestDelivery, Enrollment, Message, Staff, Training, Village, database, utcnow
+from models.digest_period import last_complete
+from models.settings import to_local, to_utc
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -24,8 +27,11 @@ CHROMIUM_ARGS = [
 SCREENSHOT = "/tmp/simulator.png"
 SCREENSHOT_LOOP = "/tmp/simulator-case-loop.png"
 SCREENSHOT_TRAINING = "/tmp/simulator-training.png"
+SCREENSHOT_DIGEST = "/tmp/simulator-digest.png"
 WAIT_MS = 10_000
 ORGANIZER = "+6281200000001"
+OFFICIAL = "+6281200000002"
+COORDINATOR = "+6281200000003"
 
 
 def test_page_shows_the_service_code_and_works_offline(client):
@@ -350,3 +356,78 @@ def test_a_stranger_signs_up_for_a_training_in_the_simulator(app, runner, live_s
     enrollment = Enrollment.get(Enrollment.phone == "+6281298765433")
     assert (enrollment.training.code, enrollment.status) == (training.code, "signed_up")
     assert enrollment.name == "Sri Lestari", "the name typed, stored with the consent"
+
+
+@pytest.mark.browser
+def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live_server, drain):
+    """A registration and a report by USSD this week; `digest send` run as the cron runs it, next Monday 07:00
+    (time-machine moves only that command and its worker: this week is then the last complete one); the official's
+    staff pick shows the digest, numbers only."""
+    from playwright.sync_api import expect
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+    story = "Majikan tidak bayar gaji 3 bulan"
+
+    with simulator_page(live_server) as page:
+        screen, inbox = page.locator("#screen-text"), page.locator("#inbox")
+        phone = page.get_by_label("Nomor HP yang dipakai")
+        answer = page.get_by_label("Jawaban")
+        send = page.get_by_role("button", name="Kirim", exact=True)
+
+        # A villager of Tracap registers (calon, Hong Kong), then reports unpaid wages, both by USSD.
+        phone.fill("081298765434")
+        phone.press("Tab")
+        expect(page.locator("#inbox-phone")).to_have_text("+6281298765434", timeout=WAIT_MS)
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
+        for value, next_screen in [("1", "Setuju?"), ("1", "Tulis nama"), ("dewi sartika", "1. Tracap"),
+                                   ("1", "Status Anda:"), ("1", "Negara tujuan:"), ("1", "Terima kasih")]:
+            answer.fill(value)
+            send.click()
+            expect(screen).to_contain_text(next_screen, timeout=WAIT_MS)
+        expect(page.locator("#screen-state")).to_have_text("Sesi selesai", timeout=WAIT_MS)
+
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text(catalog.text("main.report", "id"), timeout=WAIT_MS)
+        for value, next_screen in [("2", "report.for_whom"), ("1", "report.category"), ("1", "report.country"),
+                                   ("1", "report.safe"), ("1", "report.consent"), ("1", "report.story")]:
+            answer.fill(value)
+            send.click()
+            expect(screen).to_contain_text(catalog.text(next_screen, "id").split("\n")[0], timeout=WAIT_MS)
+        answer.fill(story)
+        send.click()
+        expect(page.locator("#screen-state")).to_have_text("Sesi selesai", timeout=WAIT_MS)
+        case = Case.get()
+        assert (case.village, case.category, case.severity) == ("Tracap", "wages", "normal")
+        assert drain(), "the welcome SMS, the organiser's alert and the confirmation were queued"
+
+        # Next Monday 07:00 local, when the cron sends last week's digests: `digest send`, then a worker.
+        today = to_local(utcnow()).date()
+        next_monday = today + dt.timedelta(days=7 - today.weekday())
+        cron_time = to_utc(dt.datetime.combine(next_monday, dt.time(7))).replace(tzinfo=dt.timezone.utc)
+        with time_machine.travel(cron_time, tick=False):
+            period = last_complete("week", utcnow())
+            assert period.first <= today <= period.last, "this week is the last complete one then"
+            result = runner.invoke(args=["digest", "send"])
+            assert result.exit_code == 0, result.output
+            assert f"week {period.label}: 2 digests written now" in result.output, "the official and the coordinator"
+            assert drain(), "the digests were queued"
+            overdue = int(case.ack_due_at < utcnow())  # nobody took the case; 24 h may not have passed by Monday
+        assert sorted(d.phone for d in DigestDelivery.select()) == [OFFICIAL, COORDINATOR], "organisers get none"
+
+        digest = (f"KawalMigran minggu {period.label} (semua desa): Daftar baru 1 (Calon PMI 1). "
+                  f"Laporan 1, mendesak 0 (Gaji 1). Kasus terbuka 1, telat {overdue}, dirujuk 0, selesai 0.")
+        for secret in ("Dewi", "Sartika", "+6281298765434", "81298765434", case.display_code, case.code, story):
+            assert secret not in digest, "numbers only"
+
+        # The official's staff pick: the digest is in that number's inbox, sent (07:00 is not quiet hours).
+        page.get_by_role("group", name="Nomor staf (demo)").get_by_role("button", name=OFFICIAL).click()
+        expect(page.locator("#inbox-phone")).to_have_text(OFFICIAL, timeout=WAIT_MS)
+        expect(inbox.locator("li.message")).to_have_count(1, timeout=WAIT_MS)
+        received = inbox.locator("li.message").first
+        expect(received.locator(".text")).to_have_text(digest)
+        expect(received.locator(".purpose")).to_have_text("digest")
+        expect(received.locator(".status")).to_have_text("sent")
+        expect(page.locator("#error")).to_have_text("")
+        page.screenshot(path=SCREENSHOT_DIGEST, full_page=True)
