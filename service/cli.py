@@ -119,6 +119,7 @@ def staff_add(phone: str, name: str, role: str, village: str | None, language: s
         raise click.BadParameter(f"{phone!r} is not a phone number", param_hint="--phone") from None
     if not name.strip():
         raise click.BadParameter("must not be empty", param_hint="--name")
+    village = _known_village(village)
     with database.atomic():
         staff = Staff.get_or_none(Staff.phone == e164)
         if staff:
@@ -128,6 +129,19 @@ def staff_add(phone: str, name: str, role: str, village: str | None, language: s
         else:
             Staff.create(phone=e164, name=name.strip(), role=role, village=village, language=language)
     log.info("staff %s (%s) saved as %s", name.strip(), mask(e164), role)
+
+
+def _known_village(typed: str | None) -> str | None:
+    """The configured village `typed` names (any case), spelt as the list spells it; a clear error otherwise
+    (a village head's digest counts that village's people: a misspelt one would count nobody)."""
+    if typed is None or not typed.strip():
+        return None
+    names = Village.names()
+    found = next((name for name in names if name.casefold() == typed.strip().casefold()), None)
+    if found is None:
+        known = ", ".join(names) or "none yet (see `demo seed`)"
+        raise click.BadParameter(f"{typed!r} is not a configured village; villages: {known}", param_hint="--village")
+    return found
 
 
 @click.command("export")

@@ -28,8 +28,23 @@ def test_db_upgrade_is_idempotent(runner):
     assert [m.name for m in SchemaMigration.select().order_by(SchemaMigration.name)] == migration_names()
 
 
+@pytest.fixture
+def villages(app):
+    for position, name in enumerate(("Tracap", "Lamuk")):
+        Village.create(name=name, position=position)
+
+
+def test_staff_add_spells_a_village_as_the_list_does_and_refuses_an_unknown_one(runner, villages):
+    args = ["staff", "add", "--phone", "081299990000", "--name", "Pak Kades", "--role", "official"]
+    assert runner.invoke(args=[*args, "--village", " tracap "]).exit_code == 0
+    assert Staff.get(Staff.phone == "+6281299990000").village == "Tracap", "a village head's digest counts Tracap"
+    result = runner.invoke(args=[*args, "--village", "Tracapp"])
+    assert result.exit_code != 0 and "'Tracapp' is not a configured village; villages: Tracap, Lamuk" in result.output
+    assert Staff.get(Staff.phone == "+6281299990000").village == "Tracap"
+
+
 @pytest.mark.parametrize("phone", ["081299990000", "6281299990000", "+6281299990000"])
-def test_staff_add_normalises_the_phone(runner, phone):
+def test_staff_add_normalises_the_phone(runner, phone, villages):
     result = runner.invoke(args=["staff", "add", "--phone", phone, "--name", "Siti", "--role", "organizer",
                                  "--village", "Tracap"])
     assert result.exit_code == 0, result.output
