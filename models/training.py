@@ -12,6 +12,7 @@ import logging
 import peewee
 
 from models.base import BaseModel, iso_utc, utcnow
+from models.gsm import fold_to_gsm7
 from models.person import Person
 from models.phones import mask
 from models.settings import to_local
@@ -19,6 +20,11 @@ from models.training_terms import (ANSWERS, CODE_PATTERN, KINDS, PLACE_MAX, SEAT
                                    TITLE_MAX, TrainingError, local_label, normalise_code, step_due)
 
 log = logging.getLogger(__name__)
+
+
+def _sms_text(typed: str) -> str:
+    """A title or place as SMS carry it: GSM-7 (a pasted dash or curly quote folded), single spaces."""
+    return " ".join(fold_to_gsm7(typed).split())
 
 
 class Training(BaseModel):
@@ -58,20 +64,21 @@ class Training(BaseModel):
         now = now or utcnow()
         code = normalise_code(code)
         if not CODE_PATTERN.match(code):
-            raise TrainingError("training.invalid", f"code {code!r} must be 3 to 10 letters or digits")
+            raise TrainingError("training.invalid", f"code {code!r} must be 3 to 10 letters or digits", "code")
         if kind not in KINDS:
-            raise TrainingError("training.invalid", f"kind must be one of {', '.join(KINDS)}")
-        if not title.strip() or len(title.strip()) > TITLE_MAX:
-            raise TrainingError("training.invalid", f"title must have 1 to {TITLE_MAX} characters")
-        if not place.strip() or len(place.strip()) > PLACE_MAX:
-            raise TrainingError("training.invalid", f"place must have 1 to {PLACE_MAX} characters")
+            raise TrainingError("training.invalid", f"kind must be one of {', '.join(KINDS)}", "kind")
+        title, place = _sms_text(title), _sms_text(place)  # every training SMS stays GSM-7 (one segment each)
+        if not title or len(title) > TITLE_MAX:
+            raise TrainingError("training.invalid", f"title must have 1 to {TITLE_MAX} characters", "title")
+        if not place or len(place) > PLACE_MAX:
+            raise TrainingError("training.invalid", f"place must have 1 to {PLACE_MAX} characters", "place")
         if capacity < 1:
-            raise TrainingError("training.invalid", "capacity must be at least 1")
+            raise TrainingError("training.invalid", "capacity must be at least 1", "capacity")
         if starts_at <= now:
-            raise TrainingError("training.invalid", "the start is in the past")
+            raise TrainingError("training.invalid", "the start is in the past", "starts")
         if cls.select().where(cls.code == code).exists():
-            raise TrainingError("training.invalid", f"a training with code {code} already exists")
-        training = cls.create(code=code, title=title.strip(), kind=kind, starts_at=starts_at, place=place.strip(),
+            raise TrainingError("training.invalid", f"a training with code {code} already exists", "code")
+        training = cls.create(code=code, title=title, kind=kind, starts_at=starts_at, place=place,
                               capacity=capacity, status="planned", created_at=now, updated_at=now)
         for kind_ in STEP_KINDS:
             TrainingStep.create(training=training, kind=kind_, due_at=step_due(kind_, starts_at))
@@ -161,7 +168,7 @@ class Training(BaseModel):
         if self.status != "planned":
             raise TrainingError("training.closed", f"training {self.code} is {self.status}, not planned")
         if starts_at <= now:
-            raise TrainingError("training.closed", "the new start is in the past")
+            raise TrainingError("training.closed", "the new start is in the past", "starts")
         self.lock()
         self.starts_at = starts_at
         self.save(only=[Training.starts_at, Training.updated_at])
@@ -179,7 +186,8 @@ class Training(BaseModel):
         taken = self.seats_taken()
         if capacity < max(1, taken):
             raise TrainingError("training.invalid", f"capacity {capacity} is below the {taken} people already "
-                                                    f"signed up" if capacity >= 1 else "capacity must be at least 1")
+                                                    f"signed up" if capacity >= 1 else "capacity must be at least 1",
+                                "capacity")
         self.capacity = capacity
         self.save(only=[Training.capacity, Training.updated_at])
         promoted = list(self.enrollments(("waitlisted",)).limit(capacity - taken))

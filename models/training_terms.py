@@ -35,11 +35,12 @@ TITLE_MAX, PLACE_MAX = 40, 30
 
 
 class TrainingError(ValueError):
-    """A training change that cannot be made; `key` is the catalog text (SMS) and the message says why (CLI)."""
+    """A training change that cannot be made; `key` is the catalog text (SMS), the message says why (CLI), and
+    `field` names the value at fault when one is (`starts`, `capacity`, `code`…; None: the training's state)."""
 
-    def __init__(self, key: str, message: str) -> None:
+    def __init__(self, key: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
-        self.key = key
+        self.key, self.field = key, field
 
 
 def normalise_code(raw: str) -> str:

@@ -45,8 +45,11 @@ def find(code: str) -> Training:
     return training
 
 
-def _fail(error: TrainingError, hint: str | None = None) -> None:
-    raise click.BadParameter(str(error), param_hint=hint) if hint else click.ClickException(str(error))
+def _fail(error: TrainingError) -> None:
+    """A refused change as a clear CLI error: naming the option at fault, or the training's state."""
+    if error.field is None:
+        raise click.ClickException(str(error))
+    raise click.BadParameter(str(error), param_hint=f"--{error.field}")
 
 
 @training_cli.command("add")
@@ -108,17 +111,16 @@ def training_move(code: str, starts: str | None, capacity: int | None) -> None:
         raise click.UsageError("give --starts, --capacity or both")
     training = find(code)
     starts_at = parse_start(starts) if starts is not None else None
-    written = []
     try:
         with database.atomic():
-            if capacity is not None:
-                for enrollment in training.resize(capacity):
-                    written.append(notices.promoted(training, enrollment, Lookups()))
-            if starts_at is not None:
-                told = training.move(starts_at)
-                written += notices.to_participants(training, told, "training.sms.moved", notices.TRAINING_PURPOSE)
+            promoted = training.resize(capacity) if capacity is not None else []
+            told = training.move(starts_at) if starts_at is not None else []
+            written = [notices.promoted(training, e, Lookups()) for e in promoted]  # with the new date, once
+            promoted_phones = {e.phone for e in promoted}
+            written += notices.to_participants(training, [e for e in told if e.phone not in promoted_phones],
+                                               "training.sms.moved", notices.TRAINING_PURPOSE)
     except TrainingError as error:
-        _fail(error, "--capacity" if "capacity" in str(error) else "--starts")
+        _fail(error)
     enqueue_after_commit([*written, *training_specs(training)])
     click.echo(f"training {training.code}: {training.starts_label}, {training.capacity} seats; {_told(written)}")
 

@@ -370,8 +370,6 @@ def test_more_seats_promote_the_waiting_list_first_come_first(app, runner, send_
     assert "3/3 seats, 1 waiting" in runner.invoke(args=["training", "list"]).output
 
 
-@pytest.mark.xfail(strict=True, reason="training move --starts S --capacity N writes the promotion SMS before the "
-                                       "move: the promoted get the old date, then a second SMS with the new one")
 def test_moving_and_adding_seats_at_once_tells_the_promoted_the_new_date_once(app, runner, send_sms):
     with at(NOW):
         add(runner, "KOPI1", 1)
@@ -569,8 +567,6 @@ def test_cancel_counts_who_the_sending_policy_refused(app, runner, send_sms, dra
     assert received(use_africastalking, "training.sms.cancelled") == [SITI]
 
 
-@pytest.mark.xfail(strict=True, reason="training add stores a title and place outside GSM-7 as typed (not folded "
-                                       "like names and villages, nor refused), so every training SMS goes as UCS-2")
 def test_a_title_pasted_with_typographic_characters_keeps_the_sms_in_gsm7(app, runner, send_sms):
     with at(NOW):
         result = runner.invoke(args=["training", "add", "--code", "KOPI1", "--title", "Kopi \u2013 panen\u2019s",
@@ -584,8 +580,6 @@ def test_a_title_pasted_with_typographic_characters_keeps_the_sms_in_gsm7(app, r
     assert (news.encoding, news.segments) == ("gsm7", 1), news.text
 
 
-@pytest.mark.xfail(strict=True, reason="training move reports a training that is not planned as 'Invalid value "
-                                       "for --starts' (usage error, exit 2), even when only --capacity was given")
 @pytest.mark.parametrize("change", [["--starts", "2026-12-15 08:00"], ["--capacity", "5"]])
 def test_move_of_a_cancelled_training_does_not_blame_the_date(app, runner, change):
     with at(NOW):
