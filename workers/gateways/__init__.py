@@ -4,11 +4,22 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from workers.gateways.africastalking import DEFAULT_TIMEOUT_SECONDS, AfricasTalkingGateway, default_api_url
-from workers.gateways.base import ACCEPTED, REJECTED, RETRYABLE, Gateway, SendResult
+from workers.gateways.base import (
+    ACCEPTED, REJECTED, RETRYABLE, Gateway, Recipient, SendResult, message_id_of, message_ref,
+)
 from workers.gateways.outbox import OutboxGateway
+from workers.gateways.smsgate import (
+    DEFAULT_TIMEOUT_SECONDS as DEFAULT_SMSGATE_TIMEOUT_SECONDS, DEFAULT_URL as DEFAULT_SMSGATE_URL, SmsGateGateway,
+)
 
-BACKENDS = ("africastalking", "outbox")
+BACKENDS = ("africastalking", "smsgate", "outbox")
 """Values SMS_BACKEND may take (the configuration checks against this)."""
+
+
+def _required(config: Mapping[str, Any], backend: str, *settings: str) -> None:
+    for setting in settings:
+        if not str(config.get(setting) or "").strip():
+            raise ValueError(f"{setting} is required when SMS_BACKEND={backend}")
 
 
 def make_gateway(config: Mapping[str, Any]) -> Gateway:
@@ -17,9 +28,7 @@ def make_gateway(config: Mapping[str, Any]) -> Gateway:
     if backend == "outbox":
         return OutboxGateway()
     if backend == "africastalking":
-        for setting in ("AT_USERNAME", "AT_API_KEY"):
-            if not str(config.get(setting) or "").strip():
-                raise ValueError(f"{setting} is required when SMS_BACKEND=africastalking")
+        _required(config, backend, "AT_USERNAME", "AT_API_KEY")
         username = str(config["AT_USERNAME"]).strip()
         return AfricasTalkingGateway(
             username=username,
@@ -28,10 +37,19 @@ def make_gateway(config: Mapping[str, Any]) -> Gateway:
             api_url=str(config.get("AT_API_URL") or "").strip() or default_api_url(username),
             timeout=float(config.get("AT_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS),
         )
+    if backend == "smsgate":
+        _required(config, backend, "SMSGATE_USERNAME", "SMSGATE_PASSWORD")
+        return SmsGateGateway(
+            url=str(config.get("SMSGATE_URL") or "").strip() or DEFAULT_SMSGATE_URL,
+            username=str(config["SMSGATE_USERNAME"]).strip(),
+            password=str(config["SMSGATE_PASSWORD"]),
+            timeout=float(config.get("SMSGATE_TIMEOUT_SECONDS") or DEFAULT_SMSGATE_TIMEOUT_SECONDS),
+        )
     raise ValueError(f"SMS_BACKEND must be one of {', '.join(BACKENDS)}, got {backend!r}")
 
 
 __all__ = [
     "ACCEPTED", "BACKENDS", "REJECTED", "RETRYABLE",
-    "AfricasTalkingGateway", "Gateway", "OutboxGateway", "SendResult", "make_gateway",
+    "AfricasTalkingGateway", "Gateway", "OutboxGateway", "Recipient", "SendResult", "SmsGateGateway",
+    "make_gateway", "message_id_of", "message_ref",
 ]

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
+from typing import Any, Sequence
 
 import requests
 from africastalking.Service import DEFAULT_TIMEOUT_S, validate_phone
 from africastalking.SMS import SMSService
 
 from models.phones import mask
-from workers.gateways.base import ACCEPTED, REJECTED, RETRYABLE, SendResult
+from workers.gateways.base import ACCEPTED, REJECTED, RETRYABLE, Recipient, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +182,10 @@ class AfricasTalkingGateway:
     def __repr__(self) -> str:
         return f"AfricasTalkingGateway(username={self._client._username!r}, api_url={self.api_url!r})"
 
-    def send(self, text: str, phones: list[str]) -> list[SendResult]:
-        """Send `text` to every phone in one request; return one result per phone, in order."""
+    def send(self, text: str, recipients: Sequence[Recipient]) -> list[SendResult]:
+        """Send `text` to every recipient in one request (AT takes no client ids: `ref` is not sent); return
+        one result per recipient, in order."""
+        phones = [r.phone for r in recipients]
         results: dict[str, SendResult] = {}
         valid = []
         for phone in dict.fromkeys(phones):

@@ -1,11 +1,40 @@
-"""The interface every SMS gateway implements, and the outcome of sending to one recipient."""
+"""The interface every SMS gateway implements: who a send goes to, and the outcome for each of them."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, Sequence
 
 ACCEPTED, REJECTED, RETRYABLE = "accepted", "rejected", "retryable"
 """Outcomes: accepted by the provider (not yet delivered); rejected for good; failed in a way a retry can fix."""
+
+REF_PREFIX = "km-"
+"""Our reference of an outbound message as a provider sees it: `km-<message id>`."""
+
+_REF = re.compile(r"km-(\d{1,18})")
+
+
+def message_ref(message_id: int) -> str:
+    """The reference that goes with every send of one message (the same on every attempt)."""
+    return f"{REF_PREFIX}{int(message_id)}"
+
+
+def message_id_of(ref: str) -> int | None:
+    """The message id inside one of our references; None for anything else."""
+    found = _REF.fullmatch((ref or "").strip())
+    return int(found.group(1)) if found else None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One addressee of a send: an E.164 phone and our reference of the message to it.
+
+    A provider that takes a client id (SMS Gateway for Android) sends `ref` as the message id, so a retry
+    after a lost answer cannot send the SMS twice; one that does not (Africa's Talking) ignores it.
+    """
+
+    phone: str
+    ref: str
 
 
 @dataclass(frozen=True)
@@ -20,9 +49,9 @@ class SendResult:
 
 
 class Gateway(Protocol):
-    """Sends one text to many E.164 numbers; never raises for provider errors, returns one result per phone."""
+    """Sends one text to many recipients; never raises for provider errors, returns one result per recipient."""
 
     name: str
 
-    def send(self, text: str, phones: list[str]) -> list[SendResult]:
-        """Send `text` to every phone; one result per phone, in order."""
+    def send(self, text: str, recipients: Sequence[Recipient]) -> list[SendResult]:
+        """Send `text` to every recipient; one result per recipient, in order."""

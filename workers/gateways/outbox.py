@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Sequence
 
 from models.phones import mask
-from workers.gateways.base import ACCEPTED, SendResult
+from workers.gateways.base import ACCEPTED, Recipient, SendResult
 
 log = logging.getLogger(__name__)
 
@@ -18,10 +19,10 @@ class OutboxGateway:
 
     name = "outbox"
 
-    def send(self, text: str, phones: list[str]) -> list[SendResult]:
-        """Accept `text` for every phone; nothing leaves the machine."""
-        results = [SendResult(phone=phone, outcome=ACCEPTED, provider_id="outbox-" + uuid.uuid4().hex)
-                   for phone in phones]
+    def send(self, text: str, recipients: Sequence[Recipient]) -> list[SendResult]:
+        """Accept `text` for every recipient; nothing leaves the machine."""
+        results = [SendResult(phone=r.phone, outcome=ACCEPTED, provider_id="outbox-" + uuid.uuid4().hex)
+                   for r in recipients]
         for result in results:
             log.debug("outbox accepted for %s: %s", mask(result.phone), result.provider_id)
         return results

@@ -1,0 +1,202 @@
+"""SMS Gateway for Android (an Android phone's SIM): one request per message, our reference as its id.
+
+Sends go through the `android-sms-gateway` client (`APIClient.send`) with a requests session whose every
+request carries a timeout. Each message is one `POST {SMSGATE_URL}/messages` with `id` = our reference
+(`km-<message id>`), so a retry after a lost answer cannot send twice: the cloud relay answers 409 to an id it
+already holds, which `classify_failure` sorts as accepted. That function is the one place that decides whether
+a retry can help; a recipient's state in the answer goes through `RECIPIENT_STATE`. The password is never
+logged and is scrubbed from every error string.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Sequence
+
+import requests
+from android_sms_gateway import APIClient, Message as GateMessage, MessageState, ProcessState, TextMessage
+from android_sms_gateway.constants import DEFAULT_URL as CLOUD_URL
+from android_sms_gateway.errors import APIError
+from android_sms_gateway.http import RequestsHttpClient
+
+from models.phones import mask
+from workers.gateways.base import ACCEPTED, REJECTED, RETRYABLE, Recipient, SendResult
+
+log = logging.getLogger(__name__)
+
+DEFAULT_URL = CLOUD_URL
+"""The app's cloud relay, used when SMSGATE_URL is not set (the phone's own server is `http://PHONE:8080`)."""
+
+DEFAULT_TIMEOUT_SECONDS = 10.0
+"""Seconds one request to the app may take when SMSGATE_TIMEOUT_SECONDS is not set."""
+
+DEFAULT_MAX_PER_MINUTE = 20
+"""Sends a minute through the phone when SMSGATE_MAX_PER_MINUTE is not set (a SIM is slow; carriers flag bulk)."""
+
+RECIPIENT_STATE: dict[ProcessState, tuple[str, str | None]] = {
+    ProcessState.Pending: (ACCEPTED, None),
+    ProcessState.Processed: (ACCEPTED, None),
+    ProcessState.Sent: (ACCEPTED, None),
+    ProcessState.Delivered: (ACCEPTED, None),
+    ProcessState.Failed: (REJECTED, "Failed"),
+    ProcessState.Cancelling: (REJECTED, "Cancelled"),
+    ProcessState.Cancelled: (REJECTED, "Cancelled"),
+}
+"""The app's per-recipient state in a send answer -> (outcome, reason). A message that failed or was cancelled
+is final for its id: a retry under the same id would only be refused as a duplicate."""
+
+DUPLICATE_ID = 409
+"""The relay's answer to an id it already holds: the first attempt got through, so this one is accepted."""
+
+OFFLINE_STATUS = 503
+"""The relay's answer when the phone's queue is full or the phone has not been online (retryable)."""
+
+ERROR_TEXT_LIMIT = 200
+"""Characters of the app's error message kept in an error string."""
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+_PHONE_LIKE = re.compile(r"\+?\d{8,15}")
+
+
+class TimeoutSession(requests.Session):
+    """A requests session that gives every request `timeout` seconds unless the caller says otherwise."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        if not timeout or timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        self.timeout = float(timeout)
+
+    def request(self, method, url, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("timeout", self.timeout)
+        if kwargs["timeout"] is None:
+            raise ValueError("a timeout is required")
+        return super().request(method, url, **kwargs)
+
+
+def client_for(url: str, username: str, password: str, session: requests.Session) -> APIClient:
+    """The library's client on `session` (whose requests carry the timeout), pointed at `url`."""
+    return APIClient(username, password, base_url=url, http=RequestsHttpClient(session))
+
+
+def _api_error_text(exc: APIError) -> str:
+    answer = exc.response if isinstance(exc.response, dict) else {}
+    detail = answer.get("message") or answer.get("error") or answer.get("details") or ""
+    detail = " ".join(str(detail).split())[:ERROR_TEXT_LIMIT]
+    return f"HTTP {exc.status_code}: {detail}" if detail else f"HTTP {exc.status_code}"
+
+
+def classify_failure(exc: BaseException) -> tuple[str, str]:
+    """Sort a failed request into (outcome, error): the one place that decides if a retry can help.
+
+    Network errors, timeouts, 429 and 5xx (503: the phone is offline or its queue is full) are retryable;
+    other 4xx (bad number, bad credentials, bad request) are rejected for good; 409 means the id was accepted
+    by an earlier attempt, so the message counts as accepted.
+    """
+    if isinstance(exc, APIError):
+        status = exc.status_code or 0
+        error = _api_error_text(exc)
+        if status == DUPLICATE_ID:
+            return ACCEPTED, f"{error} (accepted by an earlier attempt)"
+        if status == OFFLINE_STATUS:
+            return RETRYABLE, f"{error} (phone offline or its queue full)"
+        if status == 429 or status >= 500 or status < 400:
+            return RETRYABLE, error
+        return REJECTED, error
+    if isinstance(exc, requests.exceptions.JSONDecodeError):
+        return RETRYABLE, "malformed answer: not JSON"
+    if isinstance(exc, requests.Timeout):
+        return RETRYABLE, f"timeout: {type(exc).__name__}"
+    if isinstance(exc, requests.ConnectionError):
+        return RETRYABLE, f"connection failed (phone or relay unreachable): {type(exc).__name__}"
+    if isinstance(exc, requests.HTTPError):  # the library's bare raise_for_status paths
+        status = exc.response.status_code if exc.response is not None else 0
+        return (RETRYABLE if status == 429 or status >= 500 else REJECTED), f"HTTP {status}"
+    if isinstance(exc, requests.RequestException):
+        return RETRYABLE, f"request failed: {type(exc).__name__}"
+    if isinstance(exc, (AttributeError, KeyError, TypeError, ValueError)):  # the library parsing a 2xx answer
+        return RETRYABLE, f"malformed answer: {type(exc).__name__}"
+    raise TypeError(f"not a send failure: {type(exc).__name__}") from exc
+
+
+def recipient_outcome(state: MessageState, phone: str) -> tuple[str, str | None]:
+    """The outcome of the one recipient of a message state, through `RECIPIENT_STATE` (with the app's error)."""
+    entry = next((r for r in state.recipients if _digits(r.phone_number) == _digits(phone)), None)
+    if entry is None and len(state.recipients) == 1:
+        entry = state.recipients[0]  # the app may answer with the number hashed or reformatted
+    process_state, error = (entry.state, entry.error) if entry is not None else (state.state, None)
+    outcome, word = RECIPIENT_STATE.get(process_state, (RETRYABLE, "unknown state"))
+    if outcome == ACCEPTED:
+        return ACCEPTED, None
+    reason = " ".join(str(error or "").split())[:ERROR_TEXT_LIMIT]
+    return outcome, f"{word or process_state.value}: {reason}" if reason else (word or process_state.value)
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in str(phone) if ch.isdigit())
+
+
+class SmsGateGateway:
+    """Sends SMS through an Android phone running SMS Gateway for Android (directly or via the cloud relay)."""
+
+    name = "smsgate"
+
+    def __init__(self, url: str, username: str, password: str, timeout: float) -> None:
+        if not url or not url.startswith(("http://", "https://")):
+            raise ValueError("url must be an http(s) URL")
+        if not username:
+            raise ValueError("username is required")
+        if not password:
+            raise ValueError("password is required")
+        if not timeout or timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        self.url = url.rstrip("/")
+        self.username = username
+        self.timeout = float(timeout)
+        self._password = password
+
+    def __repr__(self) -> str:
+        return f"SmsGateGateway(url={self.url!r}, username={self.username!r})"
+
+    def send(self, text: str, recipients: Sequence[Recipient]) -> list[SendResult]:
+        """Send `text` to each recipient, one request each with its reference as the id; one result each, in order."""
+        results = []
+        with TimeoutSession(self.timeout) as session:
+            client = client_for(self.url, self.username, self._password, session)
+            for recipient in recipients:
+                results.append(self._send_one(client, text, recipient))
+        counts = {o: sum(r.outcome == o for r in results) for o in (ACCEPTED, REJECTED, RETRYABLE)}
+        log.info("smsgate send to %d: %d accepted, %d rejected, %d retryable",
+                 len(results), counts[ACCEPTED], counts[REJECTED], counts[RETRYABLE])
+        return results
+
+    def _send_one(self, client: APIClient, text: str, recipient: Recipient) -> SendResult:
+        """One `POST /messages` for one recipient; every failure sorted by `classify_failure`."""
+        if not _E164.fullmatch(recipient.phone or ""):
+            return self._result(recipient, REJECTED, error="invalid phone number format")
+        message = GateMessage(id=recipient.ref, phone_numbers=[recipient.phone], text_message=TextMessage(text),
+                              with_delivery_report=True)
+        try:
+            state = client.send(message)
+        except (APIError, requests.RequestException, AttributeError, KeyError, TypeError, ValueError) as exc:
+            outcome, error = classify_failure(exc)
+            if outcome == ACCEPTED:
+                log.info("smsgate already holds %s: %s", recipient.ref, error)
+                return self._result(recipient, ACCEPTED, provider_id=recipient.ref)
+            return self._result(recipient, outcome, error=error)
+        outcome, error = recipient_outcome(state, recipient.phone)
+        return self._result(recipient, outcome, provider_id=(state.id or recipient.ref) if outcome == ACCEPTED
+                            else None, error=error)
+
+    def _result(self, recipient: Recipient, outcome: str, provider_id: str | None = None,
+                error: str | None = None) -> SendResult:
+        """Build a result with the password scrubbed from its error, and log it (phone masked)."""
+        phone = recipient.phone
+        if error:
+            if len(self._password) >= 4:  # a shorter one would mangle ordinary words
+                error = error.replace(self._password, "***")
+            log.log(logging.INFO if outcome == RETRYABLE else logging.WARNING, "smsgate send of %s to %s %s: %s",
+                    recipient.ref, mask(phone), outcome, _PHONE_LIKE.sub(lambda m: mask(m.group()), error))
+        else:
+            log.debug("smsgate send of %s to %s %s", recipient.ref, mask(phone), outcome)
+        return SendResult(phone=phone, outcome=outcome, provider_id=provider_id, error=error)
