@@ -98,19 +98,27 @@ class Message(BaseModel):
             return None
 
     @classmethod
-    def record_delivery(cls, provider_id: str, status: str, failure_reason: str | None) -> bool:
+    def record_delivery(cls, provider_id: str, status: str, failure_reason: str | None,
+                        message_id: int | None = None) -> bool:
         """Apply a delivery report (our status word) to the message the provider knows by `provider_id`.
 
         False if no message has that id. A report never moves a message back (they arrive out of order),
-        except that `delivered` always wins; a failure keeps the provider's reason.
+        except that `delivered` always wins; a failure keeps the provider's reason. A provider that echoes our
+        own reference may report before the send job stored its answer: `message_id` (read from that
+        reference) then finds the row, which takes `provider_id` now.
         """
+        fields: dict[str, object] = {}
         message = cls.get_or_none((cls.direction == "out") & (cls.provider_id == provider_id))
+        if message is None and message_id is not None:
+            message = cls.get_or_none((cls.id == message_id) & (cls.direction == "out") & cls.provider_id.is_null())
+            fields["provider_id"] = provider_id
         if message is None:
             return False
         if STATUS_RANK[status] >= STATUS_RANK.get(message.status, 0) or status == "delivered":
-            fields: dict[str, object] = {"status": status, "updated_at": utcnow()}
+            fields.update({"status": status, "updated_at": utcnow()})
             if status in ("failed", "rejected") and failure_reason:
                 fields["last_error"] = failure_reason[:ERROR_MAX]
+        if fields:
             cls.update(**fields).where(cls.id == message.id).execute()
         return True
 

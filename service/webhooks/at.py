@@ -8,13 +8,13 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from menus.registry import Registry
-from menus.sms_router import SmsTurn
 from menus.features.cases.drafts import open_abandoned
 from menus.ussd import apology, handle_step, session_key
 from models import Message, Person, database
 from models.base import UNREACHABLE_ERRORS
 from models.message import Outgoing
 from models.phones import mask
+from service.webhooks.inbound import receive_sms, unavailable
 from service.webhooks.payloads import BadPayload, DeliveryReport, IncomingSms, OptOut, UssdSessionEnd, UssdStep
 from service.webhooks.vocabulary import DELIVERY_STATUS
 from workers.sms_jobs import enqueue_after_commit
@@ -56,11 +56,7 @@ def unexpected_error(error: Exception):
     log.exception("unexpected error in %s", request.endpoint)
     if request.endpoint == "at.ussd":
         return Response(apology(current_app.config["DEFAULT_LANGUAGE"]), 200, mimetype="text/plain")
-    return _unavailable("service")
-
-
-def _unavailable(what: str):
-    return jsonify(error=f"{what} unavailable, retry later"), 503
+    return unavailable("service")
 
 
 @bp.post("/ussd")
@@ -78,25 +74,10 @@ def ussd():
 
 @bp.post("/sms")
 def sms():
-    """An incoming SMS: stored once (by AT's id) and answered in one transaction, then 200.
-
-    503 only when the database cannot be reached (AT retries); a bug in a handler is answered with the
-    apology inside the same transaction, and the SMS stays stored.
-    """
+    """An incoming SMS: stored once (by AT's id) and answered in one transaction, then 200 (503 if the
+    database cannot be reached, so AT retries)."""
     incoming = IncomingSms.parse(request.form)
-    try:
-        with database.atomic():
-            if Message.record_inbound(incoming.sender, incoming.text, incoming.provider_id) is None:
-                log.info("SMS %s already received; replay ignored", incoming.provider_id)
-                return jsonify(status="duplicate"), 200
-            turn = SmsTurn(_registry(), incoming.sender, incoming.text, incoming.provider_id,
-                           current_app.config["USSD_SERVICE_CODE"])
-            queued = turn.handle_safely()
-    except UNREACHABLE_ERRORS:
-        log.exception("could not store SMS %s; answering 503 so AT retries", incoming.provider_id)
-        return _unavailable("database")
-    enqueue_after_commit(queued)
-    return jsonify(status="received", replies=len(queued)), 200
+    return receive_sms(incoming.sender, incoming.text, incoming.provider_id)
 
 
 @bp.post("/delivery")
@@ -108,7 +89,7 @@ def delivery():
             known = Message.record_delivery(report.provider_id, DELIVERY_STATUS[report.status], report.failure_reason)
     except UNREACHABLE_ERRORS:
         log.exception("could not record delivery report")
-        return _unavailable("database")
+        return unavailable("database")
     if not known:
         log.warning("delivery report for unknown message id %s ignored", report.provider_id)
         return jsonify(status="unknown message"), 200
@@ -124,7 +105,7 @@ def optout():
             Person.opt_out(opt_out.phone)
     except UNREACHABLE_ERRORS:
         log.exception("could not record opt-out")
-        return _unavailable("database")
+        return unavailable("database")
     log.info("opt-out recorded for %s", mask(opt_out.phone))
     return jsonify(status="opted out"), 200
 
@@ -142,6 +123,6 @@ def ussd_events():
             outgoing = open_abandoned(session_key(event.session_id))
     except UNREACHABLE_ERRORS:
         log.exception("could not keep a dropped report session; answering 503 so AT retries")
-        return _unavailable("database")
+        return unavailable("database")
     enqueue_after_commit(outgoing)
     return jsonify(status="ok", alerts=sum(1 for item in outgoing if isinstance(item, Outgoing))), 200

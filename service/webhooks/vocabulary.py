@@ -1,4 +1,4 @@
-"""Africa's Talking's words mapped to ours, in tables."""
+"""Providers' words mapped to ours, in tables (Africa's Talking, SMS Gateway for Android)."""
 from __future__ import annotations
 
 DELIVERY_STATUS = {
@@ -12,3 +12,10 @@ DELIVERY_STATUS = {
     "Expired": "failed",
 }
 """AT delivery report status -> Message.status."""
+
+SMSGATE_EVENT_STATUS = {
+    "sms:sent": "sent",
+    "sms:delivered": "delivered",
+    "sms:failed": "failed",
+}
+"""SMS Gateway for Android message event -> Message.status (a failure is the phone's: final for that id)."""

@@ -1,0 +1,109 @@
+"""SMS Gateway for Android's events at `POST /webhooks/smsgate`: signature, parse, domain call, reply.
+
+The app signs every event (no token in the URL): 401 for a missing, wrong or stale signature before anything
+else; 400 naming the field of a malformed event; 200 for an event type we do not use. It retries anything
+but a 2xx with a doubling back-off for about two days, so 503 means "try again later".
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+from redis.exceptions import RedisError
+from werkzeug.exceptions import HTTPException
+
+from models import Message, database, utcnow
+from models.base import UNREACHABLE_ERRORS
+from models.phones import mask
+from service.webhooks.inbound import receive_sms, unavailable
+from service.webhooks.payloads import BadPayload
+from service.webhooks.smsgate_events import (
+    PING, RECEIVED, Event, MessageStatus, Ping, SmsReceived, signature_problem,
+)
+from service.webhooks.vocabulary import SMSGATE_EVENT_STATUS
+from workers.gateways import message_id_of
+from workers.gateways.phone_status import record_ping
+from workers.queues import redis
+
+log = logging.getLogger(__name__)
+bp = Blueprint("smsgate", __name__)
+
+
+@bp.before_request
+def check_signature():
+    """401 unless the body is signed with SMSGATE_WEBHOOK_SECRET and the timestamp is fresh."""
+    secret = current_app.config.get("SMSGATE_WEBHOOK_SECRET") or ""
+    problem = signature_problem(secret, request.get_data(cache=True), request.headers, time.time())
+    if problem is None:
+        return None
+    log.log(logging.WARNING if secret else logging.ERROR, "smsgate event refused: %s", problem)
+    return jsonify(error="unauthorized", reason=problem), 401
+
+
+@bp.errorhandler(BadPayload)
+def bad_payload(error: BadPayload):
+    """400 naming the field."""
+    log.info("rejected smsgate event: %s %s", error.field, error.problem)
+    return jsonify(error="bad payload", field=error.field, problem=error.problem), 400
+
+
+@bp.errorhandler(Exception)
+def unexpected_error(error: Exception):
+    """Last safety net: 503, so the app delivers the event again later."""
+    if isinstance(error, HTTPException):
+        return error
+    log.exception("unexpected error in an smsgate event")
+    return unavailable("service")
+
+
+@bp.post("/webhooks/smsgate")
+def event():
+    """One event from the phone, dispatched on its type."""
+    kind, data = Event.event_type(request.get_data(cache=True))
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        log.info("smsgate event %s not used; ignored", kind[:60])
+        return jsonify(status="ignored"), 200
+    return handler(Event.parse(kind, data))
+
+
+def sms_received(event: Event):
+    """An incoming SMS: the same path as any provider's, de-duplicated on the event id."""
+    sms = SmsReceived.parse(event.payload)
+    if sms.sender is None:
+        log.warning("SMS from %s ignored: not a phone number to answer", mask(sms.raw_sender))
+        return jsonify(status="ignored", reason="sender is not a phone number"), 200
+    return receive_sms(sms.sender, sms.text, event.event_id)
+
+
+def message_status(event: Event):
+    """News of a message we sent (`id` = our reference, which the app echoes as `messageId`)."""
+    news = MessageStatus.parse(event.payload)
+    status = SMSGATE_EVENT_STATUS[event.event]
+    try:
+        with database.atomic():
+            known = Message.record_delivery(news.message_id, status, news.reason, message_id_of(news.message_id))
+    except UNREACHABLE_ERRORS:
+        log.exception("could not record an smsgate %s event", event.event)
+        return unavailable("database")
+    if not known:
+        log.warning("smsgate %s for unknown message id %s ignored", event.event, news.message_id)
+        return jsonify(status="unknown message"), 200
+    log.info("message %s %s (smsgate event %s)", news.message_id, status, event.event_id)
+    return jsonify(status="recorded"), 200
+
+
+def ping(event: Event):
+    """The phone is alive: keep the time for the health check."""
+    health = Ping.parse(event.payload).health
+    try:
+        record_ping(redis(), utcnow(), event.device_id, health)
+    except RedisError:
+        log.exception("could not record the phone's ping")
+        return unavailable("redis")
+    return jsonify(status="recorded"), 200
+
+
+HANDLERS = {RECEIVED: sms_received, PING: ping, **{kind: message_status for kind in SMSGATE_EVENT_STATUS}}
+"""The event types we use, each with its handler; any other type is acknowledged and ignored."""
