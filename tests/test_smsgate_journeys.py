@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import logging
+
 import pytest
 import time_machine
 
-from conftest import ORGANIZER, ORGANIZER_OTHER, outbox
+from conftest import ORGANIZER, ORGANIZER_OTHER, SMSGATE_PASSWORD, SMSGATE_SECRET, outbox
 from menus import catalog
 from models import Case, Message, Person, Training, Village, database
 from models.settings import to_utc
@@ -158,3 +160,20 @@ def test_a_send_whose_answer_was_lost_is_retried_without_a_second_sms(app, clien
     assert [m.id for m in use_smsgate.sent] == [f"km-{message.id}"]
     assert [r.json["id"] for r in use_smsgate.requests] == [f"km-{message.id}"] * 2
     assert phone.received() == [reply]
+
+
+def test_no_phone_number_password_or_signing_key_is_logged(app, client, drain, use_smsgate, caplog):
+    caplog.set_level(logging.INFO)  # peewee's DEBUG lines carry query parameters by design: not ours to judge
+    for name in ("urllib3", "requests", "android_sms_gateway", "workers", "service", "menus", "models"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    phone = GatePhone(client, use_smsgate, WORKER, as_the_app_writes_it=WORKER.lstrip("+"))
+    phone.say("BANTUAN")
+    use_smsgate.fail_next(http_status=500, body=f'{{"message": "upstream saw {SMSGATE_PASSWORD}"}}')
+    assert drain()
+    report_back(client, use_smsgate)
+    body, headers = use_smsgate.event("sms:failed", use_smsgate.status_payload("sms:failed", "km-0", WORKER, "x"))
+    client.post(URL, data=body, headers={**headers, "X-Signature": "0" * 64})
+    logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
+    assert "smsgate" in logged
+    for secret in (WORKER.lstrip("+"), SMSGATE_PASSWORD, SMSGATE_SECRET, headers["X-Signature"]):
+        assert secret not in logged

@@ -193,6 +193,14 @@ def test_an_sms_from_a_carrier_name_or_short_code_is_acknowledged_and_not_answer
     assert Message.select().count() == 0
 
 
+@pytest.mark.parametrize("received_at", ["2026-11-28T13:04:45.000+07:00", "2026-11-28T06:04:45Z",
+                                         "2026-11-28T13:04:45"])
+def test_received_at_with_or_without_an_offset_is_accepted(app, client, use_smsgate, received_at):
+    payload = use_smsgate.received_payload(PHONE, "INFO", received_at=received_at)
+    assert event(client, use_smsgate, "sms:received", payload).status_code == 200
+    assert len(inbound()) == 1
+
+
 def test_a_blank_sms_gets_the_help_reply(app, client, use_smsgate):
     assert event(client, use_smsgate, "sms:received", use_smsgate.received_payload(PHONE, "")).status_code == 200
     assert len(outbox(PHONE, "reply")) == 1
@@ -325,7 +333,7 @@ def sent(**changes: object) -> bytes:
     (received(message=["DAFTAR"]), "payload.message"),
     (received(receivedAt=DROP), "payload.receivedAt"),
     (received(receivedAt="yesterday"), "payload.receivedAt"),
-    (received(receivedAt="2026-11-28T13:04:45"), "payload.receivedAt"),
+    (received(receivedAt="28/11/2026 13:04"), "payload.receivedAt"),
     (sent(messageId=DROP), "payload.messageId"),
     (sent(messageId=""), "payload.messageId"),
     (sent(reason=404), "payload.reason"),

@@ -85,14 +85,14 @@ def sender_phone(raw: str) -> str | None:
 
 
 def parse_time(value: str, name: str) -> dt.datetime:
-    """An ISO 8601 time with an offset (the phone's local time) as naive UTC; BadPayload(name) otherwise."""
+    """An ISO 8601 time (the phone's local time with its offset) as naive UTC; BadPayload(name) otherwise.
+
+    A time without an offset is taken as it is: it is not stored, and refusing it would lose the SMS."""
     try:
         moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise BadPayload(name, "must be an ISO 8601 time such as 2024-06-22T15:46:11.000+07:00") from None
-    if moment.tzinfo is None:
-        raise BadPayload(name, "must carry a UTC offset")
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 @dataclass(frozen=True)
