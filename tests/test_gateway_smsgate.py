@@ -164,6 +164,25 @@ def test_connection_refused_is_retryable():
     assert "connection failed" in result.error
 
 
+@pytest.mark.parametrize("script", [dict(delay=1.5), dict(http_status=503, body='{"message": "queue limits"}')])
+def test_once_the_phone_is_unreachable_the_rest_of_the_batch_waits_for_its_retry(fake, script):
+    fake.fail_next(**script)
+    started = time.monotonic()
+    results = make_smsgate(fake, timeout=0.5).send(TEXT, to(PHONE, PHONE_2, PHONE_HK))
+    assert time.monotonic() - started < 1.4, "one timeout, not one per message"
+    assert [r.outcome for r in results] == [RETRYABLE] * 3
+    assert all(r.error.startswith("not tried: ") for r in results[1:])
+    assert len(fake.requests) == 1
+
+
+def test_with_no_connection_every_message_is_retryable_after_one_attempt():
+    with FakeSmsGate() as server:
+        gateway = make_smsgate(server)
+    results = gateway.send(TEXT, to(PHONE, PHONE_2))
+    assert [r.outcome for r in results] == [RETRYABLE, RETRYABLE]
+    assert results[1].error == "not tried: " + results[0].error
+
+
 def test_malformed_phone_is_rejected_without_a_request(fake, gateway):
     results = gateway.send(TEXT, to("081234567890", PHONE, "+62 812"))
     assert [r.outcome for r in results] == [REJECTED, ACCEPTED, REJECTED]

@@ -4,8 +4,9 @@ Sends go through the `android-sms-gateway` client (`APIClient.send`) with a requ
 request carries a timeout. Each message is one `POST {SMSGATE_URL}/messages` with `id` = our reference
 (`km-<message id>`), so a retry after a lost answer cannot send twice: the cloud relay answers 409 to an id it
 already holds, which `classify_failure` sorts as accepted. That function is the one place that decides whether
-a retry can help; a recipient's state in the answer goes through `RECIPIENT_STATE`. The password is never
-logged and is scrubbed from every error string.
+a retry can help; a recipient's state in the answer goes through `RECIPIENT_STATE`. Once the phone looks
+unreachable (timeout, no connection, offline), the rest of a batch waits for its retry without a request each.
+The password is never logged and is scrubbed from every error string.
 """
 from __future__ import annotations
 
@@ -119,6 +120,14 @@ def classify_failure(exc: BaseException) -> tuple[str, str]:
     raise TypeError(f"not a send failure: {type(exc).__name__}") from exc
 
 
+def phone_unreachable(exc: BaseException) -> bool:
+    """True for a failure that the next message of the same batch would meet too (no answer in time, no
+    connection, the phone offline): its other messages then wait for their retry without a request each."""
+    if isinstance(exc, APIError):
+        return exc.status_code == OFFLINE_STATUS
+    return isinstance(exc, (requests.Timeout, requests.ConnectionError))
+
+
 def recipient_outcome(state: MessageState, phone: str) -> tuple[str, str | None]:
     """The outcome of the one recipient of a message state, through `RECIPIENT_STATE` (with the app's error)."""
     entry = next((r for r in state.recipients if _digits(r.phone_number) == _digits(phone)), None)
@@ -160,20 +169,27 @@ class SmsGateGateway:
 
     def send(self, text: str, recipients: Sequence[Recipient]) -> list[SendResult]:
         """Send `text` to each recipient, one request each with its reference as the id; one result each, in order."""
-        results = []
+        results: list[SendResult] = []
+        unreachable: str | None = None
         with TimeoutSession(self.timeout) as session:
             client = client_for(self.url, self.username, self._password, session)
             for recipient in recipients:
-                results.append(self._send_one(client, text, recipient))
+                if unreachable:  # a batch must not spend a timeout per message on a phone that is away
+                    results.append(self._result(recipient, RETRYABLE, error=f"not tried: {unreachable}"))
+                    continue
+                result, gone = self._send_one(client, text, recipient)
+                results.append(result)
+                unreachable = result.error if gone else None
         counts = {o: sum(r.outcome == o for r in results) for o in (ACCEPTED, REJECTED, RETRYABLE)}
         log.info("smsgate send to %d: %d accepted, %d rejected, %d retryable",
                  len(results), counts[ACCEPTED], counts[REJECTED], counts[RETRYABLE])
         return results
 
-    def _send_one(self, client: APIClient, text: str, recipient: Recipient) -> SendResult:
-        """One `POST /messages` for one recipient; every failure sorted by `classify_failure`."""
+    def _send_one(self, client: APIClient, text: str, recipient: Recipient) -> tuple[SendResult, bool]:
+        """One `POST /messages` for one recipient, every failure sorted by `classify_failure`; and whether the
+        phone looked unreachable."""
         if not _E164.fullmatch(recipient.phone or ""):
-            return self._result(recipient, REJECTED, error="invalid phone number format")
+            return self._result(recipient, REJECTED, error="invalid phone number format"), False
         message = GateMessage(id=recipient.ref, phone_numbers=[recipient.phone], text_message=TextMessage(text),
                               with_delivery_report=True)
         try:
@@ -182,11 +198,11 @@ class SmsGateGateway:
             outcome, error = classify_failure(exc)
             if outcome == ACCEPTED:
                 log.info("smsgate already holds %s: %s", recipient.ref, error)
-                return self._result(recipient, ACCEPTED, provider_id=recipient.ref)
-            return self._result(recipient, outcome, error=error)
+                return self._result(recipient, ACCEPTED, provider_id=recipient.ref), False
+            return self._result(recipient, outcome, error=error), phone_unreachable(exc)
         outcome, error = recipient_outcome(state, recipient.phone)
-        return self._result(recipient, outcome, provider_id=(state.id or recipient.ref) if outcome == ACCEPTED
-                            else None, error=error)
+        provider_id = (state.id or recipient.ref) if outcome == ACCEPTED else None
+        return self._result(recipient, outcome, provider_id=provider_id, error=error), False
 
     def _result(self, recipient: Recipient, outcome: str, provider_id: str | None = None,
                 error: str | None = None) -> SendResult:
