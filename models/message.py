@@ -36,6 +36,8 @@ class Outgoing(NamedTuple):
     message_id: int
     due_at: dt.datetime | None = None
     refused: bool = False
+    text: str | None = None
+    """The text written (messages of one text and due time are sent in batches: see `enqueue_after_commit`)."""
 
 
 class Message(BaseModel):
@@ -73,7 +75,7 @@ class Message(BaseModel):
             segments=size.segments, encoding=size.encoding, attempts=0, last_error=None,
             next_attempt_at=not_before, created_at=now, updated_at=now,
         )
-        return Outgoing(message_id, not_before)
+        return Outgoing(message_id, not_before, False, text)
 
     @classmethod
     def record_refused(cls, phone: str, text: str, purpose: str, reason: str) -> Outgoing:

@@ -185,3 +185,20 @@ def test_identical_texts_to_one_number_are_never_in_one_provider_call(app, drain
     calls = [request.form["to"].split(",") for request in use_africastalking.requests]
     assert all(len(set(to)) == len(to) for to in calls), calls
     assert len({Message.get_by_id(o.message_id).provider_id for o in written}) == 3
+
+
+def test_a_fan_out_is_one_job_per_hundred_and_one_provider_call_per_hundred(app, drain, use_africastalking):
+    from menus.notify import notify
+    from models import database
+    from workers.sms_jobs import enqueue_after_commit
+
+    phones = [f"+62812345{n:05d}" for n in range(250)]
+    with database.atomic():
+        written = [notify(phone, "sms.optin", None, "reply", language="id") for phone in phones]
+        written.append(notify("+6281299999999", "sms.optout", None, "reply", language="id"))
+    assert enqueue_after_commit(written) == 4, "three jobs for the 250 same texts, one for the other text"
+    assert queue(SMS_QUEUE, app.extensions["redis"]).count == 4
+    drain()
+    assert {Message.get_by_id(o.message_id).status for o in written} == {"sent"}
+    sizes = sorted(len(request.form["to"].split(",")) for request in use_africastalking.requests)
+    assert sizes == [1, 50, 100, 100], "250 texts in three provider calls"

@@ -31,10 +31,29 @@ def send_spec(message_id: int, attempt: int, at: dt.datetime | None = None) -> J
 
 
 def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
-    """Enqueue what a committed change wrote, in one round trip: first sends of its SMS rows (refused ones
-    stay as they are) and its other jobs (e.g. a case's escalation) as they are; return how many."""
-    specs = [item if isinstance(item, JobSpec) else send_spec(item.message_id, 0, item.due_at)
-             for item in items if isinstance(item, JobSpec) or not item.refused]
+    """Enqueue what a committed change wrote, in one round trip: its other jobs (e.g. a case's escalation) as
+    they are, and sends of its SMS rows (refused ones stay as they are); return how many jobs.
+
+    Rows of one text and due time (a fan-out: a cancellation to 5,000 people) get one job per BATCH_LIMIT
+    rows, not one each: every send job takes its batch of same-text companions and goes on until none is
+    left due, so the rows without a job of their own are sent by the others (and by the sweep, late, if a
+    job is lost).
+    """
+    specs: list[JobSpec] = []
+    groups: dict[tuple[str, dt.datetime | None], int] = {}
+    for item in items:
+        if isinstance(item, JobSpec):
+            specs.append(item)
+            continue
+        if item.refused:
+            continue
+        if item.text is None:
+            specs.append(send_spec(item.message_id, 0, item.due_at))
+            continue
+        key = (item.text, item.due_at)
+        if groups.get(key, 0) % BATCH_LIMIT == 0:
+            specs.append(send_spec(item.message_id, 0, item.due_at))
+        groups[key] = groups.get(key, 0) + 1
     return enqueue(specs)
 
 
@@ -45,9 +64,14 @@ BATCH_LIMIT = 100
 """Most recipients in one provider call (AT takes a comma list)."""
 
 
+MAX_BATCHES_PER_JOB = 20
+"""Batches one send job goes on to while same-text rows are due (then the rest wait for their own jobs)."""
+
+
 @with_database
 def send_message(message_id: int) -> str:
-    """Send one queued message, batched with other queued messages of the same text (one provider call).
+    """Send one queued message, batched with other queued messages of the same text (one provider call
+    each batch), then go on with further batches of that text while some are due.
 
     A message in any other status is left alone, so the job is idempotent; the companions' own jobs
     find them already sent and do nothing.
@@ -59,15 +83,34 @@ def send_message(message_id: int) -> str:
     if message.direction != "out" or not message.claim_for_sending():
         log.info("message %s is %s, not sending it again", message_id, message.status)
         return "skipped"
-    batch = [message_id] + [m.id for m in _companions(message) if m.claim_for_sending()]
+    outcome = _send_batch(message)
+    for _ in range(MAX_BATCHES_PER_JOB - 1):
+        lead = next((m for m in _due_with_text(message.text) if m.claim_for_sending()), None)
+        if lead is None:
+            break
+        _send_batch(lead)
+    return outcome
+
+
+def _send_batch(lead: Message) -> str:
+    """Send a claimed message and its claimed companions in one provider call; the lead's outcome."""
+    batch = [lead.id] + [m.id for m in _companions(lead) if m.claim_for_sending()]
     messages = list(Message.select().where(Message.id.in_(batch)).order_by(Message.id))
     gateway = make_gateway(current_app.config)
-    results = gateway.send(message.text, [Recipient(m.phone, message_ref(m.id)) for m in messages])
+    results = gateway.send(lead.text, [Recipient(m.phone, message_ref(m.id)) for m in messages])
     outcomes = [
         record_result(m, result, current_app.config["SMS_RETRY_DELAYS"])
         for m, result in zip(messages, _one_per_message(messages, results))
     ]
-    return outcomes[[m.id for m in messages].index(message_id)]
+    return outcomes[[m.id for m in messages].index(lead.id)]
+
+
+def _due_with_text(text: str) -> list[Message]:
+    """A few queued messages of this text that are due now, oldest first (candidates for the next batch)."""
+    now = utcnow()
+    return list(Message.select().where(
+        (Message.direction == "out") & (Message.status == "queued") & (Message.text == text)
+        & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now))).order_by(Message.id).limit(5))
 
 
 def _companions(message: Message) -> list[Message]:
