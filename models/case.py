@@ -50,6 +50,10 @@ class Case(BaseModel):
     referred_at = peewee.DateTimeField(null=True)
     resolved_at = peewee.DateTimeField(null=True, index=True)
 
+    class Meta:
+        # open cases' state for the digests (open, overdue, referred, waiting per organiser), read from the index
+        indexes = ((("status", "village", "ack_due_at", "assignee"), False),)
+
     @property
     def display_code(self) -> str:
         """The code as people read it."""

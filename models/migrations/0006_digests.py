@@ -32,4 +32,6 @@ def up(migrator: SchemaMigrator, db: peewee.Database) -> None:
         migrator.add_index("case", ("resolved_at",)),
         migrator.add_index("enrollment", ("answered_30_at",)),
         migrator.add_index("enrollment", ("answered_90_at",)),
+        # the open cases' state (open, overdue, referred, waiting per organiser) read from the index alone
+        migrator.add_index("case", ("status", "village", "ack_due_at", "assignee")),
     )
