@@ -32,6 +32,7 @@ check: install
 bench: install
 	$(PY) bench/ussd.py
 	$(PY) bench/alerts.py
+	$(PY) bench/fanout.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
