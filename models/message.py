@@ -10,6 +10,7 @@ import peewee
 from models.base import BaseModel, PreparedInsert, iso_utc, utcnow
 from models.gsm import sms_size
 from models.phones import mask
+from models.sending_policy import jumps_queue
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,11 @@ def send_job_id(message_id: int, attempt: int) -> str:
     return f"sms-{message_id}-{attempt}"
 
 
+def turn_job_id(message_id: int, attempt: int, turn: dt.datetime) -> str:
+    """The RQ job id of a send attempt deferred by the throttle to its turn `turn` (its `next_attempt_at`)."""
+    return f"sms-{message_id}-{attempt}-turn-{turn:%Y%m%dT%H%M%S%f}"
+
+
 class Outgoing(NamedTuple):
     """An outbound row just written: what to enqueue once the transaction commits."""
 
@@ -38,6 +44,8 @@ class Outgoing(NamedTuple):
     refused: bool = False
     text: str | None = None
     """The text written (messages of one text and due time are sent in batches: see `enqueue_after_commit`)."""
+    urgent: bool = False
+    """Its purpose jumps the queue when sends are throttled (`models.sending_policy.jumps_queue`)."""
 
 
 class Message(BaseModel):
@@ -75,7 +83,7 @@ class Message(BaseModel):
             segments=size.segments, encoding=size.encoding, attempts=0, last_error=None,
             next_attempt_at=not_before, created_at=now, updated_at=now,
         )
-        return Outgoing(message_id, not_before, False, text)
+        return Outgoing(message_id, not_before, False, text, jumps_queue(purpose))
 
     @classmethod
     def record_refused(cls, phone: str, text: str, purpose: str, reason: str) -> Outgoing:

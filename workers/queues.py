@@ -16,13 +16,16 @@ from rq.serializers import JSONSerializer
 
 log = logging.getLogger(__name__)
 
+SMS_URGENT_QUEUE = "sms-urgent"
+"""Outbound SMS that jump the queue when sends are throttled (staff alerts and escalations of cases)."""
+
 SMS_QUEUE = "sms"
 """Outbound SMS sends."""
 
 DEFAULT_QUEUE = "default"
 """Everything else: sweeps, and later alerts, reminders and digests."""
 
-QUEUES = (SMS_QUEUE, DEFAULT_QUEUE)
+QUEUES = (SMS_URGENT_QUEUE, SMS_QUEUE, DEFAULT_QUEUE)
 """Every queue a worker listens on, most urgent first."""
 
 JOB_OPTIONS = {"job_timeout": 300, "result_ttl": 3600, "failure_ttl": 7 * 86400}

@@ -1,19 +1,30 @@
-"""The send job: claim a queued message, hand it to the gateway, record what the provider said."""
+"""The send job: claim a queued message, hand it to the gateway, record what the provider said.
+
+On a throttled backend (the phone: one request per message, SMSGATE_MAX_PER_MINUTE) a job sends its one
+message once the throttle grants a permit; when the wait would be longer than PACE_WAIT_MAX the message
+stays queued with its turn as `next_attempt_at` and a job scheduled for then, so no worker sleeps through
+a backlog and nothing over the limit fails. Staff alerts and escalations use the `sms-urgent` queue and go
+before the others.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Iterable
 
 from flask import current_app
 from peewee import Case
 
 from models import Message, database, utcnow
-from models.message import Outgoing, send_job_id
+from models.message import Outgoing, send_job_id, turn_job_id
 from models.phones import mask
+from models.sending_policy import jumps_queue
 from workers.context import with_database
 from workers.gateways import ACCEPTED, REJECTED, Recipient, SendResult, make_gateway, message_ref
-from workers.queues import SMS_QUEUE, JobSpec, enqueue
+from workers.gateways.phone_status import record_send
+from workers.queues import SMS_QUEUE, SMS_URGENT_QUEUE, JobSpec, enqueue, redis
+from workers.throttle import Throttle, is_throttled, throttle_for
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +32,26 @@ SEND_JOB_TIMEOUT = 60
 """Seconds a send job may take (the gateway call itself has its own shorter timeout)."""
 
 
-def send_spec(message_id: int, attempt: int, at: dt.datetime | None = None) -> JobSpec:
-    """The job that sends one attempt of one message, now or at `at` (naive UTC).
+PACE_WAIT_MAX = 1.0
+"""Seconds a send job may sleep for the throttle's permit; a longer wait defers the message to its turn."""
+
+URGENT_WAIT_MAX = 5.0
+"""Seconds a send job of an urgent message may sleep for its permit before it is scheduled for it instead."""
+
+
+def send_spec(message_id: int, attempt: int, at: dt.datetime | None = None, urgent: bool = False) -> JobSpec:
+    """The job that sends one attempt of one message, now or at `at` (naive UTC); `urgent` on the urgent queue.
 
     Retry policy: the job re-enqueues itself after SMS_RETRY_DELAYS on retryable errors only.
     """
-    return JobSpec("workers.sms_jobs.send_message", (message_id,), send_job_id(message_id, attempt), SMS_QUEUE, at,
-                   {"job_timeout": SEND_JOB_TIMEOUT})
+    return JobSpec("workers.sms_jobs.send_message", (message_id,), send_job_id(message_id, attempt),
+                   SMS_URGENT_QUEUE if urgent else SMS_QUEUE, at, {"job_timeout": SEND_JOB_TIMEOUT})
+
+
+def turn_spec(message_id: int, attempt: int, at: dt.datetime, urgent: bool = False) -> JobSpec:
+    """The job that sends a message the throttle deferred to its turn `at` (naive UTC, its `next_attempt_at`)."""
+    return JobSpec("workers.sms_jobs.send_message", (message_id, True), turn_job_id(message_id, attempt, at),
+                   SMS_URGENT_QUEUE if urgent else SMS_QUEUE, at, {"job_timeout": SEND_JOB_TIMEOUT})
 
 
 def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
@@ -37,18 +61,19 @@ def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
     Rows of one text and due time (a fan-out: a cancellation to 5,000 people) get one job per BATCH_LIMIT
     rows, not one each: every send job takes its batch of same-text companions and goes on until none is
     left due, so the rows without a job of their own are sent by the others (and by the sweep, late, if a
-    job is lost).
+    job is lost). On a throttled backend every row gets its own job: one send each, paced.
     """
     specs: list[JobSpec] = []
     groups: dict[tuple[str, dt.datetime | None], int] = {}
+    one_each = is_throttled(current_app.config)
     for item in items:
         if isinstance(item, JobSpec):
             specs.append(item)
             continue
         if item.refused:
             continue
-        if item.text is None:
-            specs.append(send_spec(item.message_id, 0, item.due_at))
+        if item.text is None or one_each:
+            specs.append(send_spec(item.message_id, 0, item.due_at, item.urgent))
             continue
         key = (item.text, item.due_at)
         if groups.get(key, 0) % BATCH_LIMIT == 0:
@@ -69,9 +94,10 @@ MAX_BATCHES_PER_JOB = 20
 
 
 @with_database
-def send_message(message_id: int) -> str:
+def send_message(message_id: int, has_turn: bool = False) -> str:
     """Send one queued message, batched with other queued messages of the same text (one provider call
-    each batch), then go on with further batches of that text while some are due.
+    each batch), then go on with further batches of that text while some are due; on a throttled backend,
+    send it alone once the throttle lets it (`has_turn`: the throttle deferred it to now).
 
     A message in any other status is left alone, so the job is idempotent; the companions' own jobs
     find them already sent and do nothing.
@@ -80,6 +106,9 @@ def send_message(message_id: int) -> str:
     if message is None:
         log.warning("send job for unknown message %s", message_id)
         return "missing"
+    throttle = throttle_for(current_app.config, redis())
+    if throttle is not None:
+        return _send_paced(message, throttle, has_turn)
     if message.direction != "out" or not message.claim_for_sending():
         log.info("message %s is %s, not sending it again", message_id, message.status)
         return "skipped"
@@ -90,6 +119,48 @@ def send_message(message_id: int) -> str:
             break
         _send_batch(lead)
     return outcome
+
+
+def _send_paced(message: Message, throttle: Throttle, has_turn: bool) -> str:
+    """Send one message when the throttle grants a permit; defer it to its turn if that is too far off."""
+    if message.direction != "out" or message.status != "queued":
+        log.info("message %s is %s, not sending it again", message.id, message.status)
+        return "skipped"
+    urgent = jumps_queue(message.purpose)
+    early = (message.next_attempt_at - utcnow()).total_seconds() if message.next_attempt_at else 0.0
+    if early > PACE_WAIT_MAX:  # a duplicate job: the one scheduled for its time sends it
+        log.info("message %s is not due for %.1fs; its own job sends it", message.id, early)
+        return "skipped"
+    if early > 0:  # a worker whose clock is a little behind the one that set the turn
+        time.sleep(early)
+    deadline = time.monotonic() + (URGENT_WAIT_MAX if urgent else PACE_WAIT_MAX)
+    while (wait := throttle.acquire(urgent, has_turn)) > 0:
+        if time.monotonic() + wait > deadline:
+            return _defer(message, throttle, wait, urgent, has_turn)
+        time.sleep(wait)
+    if not message.claim_for_sending():
+        log.info("message %s was claimed by another job", message.id)
+        return "skipped"
+    gateway = make_gateway(current_app.config)
+    [result] = _one_per_message([message], gateway.send(message.text, [Recipient(message.phone,
+                                                                                 message_ref(message.id))]))
+    if result.outcome == ACCEPTED:
+        record_send(redis(), utcnow())
+    return record_result(message, result, current_app.config["SMS_RETRY_DELAYS"])
+
+
+def _defer(message: Message, throttle: Throttle, wait: float, urgent: bool, has_turn: bool) -> str:
+    """Leave the message queued until its turn (urgent ones, and those whose turn came, at the next permit;
+    others behind every message already waiting) with a job scheduled for then."""
+    delay = wait if urgent or has_turn else throttle.turn()
+    at = utcnow() + dt.timedelta(seconds=delay)
+    with database.atomic():
+        moved = (Message.update(next_attempt_at=at, updated_at=utcnow())
+                 .where((Message.id == message.id) & (Message.status == "queued")).execute())
+    if moved:
+        enqueue([turn_spec(message.id, message.attempts, at, urgent)])
+        log.info("message %s waits %.1fs for its turn (at most %s a minute)", message.id, delay, throttle.per_minute)
+    return "waiting"
 
 
 def _send_batch(lead: Message) -> str:
@@ -167,7 +238,7 @@ def record_result(message: Message, result: SendResult, retry_delays: list[float
             next_attempt_at=now + dt.timedelta(seconds=delay))
     log.warning("message %s: retryable error (%s); attempt %s in %ss", message.id, result.error,
                 message.attempts + 1, delay)
-    enqueue([send_spec(message.id, message.attempts, now + dt.timedelta(seconds=delay))])
+    enqueue([send_spec(message.id, message.attempts, now + dt.timedelta(seconds=delay), jumps_queue(message.purpose))])
     return "retry"
 
 

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from models import Message, database, utcnow
+from models.message import turn_job_id
+from models.sending_policy import jumps_queue
 from workers.case_jobs import fire_due_escalations
 from workers.context import with_database
 from workers.digest_jobs import fire_due_digests
-from workers.queues import enqueue_missing
+from workers.queues import enqueue_missing, job_is_live
 from workers.report_jobs import fire_silent_reports
 from workers.sms_jobs import send_spec
 from workers.training_jobs import fire_due_training_steps
@@ -40,7 +42,9 @@ def fire_due_sends(now: dt.datetime) -> int:
         freed = Message.free_stuck(now, STUCK_SENDING_AFTER)
     if freed:
         log.warning("sweep: %s messages were stuck in sending; queued again", freed)
-    return enqueue_missing(send_spec(m.id, m.attempts) for m in Message.due_unsent(now))
+    waiting = [m for m in Message.due_unsent(now)  # a message deferred by the throttle has its turn's job
+               if not (m.next_attempt_at and job_is_live(turn_job_id(m.id, m.attempts, m.next_attempt_at)))]
+    return enqueue_missing(send_spec(m.id, m.attempts, urgent=jumps_queue(m.purpose)) for m in waiting)
 
 
 SWEEPS: tuple[SweepEntry, ...] = (

@@ -3,7 +3,8 @@
 SMS Gateway for Android pings every few minutes when pings are on in its settings; the webhook writes the
 time here and the health check reads it. It is state, not data: after a Redis restart the phone shows
 no ping until its next one. Key `smsgate:phone`, fields `last_ping` (ISO 8601 UTC), `device_id`, `health`
-(the app's own verdict: pass, warn or fail).
+(the app's own verdict: pass, warn or fail), and `last_send` (when the app last accepted a message of ours,
+written by the send job).
 """
 from __future__ import annotations
 
@@ -31,6 +32,17 @@ def record_ping(connection: Redis, at: dt.datetime, device_id: str | None, healt
     """Keep `at` (naive UTC) as the phone's latest sign of life."""
     connection.hset(PHONE_KEY, mapping={"last_ping": iso_utc(at), "device_id": device_id or "",
                                         "health": health or ""})
+
+
+def record_send(connection: Redis, at: dt.datetime) -> None:
+    """Keep `at` (naive UTC) as the time the app last accepted a message of ours."""
+    connection.hset(PHONE_KEY, "last_send", iso_utc(at))
+
+
+def last_send(connection: Redis) -> dt.datetime | None:
+    """When the app last accepted a message of ours (naive UTC), or None."""
+    value = connection.hget(PHONE_KEY, "last_send")
+    return dt.datetime.fromisoformat(value.decode().removesuffix("Z")) if value else None
 
 
 def last_ping(connection: Redis) -> PhonePing | None:
