@@ -23,6 +23,7 @@ from models.phones import InvalidPhone, mask, to_e164
 from models.settings import to_local, to_utc
 from models.staff import ROLES
 from service.digest_cli import digest_cli
+from service.gateway_cli import gateway_cli
 from service.training_cli import training_cli
 from workers.sms_jobs import enqueue_after_commit
 from workers.training_jobs import training_specs
@@ -241,5 +242,6 @@ def _has_tables() -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the CLI commands."""
-    for command in (db_cli, staff_cli, demo_cli, menus_cli, training_cli, digest_cli, export, worker, cron, sweep_command):
+    for command in (db_cli, staff_cli, demo_cli, menus_cli, training_cli, digest_cli, gateway_cli, export, worker, cron,
+                    sweep_command):
         app.cli.add_command(command)

@@ -1,12 +1,19 @@
-"""GET /healthz: one entry per dependency; 503 naming what is down."""
+"""GET /healthz: one entry per dependency; 503 naming what is down.
+
+With SMS_BACKEND=smsgate it also shows the phone (last ping, last accepted send). A silent phone makes the
+status `degraded` with the reason, and the answer stays 200: the service itself is up (USSD, webhooks, the
+phone's own retried events all need it), and a load balancer that took a 503 for it would pull the one
+server the phone's events must reach. 503 stays for what the service cannot work without.
+"""
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 from redis.exceptions import RedisError
 
-from models import database
+from models import database, utcnow
+from workers.gateways.phone_status import watch_phone
 from workers.queues import redis
 
 log = logging.getLogger(__name__)
@@ -33,12 +40,26 @@ def check_redis() -> str:
         return f"down: {type(error).__name__}"
 
 
+def check_phone() -> dict[str, str | None]:
+    """The phone's health (SMS_BACKEND=smsgate), logging an outage and the return once."""
+    try:
+        return watch_phone(redis(), utcnow()).to_dict()
+    except RedisError as error:
+        return {"state": "unknown", "reason": f"redis down: {type(error).__name__}"}
+
+
 @bp.get("/healthz")
 def healthz():
-    """Report each dependency."""
-    checks = {"database": check_database(), "redis": check_redis()}
+    """Report each dependency; 503 if one is down, 200 with status `degraded` if only the phone is silent."""
+    checks: dict[str, object] = {"database": check_database(), "redis": check_redis()}
     down = [name for name, state in checks.items() if state != "ok"]
-    body = {"status": "ok" if not down else "down", "down": down, **checks}
+    degraded: list[str] = []
+    if current_app.config.get("SMS_BACKEND") == "smsgate":
+        checks["phone"] = phone = check_phone()
+        if phone["state"] == "degraded":
+            degraded.append("phone")
+    status = "down" if down else "degraded" if degraded else "ok"
+    body = {"status": status, "down": down, "degraded": degraded, **checks}
     return jsonify(body), (503 if down else 200)
 
 

@@ -11,13 +11,16 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
+from flask import current_app
+
 from models import Message, database, utcnow
 from models.message import turn_job_id
 from models.sending_policy import jumps_queue
 from workers.case_jobs import fire_due_escalations
 from workers.context import with_database
 from workers.digest_jobs import fire_due_digests
-from workers.queues import enqueue_missing, job_is_live
+from workers.gateways.phone_status import watch_phone
+from workers.queues import enqueue_missing, job_is_live, redis
 from workers.report_jobs import fire_silent_reports
 from workers.sms_jobs import send_spec
 from workers.training_jobs import fire_due_training_steps
@@ -47,8 +50,16 @@ def fire_due_sends(now: dt.datetime) -> int:
     return enqueue_missing(send_spec(m.id, m.attempts, urgent=jumps_queue(m.purpose)) for m in waiting)
 
 
+def watch_the_phone(now: dt.datetime) -> int:
+    """With SMS_BACKEND=smsgate, log a silent phone once (and its return once) even when nobody asks /healthz."""
+    if current_app.config.get("SMS_BACKEND") == "smsgate":
+        watch_phone(redis(), now)
+    return 0
+
+
 SWEEPS: tuple[SweepEntry, ...] = (
     SweepEntry("sends", fire_due_sends),
+    SweepEntry("phone", watch_the_phone),
     SweepEntry("dropped reports", fire_silent_reports),
     SweepEntry("escalations", fire_due_escalations),
     SweepEntry("training steps", fire_due_training_steps),
