@@ -21,7 +21,7 @@ browser:
 	  else echo "chromium missing: install Debian's chromium package for the browser test" >&2; fi; }
 
 run: install
-	$(PY) -m service.devrun
+	SIMULATOR=1 $(PY) -m service.devrun
 
 test: install browser
 	$(PY) -m pytest

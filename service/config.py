@@ -154,5 +154,5 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "CASE_ACK_MINUTES_URGENT": _float(env, "CASE_ACK_MINUTES_URGENT", 120.0),
         "SMS_RETRY_DELAYS": parse_retry_delays(env.get("SMS_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
         "SIMULATOR_ENABLED": backend == "outbox"
-        and env.get("SIMULATOR", "").strip().lower() not in ("0", "false", "off", "no"),
+        and env.get("SIMULATOR", "").strip().lower() in ("1", "true", "on", "yes"),
     }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 
 from models import Message, Staff
 from models.base import iso_utc
@@ -37,6 +37,36 @@ ROLE_LABELS = {"organizer": "Pengurus", "coordinator": "Koordinator", "official"
 
 STAFF_PICKS_LIMIT = 6
 """Most staff numbers offered with one click (`demo seed` adds one of each role)."""
+
+LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
+"""Client addresses the simulator answers: the machine itself (a proxy in front would be its address)."""
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
+"""Host header names the simulator answers (any other name, even resolving to 127.0.0.1, is DNS rebinding)."""
+
+
+def _host_name(host: str) -> str:
+    """The Host header without its port, lower-cased."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def is_local_request() -> bool:
+    """True when the client is loopback and the Host header names this machine, as the person running it typed."""
+    return (request.remote_addr in LOOPBACK_ADDRESSES
+            and _host_name(request.headers.get("Host", "")) in LOCAL_HOSTS)
+
+
+@bp.before_request
+def local_only():
+    """Answer 404 to anyone but a browser on this machine: the page carries the webhook token, the inbox
+    anyone's messages."""
+    if not is_local_request():
+        log.warning("simulator refused a request from %s for host %r", request.remote_addr,
+                    request.headers.get("Host", "")[:100])
+        abort(404)
 
 
 def staff_picks() -> list[tuple[str, str, str]]:
@@ -85,7 +115,7 @@ def inbox():
 
 
 def init_app(app: Flask) -> None:
-    """Register the simulator, only when SIMULATOR_ENABLED (the default with the outbox backend)."""
+    """Register the simulator, only when SIMULATOR_ENABLED (`SIMULATOR=1` with the outbox backend; `make run`)."""
     if not app.config.get("SIMULATOR_ENABLED"):
         return
     app.register_blueprint(bp)

@@ -11,7 +11,7 @@ from service.config import ConfigError, _instance_secret, load_config
 def test_defaults_on_an_empty_environment(tmp_path):
     config = load_config(tmp_path, env={})
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'kawalmigran.db'}"
-    assert config["SMS_BACKEND"] == "outbox" and config["SIMULATOR_ENABLED"] is True
+    assert config["SMS_BACKEND"] == "outbox" and config["SIMULATOR_ENABLED"] is False, "opt-in: SIMULATOR=1"
     assert config["SMS_RETRY_DELAYS"] == [30.0, 120.0, 600.0]
     assert (config["CASE_ACK_MINUTES"], config["CASE_ACK_MINUTES_URGENT"]) == (1440.0, 120.0)
     assert config["USSD_SERVICE_CODE"] == "*384*123#" and config["DEFAULT_LANGUAGE"] == "id"
@@ -23,6 +23,11 @@ def test_secrets_are_generated_once_when_processes_race(tmp_path):
     with ProcessPoolExecutor(4) as pool:
         tokens = set(pool.map(_instance_secret, [tmp_path] * 12, ["webhook_token"] * 12))
     assert len(tokens) == 1
+
+
+@pytest.mark.parametrize("value,enabled", [("1", True), ("true", True), ("0", False), ("", False), ("no", False)])
+def test_simulator_is_on_only_when_asked_for(tmp_path, value, enabled):
+    assert load_config(tmp_path, env={"SIMULATOR": value})["SIMULATOR_ENABLED"] is enabled
 
 
 def test_simulator_is_never_on_with_africastalking(tmp_path):

@@ -114,6 +114,63 @@ def test_simulator_is_off_when_disabled(base_config):
     assert client.get("/simulator/inbox?phone=081234567890").status_code == 404
 
 
+def test_simulator_is_off_by_default(base_config, tmp_path):
+    from service import create_app
+    from service.config import load_config
+
+    settings = load_config(tmp_path, env={})
+    assert settings["SIMULATOR_ENABLED"] is False
+    app = create_app({**base_config, "SIMULATOR_ENABLED": settings["SIMULATOR_ENABLED"]})
+    client = app.test_client()
+    assert client.get("/simulator").status_code == 404
+    assert client.get("/simulator/inbox?phone=081234567890").status_code == 404
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:5000", "127.0.0.1", "127.0.0.1:5000", "LOCALHOST:8080"])
+def test_simulator_answers_a_browser_on_this_machine(client, host):
+    environ = {"REMOTE_ADDR": "127.0.0.1"}
+    assert client.get("/simulator", headers={"Host": host}, environ_base=environ).status_code == 200
+    assert client.get("/simulator/inbox?phone=081234567890", headers={"Host": host},
+                      environ_base=environ).status_code == 200
+    assert client.get("/simulator", headers={"Host": host}, environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+
+
+def _private_message() -> None:
+    with database.atomic():
+        Message.queue_outbound("+6281234567890", "Kasus KM-7 Anda: paspor ditahan majikan", "reply")
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:5000", "localhost.attacker.example",
+                                  "127.0.0.1.nip.io:5000", "0.0.0.0:5000", "10.0.0.5:5000", ""])
+def test_dns_rebinding_gets_404_and_no_token_or_inbox(client, host):
+    # A page on attacker.example whose name now resolves to 127.0.0.1: the browser is local, the Host is not.
+    _private_message()
+    environ = {"REMOTE_ADDR": "127.0.0.1"}
+    page = client.get("/simulator", headers={"Host": host}, environ_base=environ)
+    assert page.status_code == 404 and TOKEN not in page.get_data(as_text=True)
+    inbox = client.get("/simulator/inbox?phone=081234567890", headers={"Host": host}, environ_base=environ)
+    assert inbox.status_code == 404 and "paspor" not in inbox.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("address", ["203.0.113.7", "192.168.1.20", "10.0.0.2", "2001:db8::1", "::ffff:10.0.0.2"])
+def test_a_client_elsewhere_gets_404_even_naming_localhost(client, address):
+    # HOST=0.0.0.0 or a public port: the Host header is whatever the stranger sends.
+    _private_message()
+    for path in ("/simulator", "/simulator/inbox?phone=081234567890", "/simulator/inbox?phone=%2B6281234567890"):
+        response = client.get(path, headers={"Host": "localhost"}, environ_base={"REMOTE_ADDR": address})
+        assert response.status_code == 404, path
+        assert TOKEN not in response.get_data(as_text=True) and "paspor" not in response.get_data(as_text=True)
+
+
+def test_behind_a_proxy_forwarded_headers_do_not_make_a_client_local(client):
+    # A proxy on the same machine connects from loopback, but names the public host and the real client.
+    _private_message()
+    response = client.get("/simulator/inbox?phone=081234567890", environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                          headers={"Host": "kawalmigran.example.org", "X-Forwarded-For": "203.0.113.7",
+                                   "X-Forwarded-Host": "localhost"})
+    assert response.status_code == 404 and "paspor" not in response.get_data(as_text=True)
+
+
 @pytest.fixture
 def live_server(app):
     """Serve the test app on a free loopback port from a background thread; yields its base URL."""
