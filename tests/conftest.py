@@ -22,7 +22,7 @@ from models.migrate import SchemaMigration
 from service import create_app
 from workers.runner import run_worker
 
-TOKEN = "test-webhook-token"
+TOKEN = "test-webhook-token-0123456789abcdef"
 AT_USERNAME, AT_API_KEY = "kawalmigran", "fake-at-api-key"
 SHORT_CODE = "21234"
 SMSGATE_USERNAME, SMSGATE_PASSWORD = "kawalmigran", "fake-smsgate-password"

@@ -50,3 +50,23 @@ def test_bad_values_name_the_variable(tmp_path, env, variable):
 def test_floats_and_zero_delays_are_accepted(tmp_path):
     config = load_config(tmp_path, env={"CASE_ACK_MINUTES_URGENT": "0.5", "SMS_RETRY_DELAYS": "0, 0"})
     assert config["CASE_ACK_MINUTES_URGENT"] == 0.5 and config["SMS_RETRY_DELAYS"] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("token", ["x", "secret", "a" * 31])
+def test_a_short_webhook_token_is_refused_naming_the_variable(tmp_path, token):
+    with pytest.raises(ConfigError, match="WEBHOOK_TOKEN must be at least 32 characters"):
+        load_config(tmp_path, env={"WEBHOOK_TOKEN": token})
+
+
+def test_a_long_enough_webhook_token_is_kept(tmp_path):
+    assert load_config(tmp_path, env={"WEBHOOK_TOKEN": "a" * 32})["WEBHOOK_TOKEN"] == "a" * 32
+    assert len(load_config(tmp_path, env={})["WEBHOOK_TOKEN"]) >= 32, "the generated one passes its own rule"
+
+
+def test_the_app_does_not_start_with_a_one_character_token(tmp_path, monkeypatch):
+    from service import create_app
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("WEBHOOK_TOKEN", "x")
+    with pytest.raises(ConfigError, match="WEBHOOK_TOKEN"):
+        create_app()

@@ -10,7 +10,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from conftest import outbox
+from conftest import TOKEN, outbox
 from models import Message, Person, utcnow
 from workers.gateways import ACCEPTED, SendResult
 from workers.gateways.phone_status import last_ping
@@ -147,7 +147,7 @@ def test_without_a_configured_secret_every_event_is_refused(app, client, use_sms
 
 def test_no_webhook_token_is_needed_and_the_at_token_does_not_open_it(app, client, use_smsgate):
     body = json.dumps({"event": "system:ping", "id": "e1", "payload": {}}).encode()
-    assert client.post(f"{URL}?token=test-webhook-token", data=body).status_code == 401
+    assert client.post(f"{URL}?token={TOKEN}", data=body).status_code == 401
 
 
 # sms:received ----------------------------------------------------------------------------------------------
