@@ -63,6 +63,16 @@ def _instance_secret(instance_path: Path, name: str) -> str:
     return value
 
 
+def embedded_redis_password(instance_path: Path) -> str:
+    """The password of `make run`'s embedded Redis, generated into `instance/redis_password` (0600)."""
+    return _instance_secret(Path(instance_path), "redis_password")
+
+
+def embedded_redis_url(instance_path: Path, port: int = EMBEDDED_REDIS_PORT) -> str:
+    """The URL of `make run`'s embedded Redis, carrying its password (URL-safe characters only)."""
+    return f"redis://:{embedded_redis_password(instance_path)}@127.0.0.1:{port}/0"
+
+
 def _float(env: dict[str, str], name: str, default: float, unit: str = "minutes") -> float:
     raw = env.get(name, "").strip()
     if not raw:
@@ -146,7 +156,7 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "WEBHOOK_TOKEN": _webhook_token(env, instance_path),
         "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kawalmigran.db'}",
-        "REDIS_URL": env.get("REDIS_URL") or f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}/0",
+        "REDIS_URL": env.get("REDIS_URL") or embedded_redis_url(instance_path),
         "SMS_BACKEND": backend,
         "AT_USERNAME": at_username,
         "AT_API_KEY": env.get("AT_API_KEY", ""),

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from service.config import EMBEDDED_REDIS_PORT
+from service.config import EMBEDDED_REDIS_PORT, embedded_redis_password, embedded_redis_url
 from service import embedded_redis
 
 log = logging.getLogger("kawalmigran.run")
@@ -31,11 +31,12 @@ def main() -> int:
     redis_process = None
     if not env.get("REDIS_URL"):
         port = int(env.get("EMBEDDED_REDIS_PORT", EMBEDDED_REDIS_PORT))
-        if embedded_redis.answering(port):
-            log.info("a Redis already answers on port %s; using it", port)
+        password = embedded_redis_password(instance)
+        if embedded_redis.answering(port, password):
+            log.info("our Redis already answers on port %s; using it", port)
         else:
-            redis_process = embedded_redis.start(instance / "redis", port)
-        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+            redis_process = embedded_redis.start(instance / "redis", port, password)
+        env["REDIS_URL"] = embedded_redis_url(instance, port)
     try:
         flask("db", "upgrade", env=env)
         flask("demo", "seed", env=env)

@@ -33,6 +33,19 @@ JOB_OPTIONS = {"job_timeout": 300, "result_ttl": 3600, "failure_ttl": 7 * 86400}
 
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
 
+JOB_FUNCTIONS = frozenset({
+    "workers.sms_jobs.send_message",
+    "workers.case_jobs.escalate",
+    "workers.training_jobs.run_step",
+    "workers.report_jobs.open_abandoned_report",
+    "workers.digest_jobs.send_digests",
+    "workers.sweep.sweep",
+    "workers.cron.weekly_digests",
+    "workers.cron.monthly_digests",
+})
+"""Every function a project worker runs (the JobSpec funcs and the cron schedule): a job naming anything else
+fails without running, since whoever can write to Redis could otherwise make the worker run any function."""
+
 
 @dataclass(frozen=True)
 class JobSpec:
@@ -48,6 +61,10 @@ class JobSpec:
     queue: str = DEFAULT_QUEUE
     at: dt.datetime | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.func not in JOB_FUNCTIONS:
+            raise ValueError(f"{self.func} is not in JOB_FUNCTIONS: the worker would refuse it")
 
 
 def connect_redis(url: str) -> Redis:
