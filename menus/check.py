@@ -10,6 +10,7 @@ from menus.registry import Registry
 from menus.screens import End, FlowSet, Input, Menu, Option, Screen, Switch
 from menus.ussd import USSD_MAX_CHARS
 from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size
+from models.person import COUNTRIES
 
 SMS_SAMPLES: dict[str, object] = {
     "code": fixed_sample("*384*123#"),
@@ -49,6 +50,12 @@ SMS_SAMPLES: dict[str, object] = {
     "contact": lambda catalogs, language: max(
         (catalogs.text(key, language, {"phone": "+886912345678"})
          for key in ("case.contact_safe", "case.contact_unsafe", "case.contact_hidden")), key=len),
+    "person_status": longest_label("status_short."),
+    "person_country": lambda catalogs, language: max(
+        (catalogs.text(f"country.{c}", language) for c in COUNTRIES), key=len),
+    "language_name": lambda catalogs, language: max(
+        (catalogs.text(f"language.{code}", language) for code in catalog.LANGUAGES), key=len),
+    "consent_date": fixed_sample("31/12/2026"),
 }
 """Longest realistic values, per language, for the parameters that SMS texts are sent with."""
 

@@ -257,6 +257,17 @@ class Case(BaseModel):
                 .order_by(cls.created_at.desc(), cls.id.desc()))
 
     @classmethod
+    def open_reported_from(cls, phone: str) -> peewee.ModelSelect:
+        """Open cases reported from this phone or naming it as the safe number, oldest first."""
+        return (cls.select().where(((cls.reporter_phone == phone) | (cls.safe_phone == phone))
+                                   & cls.status.in_(OPEN_STATUSES)).order_by(cls.created_at, cls.id))
+
+    def erasure_recipients(self) -> list[Staff]:
+        """Who hears that this case's reporter asked for their data to be erased: its organisers and
+        coordinators (never an official: they may not know who reported)."""
+        return _staff_in_order(("organizer", "coordinator"), self.village)
+
+    @classmethod
     def open_for(cls, staff: Staff) -> peewee.ModelSelect:
         """The open cases a staff member sees with KASUS: theirs and the unassigned ones, oldest first."""
         return (cls.select().where(cls.status.in_(OPEN_STATUSES)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from menus.feature import Feature
-from menus.features import coming_soon, info, language, main, profile, registration, sms_help, subscription
+from menus.features import (coming_soon, data_rights, info, language, main, profile, registration, sms_help,
+                            subscription)
 from menus.features.cases import desk, drafts, report, status
 from menus.features.trainings import attendance, followup, signup
 from menus.registry import Registry, build_registry
@@ -21,6 +22,7 @@ FEATURES: tuple[Feature, ...] = (
     attendance.FEATURE,
     followup.FEATURE,
     subscription.FEATURE,
+    data_rights.FEATURE,
     sms_help.FEATURE,
     coming_soon.FEATURE,
 )
