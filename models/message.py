@@ -46,6 +46,8 @@ class Outgoing(NamedTuple):
     """The text written (messages of one text and due time are sent in batches: see `enqueue_after_commit`)."""
     urgent: bool = False
     """Its purpose jumps the queue when sends are throttled (`models.sending_policy.jumps_queue`)."""
+    also: tuple["Outgoing", ...] = ()
+    """Other rows written with this one (the coordinators' notices when the daily SMS limit is first reached)."""
 
 
 class Message(BaseModel):

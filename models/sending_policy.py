@@ -1,6 +1,10 @@
 """The one sending policy: by purpose, whether an SMS may go to a number, and when (DESIGN "Safety", "Time").
 
 Every outbound SMS is decided here before its row is written; a refusal is kept as a row with the reason.
+`decide` applies the rules that need no counting (the number's country, unsafe, staff-only, opt-out, abroad,
+quiet hours); `limit_refusal` words what the counters of `models.sms_quota` refused (the same text within 10
+minutes, SMS_REPLIES_PER_DAY to one number, the service's SMS_DAILY_LIMIT), which `menus.notify` asks once
+the rules allow an SMS.
 """
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from models.phones import is_indonesian
-from models.settings import quiet_hours_end
+from models.settings import SETTINGS, quiet_hours_end
+from models.sms_quota import DAILY_LIMIT, PER_NUMBER, SAME_TEXT, SAME_TEXT_WINDOW
 
 
 PURPOSE_MAX = 20
@@ -29,7 +34,8 @@ class Purpose:
     waits_out_quiet_hours: bool = False
     """Started by the service on its own and not urgent: waits for the end of quiet hours."""
     jumps_queue: bool = False
-    """Goes before every other waiting SMS when sends are throttled (staff alerts and escalations of cases)."""
+    """An urgent case alert (staff alerts and escalations of cases): goes before every other waiting SMS when
+    sends are throttled, and still goes once the service's SMS_DAILY_LIMIT is reached."""
 
     def __post_init__(self) -> None:
         if not 0 < len(self.name) <= PURPOSE_MAX:
@@ -93,8 +99,16 @@ def purpose_named(name: str) -> Purpose:
         raise UnknownPurpose(name) from None
 
 
+def allowed_country(phone: str) -> bool:
+    """True if an E.164 number's country calling code is in SMS_ALLOWED_COUNTRY_CODES (SMS pumping goes elsewhere)."""
+    return phone.startswith(SETTINGS.sms_allowed_prefixes)
+
+
 def decide(purpose: Purpose, recipient: Recipient, now: dt.datetime) -> Verdict:
-    """Apply the rules in order: unsafe numbers, staff-only purposes, opt-out, numbers abroad, quiet hours."""
+    """Apply the rules in order: the country, unsafe numbers, staff-only purposes, opt-out, numbers abroad,
+    quiet hours (a reply to the sender is checked for its country only)."""
+    if not allowed_country(recipient.phone):
+        return Verdict(False, "refused: country code not in SMS_ALLOWED_COUNTRY_CODES")
     if purpose.answers_sender:
         return SEND_NOW
     if recipient.unsafe:
@@ -112,3 +126,14 @@ def decide(purpose: Purpose, recipient: Recipient, now: dt.datetime) -> Verdict:
         if until is not None:
             return Verdict(True, None, until)
     return SEND_NOW
+
+
+def limit_refusal(limit: str) -> Verdict:
+    """The refusal for an SMS the counters did not let through (`models.sms_quota`'s limit names)."""
+    reasons = {
+        SAME_TEXT: f"refused: same text to this number within {SAME_TEXT_WINDOW.seconds // 60} minutes",
+        PER_NUMBER: f"refused: {SETTINGS.sms_replies_per_day} SMS to this number today (SMS_REPLIES_PER_DAY)",
+        DAILY_LIMIT: f"refused: {SETTINGS.sms_daily_limit} SMS sent today (SMS_DAILY_LIMIT); "
+                     "only urgent case alerts go until tomorrow",
+    }
+    return Verdict(False, reasons.get(limit, f"refused: {limit}"))

@@ -11,6 +11,20 @@ DEFAULT_TIMEZONE = "Asia/Jakarta"
 QUIET_HOURS = (dt.time(21, 0), dt.time(6, 0))
 """Local quiet hours (start, end): what the service starts on its own waits for the end."""
 
+DEFAULT_SMS_REPLIES_PER_DAY = 30
+"""SMS a day to one number that is not staff, when SMS_REPLIES_PER_DAY is not set."""
+
+DEFAULT_SMS_DAILY_LIMIT = 2000
+"""SMS a day across the service after which only urgent case alerts go out, when SMS_DAILY_LIMIT is not set."""
+
+DEFAULT_ALLOWED_COUNTRY_CODES = (
+    "62",  # Indonesia
+    "852", "886", "60", "65", "966", "82", "81",  # Hong Kong, Taiwan, Malaysia, Singapore, Saudi Arabia, Korea, Japan
+    "673",  # Brunei
+    "971", "974", "965", "973", "968",  # the other Gulf states: UAE, Qatar, Kuwait, Bahrain, Oman
+)
+"""Country calling codes an SMS may go to, when SMS_ALLOWED_COUNTRY_CODES is not set (DESIGN's destinations)."""
+
 
 @dataclass
 class DomainSettings:
@@ -20,6 +34,10 @@ class DomainSettings:
     default_language: str = "id"
     case_ack_minutes: float = 1440.0
     case_ack_minutes_urgent: float = 120.0
+    sms_replies_per_day: int = DEFAULT_SMS_REPLIES_PER_DAY
+    sms_daily_limit: int = DEFAULT_SMS_DAILY_LIMIT
+    sms_allowed_prefixes: tuple[str, ...] = tuple("+" + code for code in DEFAULT_ALLOWED_COUNTRY_CODES)
+    """`+CC` of every allowed country calling code (a number is allowed if it starts with one)."""
 
 
 SETTINGS = DomainSettings(ZoneInfo(DEFAULT_TIMEZONE))
@@ -27,12 +45,17 @@ SETTINGS = DomainSettings(ZoneInfo(DEFAULT_TIMEZONE))
 
 
 def configure(timezone: str, default_language: str, case_ack_minutes: float = 1440.0,
-              case_ack_minutes_urgent: float = 120.0) -> None:
+              case_ack_minutes_urgent: float = 120.0, sms_replies_per_day: int = DEFAULT_SMS_REPLIES_PER_DAY,
+              sms_daily_limit: int = DEFAULT_SMS_DAILY_LIMIT,
+              sms_allowed_country_codes: tuple[str, ...] = DEFAULT_ALLOWED_COUNTRY_CODES) -> None:
     """Bind the settings from the app's configuration."""
     SETTINGS.timezone = ZoneInfo(timezone)
     SETTINGS.default_language = default_language
     SETTINGS.case_ack_minutes = case_ack_minutes
     SETTINGS.case_ack_minutes_urgent = case_ack_minutes_urgent
+    SETTINGS.sms_replies_per_day = sms_replies_per_day
+    SETTINGS.sms_daily_limit = sms_daily_limit
+    SETTINGS.sms_allowed_prefixes = tuple("+" + code.lstrip("+") for code in sms_allowed_country_codes)
 
 
 def to_local(utc: dt.datetime) -> dt.datetime:

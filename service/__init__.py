@@ -24,7 +24,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     settings.configure(app.config["TIMEZONE"], app.config["DEFAULT_LANGUAGE"], app.config["CASE_ACK_MINUTES"],
-                       app.config["CASE_ACK_MINUTES_URGENT"])
+                       app.config["CASE_ACK_MINUTES_URGENT"], app.config["SMS_REPLIES_PER_DAY"],
+                       app.config["SMS_DAILY_LIMIT"], app.config["SMS_ALLOWED_COUNTRY_CODES"])
     app.extensions["menus"] = app.config.get("FEATURES_REGISTRY") or default_registry()
     db.init_app(app)
     app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])

@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from dotenv import load_dotenv
 
 from menus.catalog import LANGUAGES
-from models.settings import DEFAULT_TIMEZONE
+from models.settings import (
+    DEFAULT_ALLOWED_COUNTRY_CODES, DEFAULT_SMS_DAILY_LIMIT, DEFAULT_SMS_REPLIES_PER_DAY, DEFAULT_TIMEZONE,
+)
 from workers.gateways import BACKENDS
 from workers.gateways.africastalking import DEFAULT_TIMEOUT_SECONDS as DEFAULT_AT_TIMEOUT_SECONDS, default_api_url
 from workers.gateways.smsgate import (
@@ -131,6 +134,22 @@ def parse_retry_delays(raw: str) -> list[float]:
     return delays
 
 
+def parse_country_codes(raw: str) -> tuple[str, ...]:
+    """Parse SMS_ALLOWED_COUNTRY_CODES ("62,852,+886") into calling codes without `+`; ConfigError on bad input."""
+    codes = []
+    for part in raw.split(","):
+        code = part.strip().lstrip("+")
+        if not code:
+            continue
+        if not code.isdigit() or int(code) not in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            raise ConfigError(f"SMS_ALLOWED_COUNTRY_CODES must be country calling codes such as 62,852; "
+                              f"{part.strip()!r} is not one")
+        codes.append(code)
+    if not codes:
+        raise ConfigError("SMS_ALLOWED_COUNTRY_CODES must name at least one country calling code")
+    return tuple(dict.fromkeys(codes))
+
+
 def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment; validate eagerly."""
     if env is None:
@@ -178,6 +197,11 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "CASE_ACK_MINUTES": _float(env, "CASE_ACK_MINUTES", 1440.0),
         "CASE_ACK_MINUTES_URGENT": _float(env, "CASE_ACK_MINUTES_URGENT", 120.0),
         "SMS_RETRY_DELAYS": parse_retry_delays(env.get("SMS_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
+        "SMS_REPLIES_PER_DAY": _positive_int(env, "SMS_REPLIES_PER_DAY", DEFAULT_SMS_REPLIES_PER_DAY,
+                                             unit="SMS a day to one number"),
+        "SMS_DAILY_LIMIT": _positive_int(env, "SMS_DAILY_LIMIT", DEFAULT_SMS_DAILY_LIMIT, unit="SMS a day"),
+        "SMS_ALLOWED_COUNTRY_CODES": parse_country_codes(env.get("SMS_ALLOWED_COUNTRY_CODES", "").strip()
+                                                         or ",".join(DEFAULT_ALLOWED_COUNTRY_CODES)),
         "SIMULATOR_ENABLED": backend == "outbox"
         and env.get("SIMULATOR", "").strip().lower() in ("1", "true", "on", "yes"),
     }

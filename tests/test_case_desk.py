@@ -2,6 +2,7 @@
 news to the reporter only when safe, every reply in budget in every language, nothing private in the logs."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import logging
@@ -345,15 +346,19 @@ def test_looks_like_code_is_the_exact_shape_of_a_case_code(app):
 # Safety -----------------------------------------------------------------------------------------------------
 
 
-def play_the_whole_life(phones, case: Case, drain=None) -> None:
-    """Take, note, refer, accept, resolve, reopen, take and resolve again (the worker sending after each step)."""
-    for sender, body in ((ORGANIZER, "TERIMA {code}"), (ORGANIZER, "CATAT {code} " + NOTE), (ORGANIZER, "RUJUK {code}"),
-                         (OFFICIAL, "TERIMA {code}"), (ORGANIZER, "SELESAI {code} " + NOTE),
-                         (COORDINATOR, "BUKA {code}"), (COORDINATOR, "TERIMA {code}"),
-                         (COORDINATOR, "SELESAI {code}")):
-        phones[sender].say(body.format(code=case.code))
-        if drain is not None:
-            drain()
+def play_the_whole_life(phones, case: Case, drain=None, minutes_apart: float = 0) -> None:
+    """Take, note, refer, accept, resolve, reopen, take and resolve again (the worker sending after each step),
+    `minutes_apart` from one step to the next."""
+    start = dt.datetime.now(dt.timezone.utc)
+    steps = ((ORGANIZER, "TERIMA {code}"), (ORGANIZER, "CATAT {code} " + NOTE), (ORGANIZER, "RUJUK {code}"),
+             (OFFICIAL, "TERIMA {code}"), (ORGANIZER, "SELESAI {code} " + NOTE),
+             (COORDINATOR, "BUKA {code}"), (COORDINATOR, "TERIMA {code}"), (COORDINATOR, "SELESAI {code}"))
+    for number, (sender, body) in enumerate(steps):
+        with (time_machine.travel(start + dt.timedelta(minutes=number * minutes_apart), tick=False) if minutes_apart
+              else contextlib.nullcontext()):
+            phones[sender].say(body.format(code=case.code))
+            if drain is not None:
+                drain()
     assert fresh(case).status == "resolved"
 
 
@@ -368,7 +373,7 @@ def test_an_unsafe_reporter_receives_nothing_through_the_whole_case_life(
 
 def test_the_news_goes_to_the_safe_number_not_the_reporters(staff, phones, ussd, drain, use_africastalking):
     case = report_by_ussd(ussd, safe="081234567052")
-    play_the_whole_life(phones, case, drain)
+    play_the_whole_life(phones, case, drain, minutes_apart=11)  # the same news twice within 10 minutes is refused
     assert REPORTER not in sent_to(use_africastalking)
     assert sent_to(use_africastalking)[SAFE_NUMBER] == [m.text for m in outbox(SAFE_NUMBER)]
     assert [m.text for m in outbox(SAFE_NUMBER, "case_news")] == [

@@ -66,7 +66,7 @@ def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
     specs: list[JobSpec] = []
     groups: dict[tuple[str, dt.datetime | None], int] = {}
     one_each = is_throttled(current_app.config)
-    for item in items:
+    for item in _with_companions(items):
         if isinstance(item, JobSpec):
             specs.append(item)
             continue
@@ -80,6 +80,14 @@ def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
             specs.append(send_spec(item.message_id, 0, item.due_at))
         groups[key] = groups.get(key, 0) + 1
     return enqueue(specs)
+
+
+def _with_companions(items: Iterable[Outgoing | JobSpec]) -> Iterable[Outgoing | JobSpec]:
+    """The items and, after each row, the rows written with it (`Outgoing.also`)."""
+    for item in items:
+        yield item
+        if isinstance(item, Outgoing):
+            yield from _with_companions(item.also)
 
 
 UNSENT_STATUSES = ("queued", "sending")
