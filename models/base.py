@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
+import stat
 from typing import Any, Callable, Sequence, TypeVar
 
 import peewee
 from playhouse.db_url import connect
 
+log = logging.getLogger(__name__)
 database = peewee.DatabaseProxy()
 
 UNREACHABLE_ERRORS = (peewee.OperationalError, peewee.InterfaceError)
@@ -30,6 +34,40 @@ POOL_SETTINGS = {"max_connections": 32, "stale_timeout": 300, "timeout": 10}
 """Connections are pooled per process: a USSD step must not pay for a new connection."""
 
 
+SQLITE_FILE_MODE = 0o600
+"""The SQLite files hold people's profiles and cases: readable by the service's user only. SQLite gives the
+-wal and -shm files the database file's mode, so creating that one 0600 covers all three."""
+
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+"""The database file and the files SQLite keeps beside it."""
+
+
+def _sqlite_path(rest: str) -> str | None:
+    """The file of a `sqlite:///path` URL's remainder (peewee drops one leading slash), None for in-memory."""
+    path = rest[1:] if rest.startswith("/") else rest
+    path = path.split("?", 1)[0]
+    return None if not path or path == ":memory:" or path.startswith("file:") else path
+
+
+def make_private_file(path: str, mode: int = SQLITE_FILE_MODE) -> None:
+    """Create `path` with `mode` if it is missing, and take group and others' access away if it has any."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, mode))
+    except OSError as error:  # a missing folder: connecting will fail and name the database as before
+        log.warning("could not create %s: %s", path, error)
+        return
+    for name in (path + suffix for suffix in SQLITE_COMPANIONS):
+        try:
+            current = stat.S_IMODE(os.stat(name).st_mode)
+            if current & 0o077:
+                os.chmod(name, current & 0o700)
+                log.info("made %s readable by its owner only (was %o)", name, current)
+        except FileNotFoundError:
+            continue
+        except OSError as error:  # not ours to change: say so rather than refuse to start
+            log.warning("could not restrict %s to its owner: %s", name, error)
+
+
 def open_database(url: str) -> peewee.Database:
     """Create (not connect) a pooled peewee Database from a `db_url` string (sqlite:// or postgresql://).
 
@@ -40,6 +78,9 @@ def open_database(url: str) -> peewee.Database:
     if scheme in ("sqlite", "postgres", "postgresql"):
         url = f"{scheme}+pool://{rest}"
     if scheme.startswith("sqlite"):
+        path = _sqlite_path(rest)
+        if path:
+            make_private_file(path)
         return connect(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False, **POOL_SETTINGS)
     if scheme.startswith("postgres"):
         return connect(url, **POOL_SETTINGS)

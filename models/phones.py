@@ -37,9 +37,25 @@ def is_indonesian(e164: str) -> bool:
     return e164.startswith("+62")
 
 
+KEPT_DIGITS = 3
+"""Trailing digits a masked number keeps, enough to tell apart the numbers in one log."""
+
+
+def _country_code(phone: str) -> str:
+    """The `+CC` a number starts with (ITU codes are prefix-free, 1 to 3 digits), or "" when it has none."""
+    if not phone.startswith("+"):
+        return ""
+    for length in (1, 2, 3):
+        digits = phone[1:1 + length]
+        if digits.isdigit() and int(digits) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return "+" + digits
+    return ""
+
+
 def mask(phone: str) -> str:
-    """Mask the middle of a phone number for logs: +62812****7890."""
+    """Mask a phone number for logs, keeping only the country code and the last 3 digits: +62********890."""
     phone = phone or ""
-    if len(phone) <= 6:
+    if len(phone) <= 2 * KEPT_DIGITS:
         return "*" * len(phone)
-    return phone[:6] + "*" * (len(phone) - 10 if len(phone) > 10 else 2) + phone[-4:]
+    prefix = _country_code(phone)
+    return prefix + "*" * (len(phone) - len(prefix) - KEPT_DIGITS) + phone[-KEPT_DIGITS:]

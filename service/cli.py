@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import json
 import logging
+import re
 import sys
 from dataclasses import dataclass
 from typing import Callable
@@ -145,6 +146,26 @@ def _known_village(typed: str | None) -> str | None:
     return found
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a CSV cell as a formula (OWASP's CSV injection list)."""
+
+E164_FIELDS = frozenset({"phone"})
+"""Columns that hold a validated E.164 number: `+` and digits only, never a formula, so left as they are."""
+
+_E164 = re.compile(r"\+[0-9]{1,15}")
+
+
+def spreadsheet_safe(field: str, value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: a leading `'` before = + - @ (a name such as =HYPERLINK(…) or a
+    village "+1"), except an E.164 number in a phone column, which a program reading the export would otherwise
+    have to unquote."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    if field in E164_FIELDS and _E164.fullmatch(value):
+        return value
+    return "'" + value
+
+
 @click.command("export")
 @click.argument("what", type=click.Choice(list(EXPORTS)))
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
@@ -166,7 +187,7 @@ def export(what: str, fmt: str, with_details: bool, period: str | None) -> None:
     else:
         writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({field: spreadsheet_safe(field, value) for field, value in row.items()} for row in rows)
     log.info("exported %s %s", len(rows), what)
 
 

@@ -1,4 +1,5 @@
-"""Logging to stderr with secrets redacted: no API key or webhook token ever reaches a log line."""
+"""Logging to stderr with secrets redacted (no API key or webhook token ever reaches a log line) and control
+characters escaped (a newline inside a payload cannot forge a log line)."""
 from __future__ import annotations
 
 import logging
@@ -8,11 +9,19 @@ import sys
 from flask import Flask
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+")
+_TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE)
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+"""C0 and C1 controls and the Unicode line separators: what a terminal or a log reader takes as a new line."""
+
+
+def escape_controls(text: str) -> str:
+    """Write control characters as Python escapes (a newline as `\\n`), so a message stays on its line."""
+    return _CONTROL_CHARACTERS.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class RedactSecrets(logging.Filter):
-    """Replace configured secret values, and any `token=` query value, with ***."""
+    """Replace configured secret values, and any `token=` query value, with ***; escape control characters.
+    (A traceback is added by the formatter after this, on lines of its own.)"""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
@@ -24,6 +33,7 @@ class RedactSecrets(logging.Filter):
         cleaned = _TOKEN_IN_QUERY.sub(r"\1***", message)
         for secret in self.secrets:
             cleaned = cleaned.replace(secret, "***")
+        cleaned = escape_controls(cleaned)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True
