@@ -1,7 +1,9 @@
 """KawalMigran web service: the Flask app factory (`service:create_app()` is the WSGI entry point)."""
 from __future__ import annotations
 
+import logging
 import os
+import stat
 from typing import Any, Mapping
 
 from flask import Flask
@@ -9,10 +11,25 @@ from flask import Flask
 from service.config import load_config
 
 
+INSTANCE_FOLDER_MODE = 0o700
+"""`instance/` holds the generated secrets and the SQLite database: the service's user only."""
+
+
+def make_private_folder(path: str) -> None:
+    """Create the instance folder 0700, or take group and others' access away from an existing one."""
+    os.makedirs(path, mode=INSTANCE_FOLDER_MODE, exist_ok=True)
+    current = stat.S_IMODE(os.stat(path).st_mode)
+    if current & 0o077:
+        try:
+            os.chmod(path, current & 0o700)
+        except OSError as error:  # not ours to change: say so rather than refuse to start
+            logging.getLogger(__name__).warning("could not restrict %s to its owner: %s", path, error)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure the app: config, logging, database, Redis, blueprints and CLI."""
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None, instance_relative_config=True)
-    os.makedirs(app.instance_path, exist_ok=True)
+    make_private_folder(app.instance_path)
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
