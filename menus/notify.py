@@ -100,7 +100,7 @@ def _tell_coordinators(lookups: Lookups | None) -> list[Outgoing]:
     log.warning("SMS_DAILY_LIMIT of %s reached: only urgent case alerts go until tomorrow", SETTINGS.sms_daily_limit)
     lookups = lookups or Lookups()
     written = []
-    for member in Staff.active_in_roles(("coordinator",)):
+    for member in Staff.coordinators():
         lookups.remember_staff(member)
         written.append(notify(member.phone, "sms.daily_limit_reached", {"count": str(SETTINGS.sms_daily_limit)},
                               "alert", lookups=lookups))

@@ -32,6 +32,12 @@ class Staff(BaseModel):
             (cls.active == True) & cls.role.in_(roles)).order_by(cls.name, cls.id))  # noqa: E712
         return fetch_instances(cls, sql, (True, *roles))
 
+    @classmethod
+    def coordinators(cls) -> list["Staff"]:
+        """Active coordinators, by name (told when the service's daily SMS limit is reached; not a hot path)."""
+        return list(cls.select().where((cls.active == True) & (cls.role == "coordinator"))  # noqa: E712
+                    .order_by(cls.name, cls.id))
+
 
 class Village(BaseModel):
     """A village offered in the registration menu (the configured list)."""
