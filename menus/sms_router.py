@@ -21,7 +21,7 @@ from menus.turn import AfterCommit, Lookups
 from models import Conversation, Person, Staff, database, utcnow
 from models.base import UNREACHABLE_ERRORS
 from models.case_terms import looks_like_code
-from models.conversation import MAX_INVALID_ANSWERS
+from models.conversation import MAX_INPUTS, MAX_INVALID_ANSWERS
 from models.phones import mask
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,10 @@ class SmsTurn:
         self._continue(conversation, list(first_inputs or []))
 
     def _continue(self, conversation: Conversation, inputs: list[str]) -> None:
+        if len(inputs) > MAX_INPUTS:
+            log.info("conversation ended quietly after %s answers", MAX_INPUTS)
+            self._end_quietly(conversation)
+            return
         ctx = engine.Context(self.phone, f"sms:{conversation.started_by}", "sms", self.language)
         result = engine.run(self.registry.flows, conversation.flow, inputs, ctx, self.behaviour)
         self.language = ctx.language
@@ -124,7 +128,12 @@ class SmsTurn:
             conversation.advance(inputs, result.screen_id, invalid=result.error)
             if conversation.invalid_answers >= MAX_INVALID_ANSWERS:
                 log.info("conversation ended quietly after %s invalid answers in a row", MAX_INVALID_ANSWERS)
-                conversation.last_help_at = utcnow()
-                conversation.finish()
+                self._end_quietly(conversation)
                 return
         self.reply_text(result.text)
+
+    @staticmethod
+    def _end_quietly(conversation: Conversation) -> None:
+        """End a conversation without a reply, counting it as help sent (no loop with an auto-responder)."""
+        conversation.last_help_at = utcnow()
+        conversation.finish()

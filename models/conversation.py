@@ -14,6 +14,10 @@ CONVERSATION_TTL = dt.timedelta(hours=24)
 MAX_INVALID_ANSWERS = 3
 """After this many invalid answers in a row a conversation ends quietly (an auto-responder, not a person)."""
 
+MAX_INPUTS = 60
+"""A conversation given more answers than this ends quietly, as a USSD session ignores them (`menus.ussd`): every
+SMS replays all the answers, and no dialogue needs that many (an auto-responder paging back and forth does)."""
+
 HELP_REPLY_INTERVAL = dt.timedelta(hours=1)
 """At most one unsolicited help reply per number in this time (no loops with auto-responders)."""
 
