@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER, Phone, outbox
+from conftest import COORDINATOR, ORGANIZER, ORGANIZER_OTHER, Phone, outbox
 from menus import catalog
 from models import Case, Conversation, Message, Person, Staff
 from models.gsm import sms_size
