@@ -64,6 +64,9 @@ def send_text(phone: str, text: str, purpose: str, *, lookups: Lookups | None = 
         verdict = decide(kind, recipient(phone, lookups), now)
     if not verdict.allowed:
         return Message.record_refused(phone, text, purpose, verdict.reason or "refused")
+    if kind.staff_only and kind.jumps_queue:  # no limit refuses an alert to staff: count it after the commit
+        return Message.queue_outbound(phone, text, purpose, not_before=verdict.not_before)._replace(
+            count_after_commit=True)
     spent = _spend(kind, phone, text, now, lookups)
     if spent.limit is not None:
         refused = Message.record_refused(phone, text, purpose, limit_refusal(spent.limit).reason or "refused")

@@ -48,6 +48,9 @@ class Outgoing(NamedTuple):
     """Its purpose jumps the queue when sends are throttled (`models.sending_policy.jumps_queue`)."""
     also: tuple["Outgoing", ...] = ()
     """Other rows written with this one (the coordinators' notices when the daily SMS limit is first reached)."""
+    count_after_commit: bool = False
+    """An alert to staff: no limit refuses it, so it joins the day's SMS total after the commit
+    (`workers.sms_jobs.enqueue_after_commit`), not by a Redis call while the transaction holds its locks."""
 
 
 class Message(BaseModel):

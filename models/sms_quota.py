@@ -85,3 +85,11 @@ class SmsQuota:
         ], client=self.connection)
         limit = limit.decode() if isinstance(limit, bytes) else limit
         return Spent(limit or None, bool(first))
+
+    def count(self, day: dt.date, sent: int) -> None:
+        """Add `sent` SMS that no limit could refuse (alerts to staff) to the service's total of local `day`."""
+        key = f"{KEY_PREFIX}:day:{day:%Y%m%d}"
+        with self.connection.pipeline(transaction=False) as pipe:
+            pipe.incrby(key, sent)
+            pipe.expire(key, DAY_KEYS_TTL)
+            pipe.execute()

@@ -191,3 +191,16 @@ def test_limit_settings_are_read(tmp_path):
                                     "SMS_DAILY_LIMIT": "500"})
     assert (config["SMS_ALLOWED_COUNTRY_CODES"], config["SMS_REPLIES_PER_DAY"], config["SMS_DAILY_LIMIT"]) == (
         ("62", "852"), 12, 500)
+
+
+def test_alerts_to_staff_count_in_the_days_total_once_committed(case_staff, phone_of, drain, use_africastalking,
+                                                                monkeypatch):
+    monkeypatch.setattr(SETTINGS, "sms_daily_limit", 3)
+    with time_machine.travel(local(28, 10, 0), tick=True):
+        with database.atomic():
+            written = [notify(ORGANIZER, "sms.soon", None, "alert"), notify(COORDINATOR, "sms.optin", None, "alert")]
+        enqueue_after_commit(written)
+        phone_of("+6281234567062").say("INFO")
+        assert statuses("+6281234567062", "reply") == ["queued"], "two alerts and this reply: 3 of 3"
+        phone_of("+6281234567063").say("INFO")
+        assert statuses("+6281234567063", "reply") == ["refused"], "the alerts counted towards the limit"

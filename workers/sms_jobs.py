@@ -14,12 +14,15 @@ import time
 from typing import Iterable
 
 from flask import current_app
+from redis.exceptions import RedisError
 from peewee import Case
 
 from models import Message, database, utcnow
 from models.message import Outgoing, send_job_id, turn_job_id
 from models.phones import mask
 from models.sending_policy import jumps_queue
+from models.settings import to_local
+from models.sms_quota import SmsQuota
 from workers.context import with_database
 from workers.gateways import ACCEPTED, REJECTED, Recipient, SendResult, make_gateway, message_ref
 from workers.gateways.phone_status import record_send
@@ -66,12 +69,15 @@ def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
     specs: list[JobSpec] = []
     groups: dict[tuple[str, dt.datetime | None], int] = {}
     one_each = is_throttled(current_app.config)
+    uncounted: list[Outgoing] = []
     for item in _with_companions(items):
         if isinstance(item, JobSpec):
             specs.append(item)
             continue
         if item.refused:
             continue
+        if item.count_after_commit:
+            uncounted.append(item)
         if item.text is None or one_each:
             specs.append(send_spec(item.message_id, 0, item.due_at, item.urgent))
             continue
@@ -79,7 +85,19 @@ def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
         if groups.get(key, 0) % BATCH_LIMIT == 0:
             specs.append(send_spec(item.message_id, 0, item.due_at))
         groups[key] = groups.get(key, 0) + 1
+    count_after_commit(uncounted)
     return enqueue(specs)
+
+
+def count_after_commit(written: list[Outgoing]) -> None:
+    """Add the alerts written (never refused by the limits) to the day's SMS total, in one Redis round trip once
+    their transaction committed, not while it held its locks; with Redis down they go uncounted, logged."""
+    if not written:
+        return
+    try:
+        SmsQuota(redis()).count(to_local(utcnow()).date(), len(written))
+    except RedisError as error:
+        log.warning("%s alerts not counted in the day's SMS total (%s)", len(written), type(error).__name__)
 
 
 def _with_companions(items: Iterable[Outgoing | JobSpec]) -> Iterable[Outgoing | JobSpec]:
