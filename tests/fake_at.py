@@ -16,8 +16,10 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
+
+from fake_http import LoopbackFake
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,6 @@ class _Override:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
         log.debug("fake AT: " + format, *args)
@@ -89,16 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (a scripted delay longer than its timeout)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: "FakeAfricasTalking"
-
-    def handle_error(self, request, client_address) -> None:
-        log.debug("fake AT: error while handling a request", exc_info=True)
-
-
-class FakeAfricasTalking:
+class FakeAfricasTalking(LoopbackFake):
     """AT's `POST /version1/messaging` on 127.0.0.1, in a background thread; usable as a context manager."""
+
+    name = "fake-africastalking"
+    handler = _Handler
 
     def __init__(self, username: str = "kawalmigran", api_key: str = "fake-at-api-key") -> None:
         self.username = username
@@ -107,39 +103,6 @@ class FakeAfricasTalking:
         self._overrides: dict[str, _Override] = {}
         self._failures: deque[_Failure] = deque()
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """Base URL to use as AT_API_URL, e.g. http://127.0.0.1:PORT."""
-        if self._server is None:
-            raise RuntimeError("the fake is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeAfricasTalking":
-        """Listen on a free port and serve in a daemon thread."""
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-africastalking", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket (late, delayed handlers are abandoned)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = self._thread = None
-
-    def __enter__(self) -> "FakeAfricasTalking":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def respond_for(self, number: str, status_code: int = 101, status: str = "Success",
                     cost: str | None = None, message_id: str | None = None, omit: bool = False) -> None:

@@ -27,11 +27,13 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+
+from fake_http import LoopbackFake
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +72,6 @@ class _Failure:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
         log.debug("fake smsgate: " + format, *args)
@@ -138,16 +139,11 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (a scripted delay longer than its timeout)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: "FakeSmsGate"
-
-    def handle_error(self, request, client_address) -> None:
-        log.debug("fake smsgate: error while handling a request", exc_info=True)
-
-
-class FakeSmsGate:
+class FakeSmsGate(LoopbackFake):
     """The app's `POST /messages` and `/webhooks` on 127.0.0.1, in a background thread; a context manager."""
+
+    name = "fake-smsgate"
+    handler = _Handler
 
     def __init__(self, username: str = "kawalmigran", password: str = "fake-smsgate-password",
                  webhook_secret: str = "fake-smsgate-signing-key", device_id: str = DEVICE_ID) -> None:
@@ -159,41 +155,8 @@ class FakeSmsGate:
         self._overrides: dict[str, tuple[str, str | None]] = {}
         self._failures: deque[_Failure] = deque()
         self._lock = threading.Lock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # Serving ------------------------------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        """Base URL to use as SMSGATE_URL, e.g. http://127.0.0.1:PORT."""
-        if self._server is None:
-            raise RuntimeError("the fake is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "FakeSmsGate":
-        """Listen on a free port and serve in a daemon thread."""
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-smsgate", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join(timeout=5)
-            self._server = self._thread = None
-
-    def __enter__(self) -> "FakeSmsGate":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # Scripting ----------------------------------------------------------------------------------------------
 
