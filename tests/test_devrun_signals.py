@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,6 +15,7 @@ import psutil
 import pytest
 from redis import Redis
 
+from process_output import OutputWatcher
 from service.config import embedded_redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,15 +49,14 @@ def devrun(tmp_path):
     env.update(INSTANCE_PATH=str(tmp_path / "instance"), PORT=str(port), EMBEDDED_REDIS_PORT=str(redis_port),
                SIMULATOR="1", WEB_CONCURRENCY="1")
     log = open(tmp_path / "devrun.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "service.devrun"], cwd=ROOT, env=env, stdout=log,
+    process = subprocess.Popen([sys.executable, "-m", "service.devrun"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)
+    output = OutputWatcher(process.stdout, copy_to=log)
     started: list[psutil.Process] = []
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while not _ready(port, tmp_path / "instance", redis_port):
-            assert process.poll() is None, (tmp_path / "devrun.log").read_text()
-            assert time.monotonic() < deadline, (tmp_path / "devrun.log").read_text()
-            time.sleep(0.2)  # waiting for other processes to come up; nothing in this test's own logic waits
+        # web listening, the worker listening, and the cron's first sweep run by the worker (so cron is up too)
+        assert output.wait_for(*UP_LINES, timeout=START_SECONDS), output.text
+        assert _ready(port, tmp_path / "instance", redis_port), output.text
         started = psutil.Process(process.pid).children(recursive=True)
         yield process, started
     finally:  # whatever the test found, leave nothing of this run behind
@@ -68,6 +67,10 @@ def devrun(tmp_path):
                 pass
         process.wait(10)
         log.close()
+
+
+UP_LINES = ("Listening at: http://127.0.0.1:", "*** Listening on", "workers.sweep.sweep()")
+"""What `make run`'s processes print once up: gunicorn, the RQ worker, and the worker running cron's first sweep."""
 
 
 def _ready(port: int, instance: Path, redis_port: int) -> bool:

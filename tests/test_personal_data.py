@@ -12,12 +12,12 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import SHORT_CODE, TOKEN, _free_port
+from process_output import OutputWatcher
 from models import Person, database
 from models.phones import mask
 from service import create_app, logs
@@ -147,18 +147,6 @@ def test_escaping_keeps_letters_of_every_language():
 
 # gunicorn's own log ----------------------------------------------------------------------------------------
 
-def _wait_for_port(port: int, process: subprocess.Popen, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "gunicorn exited"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f"gunicorn did not listen on {port}")
-
-
 def test_gunicorn_logs_a_malformed_request_line_without_its_token(tmp_path, redis_url, database_url):
     port = _free_port()
     other_secret = "SECRET-not-the-configured-token-4711"
@@ -166,20 +154,21 @@ def test_gunicorn_logs_a_malformed_request_line_without_its_token(tmp_path, redi
            "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": database_url, "REDIS_URL": redis_url,
            "WEBHOOK_TOKEN": TOKEN}
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "service:create_app()"],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = OutputWatcher(process.stdout)
     try:
-        _wait_for_port(port, process)
+        assert output.wait_for(f"Listening at: http://127.0.0.1:{port}", timeout=20), output.text
         for request in (f"GET /webhooks/at/sms?token={TOKEN} HTTP/1.1 junk\r\nHost: x\r\n\r\n",
                         f"POST /webhooks/at/sms?token={other_secret}\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
                         f"GET /webhooks/at/sms?token={TOKEN}&x=\nforged HTTP/1.1\r\n\r\n"):
             with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
                 sock.sendall(request.encode("latin-1"))
                 assert sock.recv(100).startswith(b"HTTP/1.1 400")
-        time.sleep(0.5)
+        assert output.wait_for("Invalid request from ip=127.0.0.1", timeout=10), output.text
     finally:
         process.terminate()
-        out, err = process.communicate(timeout=20)
-    log = (out + err).decode("utf-8", "replace")
+        process.wait(20)
+    log = output.finish()
     assert "Invalid request from ip=127.0.0.1" in log, log
     assert "token=***" in log
     assert TOKEN not in log and other_secret not in log
