@@ -16,10 +16,9 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
 
-from fake_http import LoopbackFake
+from fake_http import FakeHandler, LoopbackFake
 
 log = logging.getLogger(__name__)
 
@@ -53,41 +52,26 @@ class _Override:
     omit: bool = False
 
 
-class _Handler(BaseHTTPRequestHandler):
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
-        log.debug("fake AT: " + format, *args)
-
+class _Handler(FakeHandler):
     def do_POST(self) -> None:
         fake = self.server.fake
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8", "replace")
         form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
         fake._record(RecordedRequest(self.path, form, {k.lower(): v for k, v in self.headers.items()}))
         if self.path.split("?")[0] != SEND_PATH:
-            return self._reply(404, "text/plain", "Not Found")
+            return self.send_body(404, "text/plain", "Not Found")
         failure = fake._next_failure()
         if failure and failure.delay:
             time.sleep(failure.delay)
         if failure and failure.http_status is not None:
-            return self._reply(failure.http_status, failure.content_type, failure.body)
+            return self.send_body(failure.http_status, failure.content_type, failure.body)
         if self.headers.get("apiKey") != fake.api_key or form.get("username") != fake.username:
-            return self._reply(401, "text/plain", "The supplied authentication is invalid")
+            return self.send_body(401, "text/plain", "The supplied authentication is invalid")
         for name in ("to", "message"):
             if not form.get(name):
-                return self._reply(400, "text/plain", f"Request is missing required form field '{name}'")
+                return self.send_body(400, "text/plain", f"Request is missing required form field '{name}'")
         answer = fake._answer([n.strip() for n in form["to"].split(",") if n.strip()])
-        self._reply(201, "application/json", json.dumps(answer))
-
-    def _reply(self, status: int, content_type: str, body: str) -> None:
-        data = body.encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a scripted delay longer than its timeout)
+        self.send_body(201, "application/json", json.dumps(answer))
 
 
 class FakeAfricasTalking(LoopbackFake):

@@ -13,6 +13,25 @@ from typing import ClassVar
 log = logging.getLogger(__name__)
 
 
+class FakeHandler(BaseHTTPRequestHandler):
+    """What every fake's request handler shares: quiet logging and one way to answer."""
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
+        log.debug(f"{self.server.fake.name}: " + format, *args)
+
+    def send_body(self, status: int, content_type: str, body: str) -> None:
+        """Answer with `body`; a client that gave up (a scripted delay longer than its timeout) is ignored."""
+        data = body.encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     fake: "LoopbackFake"

@@ -27,13 +27,12 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from fake_http import LoopbackFake
+from fake_http import FakeHandler, LoopbackFake
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +70,7 @@ class _Failure:
     delay: float
 
 
-class _Handler(BaseHTTPRequestHandler):
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
-        log.debug("fake smsgate: " + format, *args)
+class _Handler(FakeHandler):
 
     def _read(self) -> tuple[bytes, Any]:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -128,15 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply_raw(status, "" if body is None else json.dumps(body))
 
     def _reply_raw(self, status: int, body: str) -> None:
-        data = body.encode("utf-8")
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a scripted delay longer than its timeout)
+        self.send_body(status, "application/json", body)
 
 
 class FakeSmsGate(LoopbackFake):
