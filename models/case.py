@@ -11,14 +11,18 @@ import logging
 
 import peewee
 
-from models.base import BaseModel, PreparedInsert, fetch_instance, iso_utc, prepared, utcnow
+from models.base import BaseModel, PreparedInsert, fetch_instance, hot_statements, iso_utc, prepared, utcnow
 from models.case_terms import (CATEGORIES, FOR_WHOM, NOTE_MAX, OPEN_STATUSES, STORY_MAX, UNACKNOWLEDGED, CaseError, Report,
                                ack_minutes, display_code, new_code, severity_of)
+from models.codes import normalise_code
 from models.person import Person
 from models.phones import mask
 from models.staff import Staff
 
 log = logging.getLogger(__name__)
+
+
+hot_statements("case.for_source", "insert.case.open", "insert.case_event.record")  # a report's last step
 
 
 class Case(BaseModel):
@@ -69,7 +73,7 @@ class Case(BaseModel):
     @classmethod
     def by_code(cls, raw: str) -> "Case | None":
         """The case with this code, typed in any case, with or without its dash."""
-        code = "".join(ch for ch in raw.upper() if ch.isalnum())
+        code = normalise_code(raw)
         return cls.get_or_none(cls.code == code) if code else None
 
     @classmethod

@@ -12,12 +12,13 @@ import logging
 import peewee
 
 from models.base import BaseModel, iso_utc, utcnow
+from models.codes import normalise_code
 from models.gsm import fold_to_gsm7
 from models.person import Person
 from models.phones import mask
 from models.settings import to_local
 from models.training_terms import (ANSWERS, CODE_PATTERN, KINDS, PLACE_MAX, SEATED, STEP_KINDS, STILL_COMING,
-                                   TITLE_MAX, TrainingError, local_label, normalise_code, step_due)
+                                   TITLE_MAX, TrainingError, local_label, step_due)
 
 log = logging.getLogger(__name__)
 

@@ -43,11 +43,6 @@ class TrainingError(ValueError):
         self.key, self.field = key, field
 
 
-def normalise_code(raw: str) -> str:
-    """A training code as typed ("kopi-1", "Kopi1.") in one form: upper case, letters and digits only."""
-    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())
-
-
 def step_due(kind: str, starts_at: dt.datetime) -> dt.datetime:
     """When a step of a training starting at `starts_at` (naive UTC) is due, as naive UTC."""
     local_start = to_local(starts_at)
