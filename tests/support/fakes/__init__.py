@@ -1,0 +1,1 @@
+"""Local fakes of the SMS providers' HTTP APIs, served on loopback and scriptable by tests."""

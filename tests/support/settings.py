@@ -1,0 +1,10 @@
+"""The secrets, credentials and numbers the test app is configured with (the fakes expect the same)."""
+from __future__ import annotations
+
+TOKEN = "test-webhook-token-0123456789abcdef"
+AT_USERNAME, AT_API_KEY = "kawalmigran", "fake-at-api-key"
+SHORT_CODE = "21234"
+SMSGATE_USERNAME, SMSGATE_PASSWORD = "kawalmigran", "fake-smsgate-password"
+SMSGATE_SECRET = "fake-smsgate-signing-key"
+SMSGATE_TEST_PER_MINUTE = 60_000
+"""The throttle in tests that do not test it: one permit a millisecond, so a journey never waits for its turn."""
