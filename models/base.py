@@ -221,3 +221,13 @@ class BaseModel(peewee.Model):
     class Meta:
         database = database
         legacy_table_names = False
+
+    def update_fields(self, **fields: object) -> None:
+        """Save only the given fields, and the update time when the model keeps one."""
+        for key, value in fields.items():
+            setattr(self, key, value)
+        names = list(fields)
+        if "updated_at" in self._meta.fields:
+            self.updated_at = utcnow()
+            names.append("updated_at")
+        self.save(only=[self._meta.fields[name] for name in names])

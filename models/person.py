@@ -147,13 +147,6 @@ class Person(BaseModel):
         if person.unsafe_at is None:
             person.update_fields(unsafe_at=utcnow())
 
-    def update_fields(self, **fields: object) -> None:
-        """Save the given fields and the update time."""
-        for key, value in fields.items():
-            setattr(self, key, value)
-        self.updated_at = utcnow()
-        self.save(only=[*(getattr(Person, k) for k in fields), Person.updated_at])
-
     def to_export(self) -> dict[str, object]:
         """Flat record for `export people`."""
         return {

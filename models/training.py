@@ -311,13 +311,6 @@ class Enrollment(BaseModel):
                        & (Training.starts_at > utcnow()))
                 .order_by(Training.starts_at))
 
-    def update_fields(self, **fields: object) -> None:
-        """Save the given fields and the update time."""
-        for key, value in fields.items():
-            setattr(self, key, value)
-        self.updated_at = utcnow()
-        self.save(only=[*(getattr(Enrollment, k) for k in fields), Enrollment.updated_at])
-
     def ask(self, stage: int, now: dt.datetime | None = None) -> None:
         """Record that the `stage`-day follow-up question went to this attendee (its answer is awaited)."""
         self.update_fields(asked_stage=stage, asked_at=now or utcnow())
