@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from menus.features.cases.jobs import escalation_job_id
 
-from menus import catalog, fitting
+from menus import fitting
 from menus.check import MAX_SMS_SEGMENTS
 from menus.features.cases import desk
 from menus.features.cases.notices import staff_params
@@ -21,7 +22,7 @@ from models.gsm import is_gsm7_basic, sms_size
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
-from workers.case_jobs import escalation_job_id
+from tests.support.texts import text
 from workers.queues import job_is_live
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -34,10 +35,6 @@ STORY = "Majikan menahan gaji saya tiga bulan dan paspor dipegang agen"
 NOTE = "Sudah ditelepon ibunya, minta dokumen kontrak"
 LANGUAGES = ("id", "jv", "en")
 _sources = itertools.count(1)
-
-
-def text(key: str, language: str = "id", **params: str) -> str:
-    return catalog.text(key, language, params)
 
 
 def status(value: str, language: str = "id") -> str:

@@ -7,12 +7,12 @@ import itertools
 
 import pytest
 
-from menus import catalog
 from models import Case, Message, Staff, database
 from models.case_terms import Report
 from models.gsm import is_gsm7_basic, sms_size
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
+from tests.support.texts import text
 
 REPORTER = "+6281234567051"
 SAFE = "+6281234567052"
@@ -21,10 +21,6 @@ TAIWAN = "+886912345678"
 ORGANIZER = "+6281200000001"
 
 _sources = itertools.count(1)
-
-
-def text(key: str, language: str = "id", **params: str) -> str:
-    return catalog.text(key, language, params)
 
 
 def open_case(phone: str, *, category: str = "violence", safe: bool = True, safe_phone: str | None = None,

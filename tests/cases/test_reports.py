@@ -3,20 +3,16 @@ from __future__ import annotations
 
 import pytest
 
-from menus import catalog
 from models import Case, CaseEvent, Message, Person
 from models.case_terms import CATEGORIES, URGENT_CATEGORIES
 from models.gsm import is_gsm7_basic, sms_size
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
+from tests.support.texts import text
 
 REPORTER = "+6281234567031"
 TAIWAN = "+886912345678"
-
-
-def text(key: str, language: str = "id", **params: str) -> str:
-    return catalog.text(key, language, params)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from menus import catalog
-from menus.digest_texts import DIGEST_SEGMENTS
+from menus.features.digests.texts import DIGEST_SEGMENTS
 from models import (
     Case,
     DigestDelivery,
@@ -28,6 +28,7 @@ from models.digest_period import last_complete
 from models.gsm import is_gsm7_basic, sms_size
 from models.settings import to_utc
 from tests.support.outbox import outbox
+from tests.support.registration import register
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
 from workers.cron import build_scheduler
 
@@ -50,11 +51,6 @@ def at(moment: dt.datetime):
     return time_machine.travel(moment, tick=False)
 
 
-def register(phone: str, village: str, status: str, name: str = "Sri Lestari") -> None:
-    Person.register(phone, name=name, village=village, status=status, country=None, language="id", via="sms",
-                    registration_key=f"test:{phone}")
-
-
 def open_case(village: str, category: str, key: str) -> Case:
     report = Report(reporter_phone=REPORTERS[village], for_whom="self", category=category, country="hongkong",
                     safe_to_contact=True, safe_phone=None, story=STORY, consent_to_refer=True, channel="sms",
@@ -69,14 +65,14 @@ def week(app, case_staff):
     Staff.create(phone=HEAD, name="Pak Kades Tracap", role="official", village="Tracap")
     with at(local(1)):
         for village, phone in REPORTERS.items():
-            register(phone, village, "aktif")
-        register("+6281234567319", "Tracap", "calon")  # before the week: not counted
+            register(phone, village=village, status="aktif")
+        register("+6281234567319", village="Tracap", status="calon")  # before the week: not counted
     with at(local(12)):
         earlier = open_case("Lamuk", "wages", "earlier")  # opened before the week, resolved in it
     cases = {}
     for day, (phone, village, status) in zip((16, 17, 18), NEW_PEOPLE):
         with at(local(day)):
-            register(phone, village, status)
+            register(phone, village=village, status=status)
     organiser, other, official = (Staff.get(Staff.phone == p) for p in (ORGANIZER, ORGANIZER_OTHER, OFFICIAL))
     with at(local(17)):
         cases["overdue"] = open_case("Tracap", "wages", "overdue")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from menus import catalog
 from menus.feature import Feature, Keyword
 from menus.features import FEATURES, default_registry
 from menus.keywords import match
@@ -14,15 +13,12 @@ from service import create_app
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.settings import TOKEN
+from tests.support.texts import text
 
 STAFF = "+6281200000001"
 WORKER = "+6281234567011"
 USSD_CODE = "*384*123#"
 ALIASES = default_registry().aliases
-
-
-def text(key: str, language: str = "id", **params: str) -> str:
-    return catalog.text(key, language, params)
 
 
 def todays_answer(body: str) -> str:

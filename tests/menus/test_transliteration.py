@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 
 from menus.validators import validate_name, validate_place
-from models import Person, Village
+from models import Person
 from models.gsm import fold_to_gsm7, is_gsm7_basic, to_latin
 from tests.support.outbox import outbox
+from tests.support.villages import seed_villages
 
 PHONE = "+6281234567091"
 
@@ -72,8 +73,7 @@ def test_fold_to_gsm7_transliterates_rather_than_drops(text, gsm7):
 
 
 def test_a_name_typed_with_diacritics_is_registered_transliterated_by_ussd(app, ussd):
-    for position, name in enumerate(("Tracap", "Kaliwiro")):
-        Village.create(name=name, position=position)
+    seed_villages("Tracap", "Kaliwiro")
     session = ussd(PHONE)
     assert session.dial().startswith("CON KawalMigran")
     assert "Setuju?" in session.answer("1")

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from menus import catalog
 from models import Case, Conversation, Message, Person, Staff
 from models.gsm import sms_size
 from models.settings import to_local
-from tests.registration.test_sms_conversations import register
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
+from tests.support.registration import register_by_sms
 from tests.support.staff import COORDINATOR, ORGANIZER, ORGANIZER_OTHER
+from tests.support.texts import text
 from tests.support.villages import seed_villages
 
 PHONE = "+6281234567101"
 LANGUAGE_WORDS = {"id": "ID", "jv": "JAWA", "en": "EN"}
-
-
-def text(key: str, language: str = "id", **params: str) -> str:
-    return catalog.text(key, language, params)
 
 
 @pytest.fixture
@@ -29,7 +25,7 @@ def phone(app, send_sms):
 
 
 def registered(phone: Phone, language: str) -> Person:
-    register(phone)
+    register_by_sms(phone)
     phone.say(f"BAHASA {LANGUAGE_WORDS[language]}")
     return Person.for_phone(phone.number)
 

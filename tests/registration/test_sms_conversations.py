@@ -6,13 +6,14 @@ import json
 
 import pytest
 
-from menus import catalog
 from menus.features import default_registry
 from menus.keywords import match
 from models import Conversation, Message, Person, utcnow
 from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
+from tests.support.registration import register_by_sms
+from tests.support.texts import text
 from tests.support.villages import seed_villages
 from workers.queues import connect_redis
 
@@ -31,10 +32,6 @@ USSD_CODE = "*384*123#"
 ALIASES = default_registry().aliases
 
 
-def text(key: str, language: str = "id", **params: str) -> str:
-    return catalog.text(key, language, params)
-
-
 @pytest.fixture
 def phone(app, send_sms):
     seed_villages()
@@ -44,13 +41,6 @@ def phone(app, send_sms):
 @pytest.fixture
 def make_phone(app, send_sms):
     return lambda number: Phone(send_sms, number)
-
-
-def register(phone: Phone, name: str = "Siti Aminah", start: str = "DAFTAR") -> str:
-    """Walk the whole registration by SMS (village 1, status calon, country Hong Kong); the last reply."""
-    replies = [phone.say(body) for body in (start, "1", name, "1", "1", "1")]
-    assert all(replies), replies
-    return replies[-1]
 
 
 # Registration ----------------------------------------------------------------------------------------------
@@ -84,7 +74,7 @@ def test_daftar_registers_by_sms_and_sends_one_welcome(phone, drain):
 
 
 def test_messages_after_registration_do_not_send_another_welcome(phone):
-    register(phone)
+    register_by_sms(phone)
     assert phone.say("1") is not None  # the conversation is over: an unknown SMS gets help
     assert phone.say("DAFTAR").startswith("Siti Aminah, Tracap")
     assert len(outbox(PHONE, "welcome")) == 1
@@ -120,7 +110,7 @@ def test_declining_consent_stores_nothing_personal(phone):
 
 
 def test_daftar_when_registered_opens_the_profile(phone):
-    register(phone)
+    register_by_sms(phone)
     profile = phone.say("DAFTAR")
     assert profile.startswith("Siti Aminah, Tracap\nCalon PMI, Hong Kong\nUbah:\n1. Desa\n2. Status\n3. Negara")
     assert CONSENT not in profile
@@ -258,7 +248,7 @@ def test_stop_words_opt_out(phone, word):
 
 
 def test_opt_out_and_back_in(phone):
-    register(phone)
+    register_by_sms(phone)
     assert phone.say("BERHENTI") == text("sms.optout")
     first = Person.for_phone(PHONE).opted_out_at
     assert first is not None
@@ -423,7 +413,7 @@ def test_sms_while_redis_is_down_is_answered_after_the_sweep(app, phone, runner,
 
 def test_registration_while_redis_is_down_welcomes_after_the_sweep(app, phone, runner, drain):
     app.extensions["redis"] = connect_redis("redis://127.0.0.1:1/0")
-    assert register(phone) == text("register.done", name="Siti Aminah")
+    assert register_by_sms(phone) == text("register.done", name="Siti Aminah")
     assert {m.status for m in outbox(PHONE)} == {"queued"}
 
     app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from models import Message, Person
 from tests.support.outbox import outbox
+from tests.support.registration import register_by_ussd
 from tests.support.villages import seed_villages
 
 PHONE = "+6281234567001"
@@ -29,15 +30,6 @@ def test_register_by_ussd_sends_one_welcome_sms(app, ussd, drain):
 
     assert drain()
     assert Message.get_by_id(welcome.id).status == "sent"
-
-
-def register(session, name="Siti Aminah", status="1", country="2") -> str:
-    """Play the registration dialogue; returns the last reply."""
-    session.dial()
-    reply = session.answer("1", "1", name, "1", status)
-    if country:
-        reply = session.answer(country)
-    return reply
 
 
 def test_declining_consent_stores_nothing(app, ussd):
@@ -84,7 +76,7 @@ def test_empty_village_list_still_offers_other(app, ussd):
 def test_replayed_steps_act_once(app, ussd, client):
     seed_villages()
     session = ussd(PHONE)
-    first = register(session)
+    first = register_by_ussd(session)
     again = session.post("*".join(session.inputs)).get_data(as_text=True)
     assert first == again and first.startswith("END Terima kasih")
     replayed_middle = session.post("1*1").get_data(as_text=True)
@@ -95,7 +87,7 @@ def test_replayed_steps_act_once(app, ussd, client):
 
 def test_registered_person_sees_and_edits_profile(app, ussd):
     seed_villages()
-    register(ussd(PHONE))
+    register_by_ussd(ussd(PHONE))
     session = ussd(PHONE)
     assert "1. Profil saya" in session.dial()
     profile = session.answer("1")
@@ -184,7 +176,7 @@ def test_redis_down_registration_still_completes_and_sweep_delivers_later(app, u
 
     seed_villages()
     app.extensions["redis"] = connect_redis("redis://127.0.0.1:1/0")
-    reply = register(ussd(PHONE))
+    reply = register_by_ussd(ussd(PHONE))
     assert reply.startswith("END Terima kasih")
     [welcome] = outbox(PHONE, "welcome")
     assert welcome.status == "queued"

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from menus import catalog
 from models import Case, Message, Person, Training, database
 from models.settings import to_utc
 from tests.support.outbox import outbox
 from tests.support.settings import SMSGATE_PASSWORD, SMSGATE_SECRET
 from tests.support.staff import ORGANIZER, ORGANIZER_OTHER
+from tests.support.texts import text
 from tests.support.villages import seed_villages
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -24,10 +24,6 @@ MONDAY_MORNING = dt.datetime(2026, 11, 30, 10, 0, tzinfo=JAKARTA)
 WORKER = "+6281234567301"
 TAIWAN = "+886912345678"
 URL = "/webhooks/smsgate"
-
-
-def text(key: str, language: str = "id", **params: str) -> str:
-    return catalog.text(key, language, params)
 
 
 @pytest.fixture(autouse=True)

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from menus.features.trainings.jobs import step_job_id
 
 from models import Staff, Training, TrainingStep, Village
 from models.migrate import SchemaMigration, migration_names
 from models.settings import to_local
+from tests.support.villages import seed_villages
 from workers.queues import job_is_live
-from workers.training_jobs import step_job_id
 
 PEOPLE_FIELDS = ["phone", "name", "village", "status", "country", "language", "consent_at", "opted_out_at",
                  "created_at"]
@@ -30,8 +31,7 @@ def test_db_upgrade_is_idempotent(runner):
 
 @pytest.fixture
 def villages(app):
-    for position, name in enumerate(("Tracap", "Lamuk")):
-        Village.create(name=name, position=position)
+    seed_villages("Tracap", "Lamuk")
 
 
 def test_staff_add_spells_a_village_as_the_list_does_and_refuses_an_unknown_one(runner, villages):

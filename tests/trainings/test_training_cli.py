@@ -14,15 +14,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from menus.features.trainings.jobs import step_job_id
 
 from menus import catalog
 from models import Person, database
 from models.training import Enrollment, MentoringTask, Training, TrainingStep
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
+from tests.support.registration import register
 from tests.support.staff import ORGANIZER, ORGANIZER_OTHER
 from workers.queues import job_is_live
-from workers.training_jobs import step_job_id
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=JAKARTA)
@@ -60,13 +61,6 @@ def sign_up(send_sms, phone: str, code: str = "KOPI1", name: str = "Siti") -> st
     assert "Setuju?" in person.say(f"LATIH {code}")
     assert person.say("1").startswith("Tulis nama")
     return person.say(name)
-
-
-def register(phone: str, language: str = "id", name: str = "Dewi") -> None:
-    """A person fully registered before (by USSD), in their language."""
-    with database.atomic():
-        Person.register(phone, name=name, village="Tracap", status="purna", country="hongkong",
-                        language=language, via="ussd", registration_key=f"reg-{phone}")
 
 
 def received(fake_at, key: str, language: str = "id") -> list[str]:
@@ -181,7 +175,7 @@ def test_list_shows_trainings_soonest_first_with_seats_and_waiting_list(app, run
 
 def test_cancel_tells_everyone_signed_up_or_waiting_in_their_language(app, runner, send_sms, drain,
                                                                        use_africastalking):
-    register(DEWI, language="en")
+    register(DEWI, name="Dewi", country="hongkong", language="en", via="ussd")
     with at(NOW):
         add(runner, "KOPI1", 2)
         assert sign_up(send_sms, SITI, name="Siti").startswith("Terdaftar: KOPI1")

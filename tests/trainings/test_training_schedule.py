@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from menus.features.trainings.jobs import training_specs
 
 from menus import catalog
 from models import (
     Conversation,
     Enrollment,
     MentoringTask,
-    Person,
     Training,
     TrainingStep,
     database,
@@ -23,9 +23,10 @@ from models import (
 from models.settings import to_utc
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
+from tests.support.registration import register
 from tests.support.staff import ORGANIZER, ORGANIZER_OTHER
-from workers.sms_jobs import enqueue_after_commit
-from workers.training_jobs import training_specs
+from tests.support.texts import text
+from models.jobs import enqueue_after_commit
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 ADDED = dt.datetime(2026, 12, 1, 10, 0, tzinfo=JAKARTA)
@@ -38,10 +39,6 @@ FOLLOWUP_90 = dt.datetime(2027, 3, 10, 9, 0, tzinfo=JAKARTA)
 SIGNED, WAITING, GONE = "+6281234567201", "+6281234567202", "+6281234567203"
 
 
-def text(key: str, language: str = "id", **params: str) -> str:
-    return catalog.text(key, language, params)
-
-
 def at(moment: dt.datetime):
     return time_machine.travel(moment, tick=False)
 
@@ -51,11 +48,6 @@ def settle(drain, runner) -> None:
     drain()
     assert runner.invoke(args=["sweep"]).exit_code == 0
     drain()
-
-
-def registered(phone: str) -> None:
-    Person.register(phone, name="Sri Lestari", village="Tracap", status="purna", country=None, language="id",
-                    via="sms", registration_key=f"test:{phone}")
 
 
 def params(training: Training) -> dict[str, str]:
@@ -71,7 +63,7 @@ def training(app, send_sms):
             added = Training.add("KOPI1", "Budidaya kopi", "economic", to_utc(STARTS), "Balai Desa Tracap", 2)
         enqueue_after_commit(training_specs(added))
         for phone in (SIGNED, GONE, WAITING):
-            registered(phone)
+            register(phone)
             Phone(send_sms, phone).say("LATIH KOPI1")
         Phone(send_sms, GONE).say("BATAL KOPI1")
     return Training.get_by_id(added.id)
@@ -139,7 +131,7 @@ def test_a_training_added_at_night_for_the_next_morning_reminds_at_six_not_in_th
     with at(dt.datetime(2026, 12, 1, 22, 0, tzinfo=JAKARTA)):
         assert runner.invoke(args=["training", "add", "--code", "PAGI1", "--title", "Tabungan", "--starts",
                                    "2026-12-02 09:00", "--place", "Balai Desa", "--capacity", "5"]).exit_code == 0
-        registered(SIGNED)
+        register(SIGNED)
         Phone(send_sms, SIGNED).say("LATIH PAGI1")
         settle(drain, runner)
         [reminder] = outbox(SIGNED, "reminder")

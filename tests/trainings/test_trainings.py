@@ -15,7 +15,9 @@ from models.person import TRAINING_CONSENT_VERSION
 from models.settings import to_utc
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
+from tests.support.registration import register
 from tests.support.staff import ORGANIZER
+from tests.support.texts import text
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=JAKARTA)
@@ -23,10 +25,6 @@ NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=JAKARTA)
 STARTS = dt.datetime(2026, 12, 10, 8, 0)
 """The coffee training's start, local time."""
 WORKER, OTHER, THIRD = "+6281234567101", "+6281234567102", "+6281234567103"
-
-
-def text(key: str, language: str = "id", **params: str) -> str:
-    return catalog.text(key, language, params)
 
 
 @pytest.fixture(autouse=True)
@@ -39,11 +37,6 @@ def add_training(code: str = "KOPI1", capacity: int = 20, starts: dt.datetime = 
                  title: str = "Budidaya kopi", place: str = "Balai Desa Tracap") -> Training:
     with database.atomic():
         return Training.add(code, title, "economic", to_utc(starts), place, capacity)
-
-
-def registered(phone: str, name: str = "Sri Lestari") -> None:
-    Person.register(phone, name=name, village="Tracap", status="purna", country="hongkong", language="id",
-                    via="sms", registration_key=f"test:{phone}")
 
 
 def params(training: Training) -> dict[str, str]:
@@ -106,7 +99,7 @@ def test_a_stranger_signs_up_by_ussd_after_consent_and_a_name_and_gets_a_confirm
 
 def test_a_replayed_final_step_signs_up_once_and_confirms_once(ussd, app):
     training = add_training()
-    registered(WORKER)
+    register(WORKER, country="hongkong")
     session = ussd(WORKER)
     session.dial()
     assert session.answer("3", "1", "1") == f"END {signed(training)}"
@@ -127,7 +120,7 @@ def test_declining_consent_stores_nothing(ussd, app):
 def test_a_full_training_offers_the_waiting_list_and_a_cancellation_promotes_the_first_in_line(ussd, app, send_sms):
     training = add_training(capacity=1)
     for phone in (WORKER, OTHER, THIRD):
-        registered(phone)
+        register(phone, country="hongkong")
     assert Phone(send_sms, WORKER).say("LATIH KOPI1") == signed(training)
     session = ussd(OTHER)
     session.dial()
@@ -148,8 +141,8 @@ def test_a_full_training_offers_the_waiting_list_and_a_cancellation_promotes_the
 
 def test_my_trainings_lists_mine_and_cancels_one(ussd, app, send_sms):
     training = add_training(capacity=1)
-    registered(WORKER)
-    registered(OTHER)
+    register(WORKER, country="hongkong")
+    register(OTHER, country="hongkong")
     Phone(send_sms, OTHER).say("LATIH KOPI1")
     Phone(send_sms, WORKER).say("LATIH KOPI1")
     session = ussd(WORKER)
@@ -187,7 +180,7 @@ def test_latih_code_from_a_stranger_asks_consent_and_a_name_then_signs_up(send_s
 
 def test_latih_with_an_unknown_code_asks_again_and_a_replayed_sms_changes_nothing(send_sms, app):
     training = add_training()
-    registered(WORKER)
+    register(WORKER, country="hongkong")
     phone = Phone(send_sms, WORKER)
     assert phone.say("LATIH KOPI9") == text("error.training_code")
     assert phone.say("KOPI1", id="sms-replayed") == signed(training)
@@ -198,7 +191,7 @@ def test_latih_with_an_unknown_code_asks_again_and_a_replayed_sms_changes_nothin
 
 def test_batal_without_a_code_lists_my_codes_and_batal_of_a_training_i_am_not_in_says_so(send_sms, app):
     add_training()
-    registered(WORKER)
+    register(WORKER, country="hongkong")
     phone = Phone(send_sms, WORKER)
     phone.say("LATIH KOPI1")
     assert phone.say("BATAL") == text("training.sms.batal_help", codes="KOPI1")
@@ -207,7 +200,7 @@ def test_batal_without_a_code_lists_my_codes_and_batal_of_a_training_i_am_not_in
 
 def test_a_training_that_started_takes_no_sign_up(send_sms, app):
     training = add_training()
-    registered(WORKER)
+    register(WORKER, country="hongkong")
     with time_machine.travel(dt.datetime(2026, 12, 10, 9, 0, tzinfo=JAKARTA), tick=False):
         assert Phone(send_sms, WORKER).say("LATIH KOPI1") == text("error.training_code")
         assert Phone(send_sms, WORKER).say("BATAL KOPI1") == text("training.sms.closed", **params(training))
@@ -217,7 +210,7 @@ def test_a_training_that_started_takes_no_sign_up(send_sms, app):
 def test_a_worker_abroad_signs_up_by_sms_and_gets_the_reply(send_sms, app):
     add_training()
     abroad = "+85291234567"
-    registered(abroad)
+    register(abroad, country="hongkong")
     assert Phone(send_sms, abroad).say("LATIH KOPI1").startswith("Terdaftar: KOPI1")
 
 
@@ -229,7 +222,7 @@ def cohort(send_sms, case_staff):
     """KOPI1 with three signed up (WORKER, OTHER, THIRD); then the clock moves to the training's morning."""
     training = add_training()
     for phone in (WORKER, OTHER, THIRD):
-        registered(phone)
+        register(phone, country="hongkong")
         Phone(send_sms, phone).say("LATIH KOPI1")
     with time_machine.travel(dt.datetime(2026, 12, 10, 9, 30, tzinfo=JAKARTA), tick=False):
         yield training
@@ -237,7 +230,7 @@ def cohort(send_sms, case_staff):
 
 def test_attendance_before_the_training_day_is_refused_and_changes_nothing(send_sms, case_staff):
     training = add_training()
-    registered(WORKER)
+    register(WORKER, country="hongkong")
     Phone(send_sms, WORKER).say("LATIH KOPI1")
     reply = Phone(send_sms, ORGANIZER).say("HADIR KOPI1 081234567101")
     assert reply == text("training.staff.too_early", code="KOPI1", date="10/12 08:00")
@@ -282,7 +275,7 @@ def test_a_long_hadir_is_answered_within_two_segments_listing_the_strangers_firs
 def test_more_seats_promote_the_waiting_list_and_fewer_than_the_signed_up_is_refused(send_sms, runner, app):
     training = add_training(capacity=1)
     for phone in (WORKER, OTHER, THIRD):
-        registered(phone)
+        register(phone, country="hongkong")
         Phone(send_sms, phone).say("LATIH KOPI1")
     result = runner.invoke(args=["training", "move", "--code", "KOPI1", "--capacity", "2"])
     assert result.exit_code == 0, result.output

@@ -10,7 +10,9 @@ from models import Message, Person, Village
 from service.webhooks.payloads import MAX_SMS_TEXT
 from tests.support.outbox import outbox
 from tests.support.paths import ROOT
+from tests.support.registration import register_by_ussd
 from tests.support.settings import SHORT_CODE, TOKEN
+from tests.support.villages import seed_villages
 from workers.queues import connect_redis
 
 PHONE = "+6281234567001"
@@ -56,11 +58,6 @@ def with_(form: dict[str, str], **fields: str) -> dict[str, str]:
 def assert_bad(response, field: str) -> None:
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.get_json()["field"] == field
-
-
-def seed_villages(*names: str) -> None:
-    for position, name in enumerate(names or ("Tracap", "Kaliwiro", "Pesodongan")):
-        Village.create(name=name, position=position)
 
 
 def nothing_stored() -> bool:
@@ -147,12 +144,6 @@ def test_ussd_without_optional_fields_still_answers(client):
     assert response.get_data(as_text=True).startswith("CON ")
 
 
-def register_by_ussd(ussd, phone: str) -> str:
-    session = ussd(phone)
-    session.dial()
-    return session.answer("1", "1", "Siti Aminah", "1", "1", "2")
-
-
 @pytest.mark.parametrize("register_as,dial_as", [
     ("081234567001", "6281234567001"),
     ("081234567001", "+6281234567001"),
@@ -162,7 +153,7 @@ def register_by_ussd(ussd, phone: str) -> str:
 ])
 def test_ussd_indonesian_number_forms_are_one_person(app, ussd, register_as, dial_as):
     seed_villages()
-    assert register_by_ussd(ussd, register_as).startswith("END Terima kasih, Siti Aminah.")
+    assert register_by_ussd(ussd(register_as)).startswith("END Terima kasih, Siti Aminah.")
     menu = ussd(dial_as).dial()
     assert menu.startswith("CON ")
     assert "Profil saya" in menu and "Daftar" not in menu
@@ -399,7 +390,7 @@ def test_optout_of_unknown_number_makes_a_bare_row(client):
 
 def test_optout_of_registered_person_keeps_the_profile(app, client, ussd):
     seed_villages()
-    register_by_ussd(ussd, PHONE)
+    register_by_ussd(ussd(PHONE))
     assert post(client, "/webhooks/at/optout", OPTOUT).status_code == 200
     person = Person.for_phone(PHONE)
     assert person.opted_out_at is not None

@@ -14,10 +14,10 @@ import logging
 import threading
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from tests.support.fakes.failures import FailureScript
 from tests.support.fakes.loopback import FakeHandler, LoopbackFake
 
 log = logging.getLogger(__name__)
@@ -33,14 +33,6 @@ class RecordedRequest:
     path: str
     form: dict[str, str]
     headers: dict[str, str]
-
-
-@dataclass
-class _Failure:
-    http_status: int | None
-    body: str
-    content_type: str
-    delay: float
 
 
 @dataclass
@@ -60,7 +52,7 @@ class _Handler(FakeHandler):
         fake._record(RecordedRequest(self.path, form, {k.lower(): v for k, v in self.headers.items()}))
         if self.path.split("?")[0] != SEND_PATH:
             return self.send_body(404, "text/plain", "Not Found")
-        failure = fake._next_failure()
+        failure = fake.next_failure()
         if failure and failure.delay:
             time.sleep(failure.delay)
         if failure and failure.http_status is not None:
@@ -74,18 +66,18 @@ class _Handler(FakeHandler):
         self.send_body(201, "application/json", json.dumps(answer))
 
 
-class FakeAfricasTalking(LoopbackFake):
+class FakeAfricasTalking(FailureScript, LoopbackFake):
     """AT's `POST /version1/messaging` on 127.0.0.1, in a background thread; usable as a context manager."""
 
     name = "fake-africastalking"
     handler = _Handler
 
     def __init__(self, username: str = "kawalmigran", api_key: str = "fake-at-api-key") -> None:
+        super().__init__()
         self.username = username
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
         self._overrides: dict[str, _Override] = {}
-        self._failures: deque[_Failure] = deque()
         self._lock = threading.Lock()
 
     def respond_for(self, number: str, status_code: int = 101, status: str = "Success",
@@ -97,33 +89,16 @@ class FakeAfricasTalking(LoopbackFake):
                 status_code, status, cost if cost is not None else (DEFAULT_COST if accepted else "0"),
                 message_id if message_id is not None else (None if accepted else "None"), omit)
 
-    def fail_next(self, http_status: int | None = None, body: str | None = None,
-                  content_type: str = "text/plain", delay: float = 0.0) -> None:
-        """Queue a whole-request behaviour: answer `http_status` with `body`, after `delay` seconds.
-
-        With only `delay`, the normal answer is sent late (for a client timeout).
-        """
-        if http_status is None and not delay:
-            raise ValueError("give http_status, delay or both")
-        if body is None:
-            body = "" if http_status is None else f"fake failure {http_status}"
-        with self._lock:
-            self._failures.append(_Failure(http_status, body, content_type, delay))
-
     def reset(self) -> None:
         """Forget recorded requests, per-number overrides and queued failures."""
         with self._lock:
             self.requests.clear()
             self._overrides.clear()
-            self._failures.clear()
+        self.clear_failures()
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
-
-    def _next_failure(self) -> _Failure | None:
-        with self._lock:
-            return self._failures.popleft() if self._failures else None
 
     def _answer(self, numbers: list[str]) -> dict:
         recipients = []

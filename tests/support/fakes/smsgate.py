@@ -25,13 +25,13 @@ import re
 import threading
 import time
 import uuid
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
+from tests.support.fakes.failures import FailureScript
 from tests.support.fakes.loopback import FakeHandler, LoopbackFake
 
 log = logging.getLogger(__name__)
@@ -61,13 +61,6 @@ class SentSms:
     text: str
     with_delivery_report: bool
     states: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Failure:
-    http_status: int | None
-    body: str
-    delay: float
 
 
 class _Handler(FakeHandler):
@@ -110,11 +103,11 @@ class _Handler(FakeHandler):
 
     def _post_message(self, body: Any) -> None:
         fake = self.server.fake
-        failure = fake._next_failure()
+        failure = fake.next_failure()
         if failure and failure.http_status is not None:
             if failure.delay:
                 time.sleep(failure.delay)
-            return self._reply_raw(failure.http_status, failure.body)
+            return self.send_body(failure.http_status, failure.content_type, failure.body)
         status, answer = fake._accept(body, skip_validation="skipPhoneValidation=true" in self.path)
         if failure and failure.delay:
             time.sleep(failure.delay)  # accepted by the phone, answered too late for the client
@@ -127,24 +120,23 @@ class _Handler(FakeHandler):
         self.send_body(status, "application/json", body)
 
 
-class FakeSmsGate(LoopbackFake):
+class FakeSmsGate(FailureScript, LoopbackFake):
     """The app's `POST /messages` and `/webhooks` on 127.0.0.1, in a background thread; a context manager."""
 
     name = "fake-smsgate"
     handler = _Handler
+    failure_content_type = "application/json"
 
     def __init__(self, username: str = "kawalmigran", password: str = "fake-smsgate-password",
                  webhook_secret: str = "fake-smsgate-signing-key", device_id: str = DEVICE_ID) -> None:
+        super().__init__()
         self.username, self.password = username, password
         self.webhook_secret, self.device_id = webhook_secret, device_id
         self.requests: list[RecordedRequest] = []
         self.sent: list[SentSms] = []
         self.webhooks: list[dict[str, Any]] = []
         self._overrides: dict[str, tuple[str, str | None]] = {}
-        self._failures: deque[_Failure] = deque()
         self._lock = threading.Lock()
-
-    # Serving ------------------------------------------------------------------------------------------------
 
     # Scripting ----------------------------------------------------------------------------------------------
 
@@ -153,16 +145,10 @@ class FakeSmsGate(LoopbackFake):
         with self._lock:
             self._overrides[number] = (state, error)
 
-    def fail_next(self, http_status: int | None = None, body: str | None = None, delay: float = 0.0) -> None:
-        """Queue a whole-request behaviour for the next `POST /messages`: answer `http_status` with `body`
-        (nothing is accepted), after `delay` seconds. With only `delay`, the message IS accepted and the
-        normal answer sent late (a client timeout after the phone took it)."""
-        if http_status is None and not delay:
-            raise ValueError("give http_status, delay or both")
-        if body is None:
-            body = "" if http_status is None else json.dumps({"message": f"fake failure {http_status}"})
-        with self._lock:
-            self._failures.append(_Failure(http_status, body, delay))
+    def failure_body(self, http_status: int) -> str:
+        """The relay's JSON error shape. (A scripted failure with a status accepts nothing; with only a delay
+        the message IS accepted and the answer sent late: a client timeout after the phone took it.)"""
+        return json.dumps({"message": f"fake failure {http_status}"})
 
     def device_offline(self) -> None:
         """The next send is refused as the relay does when the phone is offline or its queue is full (503)."""
@@ -175,7 +161,7 @@ class FakeSmsGate(LoopbackFake):
             self.sent.clear()
             self.webhooks.clear()
             self._overrides.clear()
-            self._failures.clear()
+        self.clear_failures()
 
     def message(self, message_id: str) -> SentSms | None:
         """The accepted message with this id."""
@@ -242,10 +228,6 @@ class FakeSmsGate(LoopbackFake):
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(request)
-
-    def _next_failure(self) -> _Failure | None:
-        with self._lock:
-            return self._failures.popleft() if self._failures else None
 
     def _accept(self, body: Any, skip_validation: bool) -> tuple[int, dict[str, Any]]:
         if not isinstance(body, dict):
