@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from menus import catalog
 from menus.engine import Context, _Walker
 from menus.feature import fixed_sample, longest_label
+from menus.fitting import MAX_SEGMENTS
 from menus.registry import Registry
 from menus.screens import End, FlowSet, Input, Menu, Option, Screen, Switch
 from menus.ussd import USSD_MAX_CHARS
@@ -60,14 +61,11 @@ SMS_SAMPLES: dict[str, object] = {
 """Longest realistic values, per language, for the parameters that SMS texts are sent with."""
 
 SMS_PREFIXES = ("sms.", "staff.", "case.", "training.sms.", "training.staff.", "training.mentoring.", "digest.")
-"""Catalog keys of SMS texts: each must fit MAX_SMS_SEGMENTS in GSM-7."""
+"""Catalog keys of SMS texts: each must fit MAX_SEGMENTS in GSM-7."""
 
 SAMPLE_VILLAGES = ["Tracap", "Kaliwiro", "Pesodongan", "Gondowulan", "Lamuk", "Selomanik", "Tanjunganom",
                    "Winongsari", "Sukoreno", "Kemiriombo Kidul Wetan Lor Jaya"]
 """Villages the check renders dynamic menus with (one deliberately long)."""
-
-MAX_SMS_SEGMENTS = 2
-"""Replies and alerts must fit in this many SMS segments."""
 
 
 class CheckBehaviour:
@@ -239,8 +237,8 @@ def _check_catalogs(report: Report, catalogs: catalog.Catalogs, registry: Regist
             filled = catalogs.text(key, language, params)
             if not is_gsm7_basic(filled):
                 report.problems.append(f"{language}/{key}: characters outside GSM-7: {''.join(non_gsm7_basic(filled))!r}")
-            if key.startswith(SMS_PREFIXES) and sms_size(filled).segments > MAX_SMS_SEGMENTS:
-                report.problems.append(f"{language}/{key}: {sms_size(filled).segments} SMS segments (max {MAX_SMS_SEGMENTS})")
+            if key.startswith(SMS_PREFIXES) and sms_size(filled).segments > MAX_SEGMENTS:
+                report.problems.append(f"{language}/{key}: {sms_size(filled).segments} SMS segments (max {MAX_SEGMENTS})")
         for key in texts:
             if key not in base:
                 report.problems.append(f"{language}/{key}: key not in the Indonesian catalog")

@@ -13,7 +13,7 @@ import time_machine
 from menus.features.cases.jobs import escalation_job_id
 
 from menus import fitting
-from menus.check import MAX_SMS_SEGMENTS
+from menus.fitting import MAX_SEGMENTS as MAX_SMS_SEGMENTS
 from menus.features.cases import desk
 from menus.features.cases.notices import staff_params
 from models import Case, CaseEvent, Staff
@@ -220,7 +220,7 @@ def test_a_long_story_is_cut_to_keep_the_referral_in_two_gsm7_segments(staff, ph
     case = open_case("violence", story=story)
     phones[ORGANIZER].say(f"RUJUK {case.code}")
     referral = outbox(OFFICIAL, "alert")[-1].text
-    assert fits(referral) and referral.endswith(desk.ELLIPSIS)
+    assert fits(referral) and referral.endswith(fitting.ELLIPSIS)
     assert "karena lambat" in referral and "[" not in referral and "\u201c" not in referral
     assert sms_size(referral).units > 280, "the story fills what the budget leaves"
 

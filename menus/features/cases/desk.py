@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 from menus import catalog
 from menus.feature import Feature
 from menus.features.cases import notices
-from menus.fitting import fits
+from menus.fitting import cut_to_fit, pages
 from menus.notify import language_for, notify
 from menus.turn import Lookups
 from models import database, utcnow
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-ELLIPSIS = "..."
-"""Marks a story cut to fit the referral SMS."""
-
 ITEM_SEPARATOR = "; "
 """Between the cases of a KASUS or DETAIL list."""
 
@@ -46,38 +43,6 @@ _NOT_CODE = re.compile(r"[^0-9A-Za-z-]")
 
 
 # Answers ---------------------------------------------------------------------------------------------------
-
-
-def cut_to_fit(render: Callable[[str], str], value: str) -> str:
-    """`value` if `render(value)` fits; else its longest start (at a word end when it can) ending in "...";
-    else ""."""
-    if fits(render(value)):
-        return value
-    best, low, high = "", 1, len(value) - 1
-    while low <= high:
-        middle = (low + high) // 2
-        start = value[:middle]
-        if value[middle] != " " and " " in start.strip():
-            start = start.rsplit(" ", 1)[0]
-        candidate = start.rstrip() + ELLIPSIS
-        if fits(render(candidate)):
-            best, low = candidate, middle + 1
-        else:
-            high = middle - 1
-    return best
-
-
-def pages(render: Callable[[list[str], int, int], str], items: list[str]) -> list[list[str]]:
-    """Items split into pages, each as many as fit: `render(page_items, left_after_page, next_page_number)`."""
-    found: list[list[str]] = []
-    start = 0
-    while start < len(items):
-        end = start + 1
-        while end < len(items) and fits(render(items[start:end + 1], len(items) - end - 1, len(found) + 2)):
-            end += 1
-        found.append(items[start:end])
-        start = end
-    return found
 
 
 def _params(case: Case, language: str) -> dict[str, str]:

@@ -32,9 +32,6 @@ CASE_SCREEN = "check.case"
 MAX_LISTED = 12
 """Most cases a list shows (two USSD pages; an SMS list shows as many as fit)."""
 
-LIST_SEGMENTS = 2
-"""The SMS list fits this many GSM-7 segments."""
-
 SMS_LISTED = 20
 """Most cases `STATUS` considers: more than two segments can hold, so a longer list ends with "..."."""
 
@@ -77,12 +74,12 @@ def _chosen_state(turn: FlowTurn) -> str:
 
 
 def listing(cases: list[Case], language: str) -> str:
-    """Codes and short states, newest first: as many as keep the list reply within LIST_SEGMENTS."""
+    """Codes and short states, newest first: as many as keep the list reply within the SMS budget."""
     items = [catalog.text("case.status.item", language, {"code": case.display_code,
                                                          "case_state": state_text(case, language, short=True)})
              for case in cases]
     return list_that_fits(lambda shown: catalog.text("case.status.list", language, {"case_list": shown}), items,
-                          ", ", LIST_SEGMENTS)
+                          ", ")
 
 
 def _status(turn: "SmsTurn", found: "Match") -> None:

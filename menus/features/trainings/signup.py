@@ -34,9 +34,6 @@ BY_CODE = "training.by_code"
 MAX_LISTED = 18
 """Most upcoming trainings a list shows (three USSD pages)."""
 
-LIST_SEGMENTS = 2
-"""The `LATIH` list fits this many GSM-7 segments."""
-
 OUTCOME_TEXTS = {"signed_up": "training.signed", "waitlisted": "training.waitlisted",
                  "already_signed_up": "training.already", "already_waitlisted": "training.already_waitlisted"}
 """The end screen's text for each outcome of a sign-up."""
@@ -132,10 +129,10 @@ def validate_code(text: str) -> tuple[str | None, str | None]:
 
 
 def listing(trainings: list[Training], language: str) -> str:
-    """Codes, titles and dates, soonest first: as many as keep the `LATIH` reply within LIST_SEGMENTS."""
+    """Codes, titles and dates, soonest first: as many as keep the `LATIH` reply within the SMS budget."""
     items = [f"{t.code} {t.title} {t.starts_label}" for t in trainings]
     return list_that_fits(lambda shown: catalog.text("training.sms.list", language, {"training_list": shown}),
-                          items, "; ", LIST_SEGMENTS)
+                          items, "; ")
 
 
 def _latih(turn: "SmsTurn", found: "Match") -> None:
