@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from menus import catalog
-from menus.engine import Context, _Walker
+from menus.engine import Context, Walker
 from menus.feature import fixed_sample, longest_label
 from menus.fitting import MAX_SEGMENTS
 from menus.registry import Registry
@@ -201,7 +201,7 @@ def _render_all(registry: Registry, language: str, villages: list[str], report: 
     depths = reachable_depths(flows, tuple(r for r in registry.roots if r in flows))
     behaviour = CheckBehaviour(registry, villages, catalogs)
     ctx = Context("+620000000000", "check", "check", language)
-    walker = _Walker(flows, ctx, behaviour)
+    walker = Walker(flows, ctx, behaviour)
     for screen in flows.screens.values():
         if isinstance(screen, Switch):
             continue

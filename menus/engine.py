@@ -68,7 +68,7 @@ class Reply:
 
 def run(flows: FlowSet, root: str, inputs: list[str], ctx: Context, behaviour: Behaviour) -> Reply:
     """Walk `inputs` from `root` and render the screen they lead to."""
-    walker = _Walker(flows, ctx, behaviour)
+    walker = Walker(flows, ctx, behaviour)
     stack = [Frame(walker.resolve(root))]
     error: str | None = None
     for raw in inputs:
@@ -80,7 +80,7 @@ def run(flows: FlowSet, root: str, inputs: list[str], ctx: Context, behaviour: B
     return walker.render(stack, error)
 
 
-class _Walker:
+class Walker:
     """One run of the engine over a flow set."""
 
     def __init__(self, flows: FlowSet, ctx: Context, behaviour: Behaviour) -> None:

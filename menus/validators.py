@@ -29,7 +29,3 @@ def validate_place(text: str) -> tuple[str | None, str | None]:
     if len(value) < 2 or len(value) > VILLAGE_MAX or len(text) > 3 * VILLAGE_MAX or not _PLACE.match(value):
         return None, "error.place"
     return value.title() if value.islower() or value.isupper() else value, None
-
-
-VALIDATORS = {"name": validate_name, "place": validate_place}
-"""Validators by the name that flow definitions use."""

@@ -21,7 +21,6 @@ FOR_WHOM = ("self", "family", "other")
 """Who the report is about: the reporter, a family member, someone else."""
 
 STATUSES = ("new", "acknowledged", "referred", "resolved", "reopened")
-SEVERITIES = ("urgent", "normal")
 OPEN_STATUSES = ("new", "acknowledged", "referred", "reopened")
 UNACKNOWLEDGED = ("new", "reopened")
 """Statuses in which nobody has taken the case yet: the escalation clock runs."""

@@ -16,8 +16,6 @@ log = logging.getLogger(__name__)
 
 STATUSES = ("queued", "sending", "sent", "delivered", "failed", "rejected", "refused")
 """`refused`: the sending policy did not send it (`last_error` says why)."""
-DIRECTIONS = ("in", "out")
-FINAL_STATUSES = ("delivered", "failed", "rejected", "refused")
 
 STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "failed": 3, "rejected": 3, "delivered": 4, "refused": 5}
 """A delivery report never moves a message back to an earlier status (reports can arrive out of order)."""

@@ -9,9 +9,6 @@ from models.settings import to_local, to_utc
 KINDS = ("education", "economic")
 """Safe-migration education, or economic empowerment (goats and laying hens, coffee, savings groups…)."""
 
-TRAINING_STATUSES = ("planned", "held", "cancelled")
-
-ENROLLMENT_STATUSES = ("signed_up", "waitlisted", "cancelled", "attended", "absent")
 SEATED = ("signed_up", "attended", "absent")
 """Enrollments that hold a seat (the capacity counts these)."""
 STILL_COMING = ("signed_up", "waitlisted")
