@@ -40,7 +40,7 @@ from models import bind_database, database, utcnow  # noqa: E402
 from models.digest_figures import ALL, Figures, compute, waiting_by_organiser  # noqa: E402
 from models.digest_period import PERIOD_KINDS, last_complete  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
-from workers.digest_jobs import village_heads_villages  # noqa: E402
+from menus.features.digests.jobs import village_heads_villages  # noqa: E402
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "km_bench_digest"

@@ -145,7 +145,8 @@ def job_outcomes(environment: Environment) -> Counter:
     from rq.registry import FailedJobRegistry, FinishedJobRegistry
     from rq.serializers import JSONSerializer
 
-    from workers.queues import SMS_QUEUE, queue
+    from models.jobs import SMS_QUEUE
+    from workers.queues import queue
 
     with Redis.from_url(environment.env["REDIS_URL"]) as connection:
         sms = queue(SMS_QUEUE, connection)
@@ -164,7 +165,8 @@ def queues_idle(environment: Environment) -> bool:
     from redis import Redis
     from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
-    from workers.queues import SMS_QUEUE, queue
+    from models.jobs import SMS_QUEUE
+    from workers.queues import queue
 
     with Redis.from_url(environment.env["REDIS_URL"]) as connection:
         sms = queue(SMS_QUEUE, connection)

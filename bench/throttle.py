@@ -58,7 +58,7 @@ def workers_running(environment: Environment) -> int:
 def queue_messages(app, phones: list[str], purpose: str, text: str) -> list[int]:
     """Write the rows as the service does and enqueue them after the commit; their ids."""
     from models import Message, database
-    from workers.sms_jobs import enqueue_after_commit
+    from models.jobs import enqueue_after_commit
 
     with app.app_context():
         with database.atomic():

@@ -5,63 +5,11 @@ from dataclasses import dataclass, field
 
 from menus import catalog
 from menus.engine import Context, Walker
-from menus.feature import fixed_sample, longest_label
 from menus.fitting import MAX_SEGMENTS
 from menus.registry import Registry
 from menus.screens import End, FlowSet, Input, Menu, Option, Screen, Switch
 from menus.ussd import USSD_MAX_CHARS
 from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size
-from models.person import COUNTRIES
-
-SMS_SAMPLES: dict[str, object] = {
-    "code": fixed_sample("*384*123#"),
-    "keyword": fixed_sample("BERHENTI"),
-    "suggestion": fixed_sample(" Maksud Anda BERHENTI?"),
-    "name": fixed_sample("Sri Wahyuningsih Kusumawardani"),
-    "phone": fixed_sample("+886912345678"),
-    "urgent": longest_label("case.urgent_mark"),
-    "category": longest_label("case.category_short."),
-    "country": longest_label("country."),
-    "for_whom": longest_label("case.for_short."),
-    "status": longest_label("case.status_short."),
-    "count": fixed_sample("999"),
-    "page": fixed_sample("99"),
-    "days": fixed_sample("999"),
-    "case_list": fixed_sample("K7M-3QX dibukak maneh, ACD-EFH ditampa, JKM-NPR diterusake, ..."),
-    "title": fixed_sample("Budidaya kopi dan pengolahan pasca panen"),
-    "date": fixed_sample("31/12 08:00"),
-    "place": fixed_sample("Balai Desa Tanjunganom Kidul K"),
-    "seats": fixed_sample("999"),
-    "training_list": fixed_sample("KOPI1 Budidaya kopi arabika 12/12 08:00; TERNAK2 Ternak kambing dan ayam 14/12 09:00; "
-                                  "AMAN3 Migrasi aman ke Hong Kong 20/12 08:00; ..."),
-    "period": fixed_sample("28/12-3/1"),
-    "scope": fixed_sample("Kemiriombo Kidul Wetan Lor Jaya"),
-    "held": fixed_sample("999"),
-    "attended": fixed_sample("9999"),
-    "applied": fixed_sample("9999"),
-    "answered": fixed_sample("9999"),
-    "open": fixed_sample("9999"),
-    "overdue": fixed_sample("999"),
-    "referred": fixed_sample("999"),
-    "resolved": fixed_sample("999"),
-    "detail": fixed_sample("Siti 12, Ani 9, Bambang 7, Wiwit 3"),
-    "codes": fixed_sample("KOPI2026, TERNAK2026, AMAN2026"),
-    "marked": fixed_sample("...4567, ...8910, ...1112, ...1314, ...1516, ...1718, ...1920, ...2122"),
-    "others": fixed_sample("...2324, ...2526, 0812abc, 12345"),
-    "contact": lambda catalogs, language: max(
-        (catalogs.text(key, language, {"phone": "+886912345678"})
-         for key in ("case.contact_safe", "case.contact_unsafe", "case.contact_hidden")), key=len),
-    "person_status": longest_label("status_short."),
-    "person_country": lambda catalogs, language: max(
-        (catalogs.text(f"country.{c}", language) for c in COUNTRIES), key=len),
-    "language_name": lambda catalogs, language: max(
-        (catalogs.text(f"language.{code}", language) for code in catalog.LANGUAGES), key=len),
-    "consent_date": fixed_sample("31/12/2026"),
-}
-"""Longest realistic values, per language, for the parameters that SMS texts are sent with."""
-
-SMS_PREFIXES = ("sms.", "staff.", "case.", "training.sms.", "training.staff.", "training.mentoring.", "digest.")
-"""Catalog keys of SMS texts: each must fit MAX_SEGMENTS in GSM-7."""
 
 SAMPLE_VILLAGES = ["Tracap", "Kaliwiro", "Pesodongan", "Gondowulan", "Lamuk", "Selomanik", "Tanjunganom",
                    "Winongsari", "Sukoreno", "Kemiriombo Kidul Wetan Lor Jaya"]
@@ -226,7 +174,7 @@ def _check_catalogs(report: Report, catalogs: catalog.Catalogs, registry: Regist
     for language in catalog.LANGUAGES:
         texts = catalogs.load(language)
         params = {name: p.sample(catalogs, language) for name, p in registry.placeholders.items()}
-        params |= {name: sample(catalogs, language) for name, sample in SMS_SAMPLES.items()}
+        params |= {name: sample(catalogs, language) for name, sample in registry.sms_samples.items()}
         for key in base:
             if key not in texts:
                 report.problems.append(f"{language}: no text for {key} (falls back to Indonesian)")
@@ -237,7 +185,7 @@ def _check_catalogs(report: Report, catalogs: catalog.Catalogs, registry: Regist
             filled = catalogs.text(key, language, params)
             if not is_gsm7_basic(filled):
                 report.problems.append(f"{language}/{key}: characters outside GSM-7: {''.join(non_gsm7_basic(filled))!r}")
-            if key.startswith(SMS_PREFIXES) and sms_size(filled).segments > MAX_SEGMENTS:
+            if key.startswith(registry.sms_prefixes) and sms_size(filled).segments > MAX_SEGMENTS:
                 report.problems.append(f"{language}/{key}: {sms_size(filled).segments} SMS segments (max {MAX_SEGMENTS})")
         for key in texts:
             if key not in base:

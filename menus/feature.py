@@ -1,23 +1,33 @@
-"""What a feature declares: its screens, the named pieces they refer to, its SMS keywords and staff commands.
+"""What a feature declares: everything it owns, so that adding one touches its own folder, its catalog keys
+and its migration, nothing else.
 
-A feature is one module under `menus/features/` exporting `FEATURE = Feature(...)`; the registry merges
-them all. Names are plain strings in screens and plain dict keys here, so `menus check` can tell a
+Its screens and the named pieces they refer to, its SMS keywords and staff commands (each with its own
+"plainly for staff" test), the SMS samples and catalog prefixes `menus check` measures, its models, its
+message purposes, its jobs, the sweeps that fire its due rows and its cron entries. A feature is a module or
+package under `menus/features/` exporting `FEATURE = Feature(...)` (or `FEATURES`, several); the registry
+merges them all. Names are plain strings in screens and plain dict keys here, so `menus check` can tell a
 misspelt one from a real one.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+
+from croniter import croniter
 
 from menus.screens import Option, Screen
+from models.jobs import DEFAULT_QUEUE, QUEUES, AfterCommit, JobSpec, job_path
+from models.sending_policy import Purpose
 
 if TYPE_CHECKING:
+    from peewee import Model
+
     from menus.catalog import Catalogs
     from menus.engine import Reply
     from menus.keywords import Match
-    from menus.sms_router import SmsTurn
     from menus.staff_commands import StaffCommand
-    from menus.turn import FlowTurn
+    from menus.turn import FlowTurn, SmsTurn
 
 Condition = Callable[["FlowTurn"], bool]
 """Whether something holds for this caller and these answers."""
@@ -37,8 +47,22 @@ KeywordHandler = Callable[["SmsTurn", "Match"], None]
 StaffHandler = Callable[["SmsTurn", "StaffCommand"], None]
 """Answers a staff command from a registered staff number."""
 
+PlainlyForStaff = Callable[["StaffCommand"], bool]
+"""True if a staff word from someone who is not staff is plainly a staff command ("TERIMA K7M3RX"), not ordinary
+words ("Terima kasih pak"): they get a polite "not available" instead of the usual answer."""
+
+Sample = Callable[["Catalogs", str], str]
+"""The longest realistic value of an SMS parameter in a language (for `menus check`)."""
+
+DueJobs = Callable[[dt.datetime], Iterable[JobSpec]]
+"""The jobs of the rows whose time has come (the sweep enqueues those Redis does not hold)."""
+
 UssdStepHook = Callable[["FlowTurn", "Reply"], None]
 """Runs after every USSD step with the reply shown (e.g. to keep a report's answers while the session runs)."""
+
+UssdDroppedHook = Callable[[str], "list[AfterCommit]"]
+"""Runs, inside a transaction, when the provider says a USSD session (by its session key) was cut off; returns what
+to enqueue once it commits (e.g. a dropped report's incomplete case and its alerts)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +85,38 @@ class Keyword:
 
 
 @dataclass(frozen=True)
+class StaffKeyword:
+    """A staff command: its keyword (matched exactly), its handler, and its own "plainly for staff" test."""
+
+    name: str
+    handler: StaffHandler
+    plainly_for_staff: PlainlyForStaff = lambda command: False
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """One kind of scheduled work: a name for the logs, and the jobs of its due rows at a time (naive UTC)."""
+
+    name: str
+    due: DueJobs
+
+
+@dataclass(frozen=True)
+class CronEntry:
+    """A job run by the clock: a declared job function, its queue, and a cron expression in local time."""
+
+    func: Callable[..., Any]
+    cron: str
+    queue: str = DEFAULT_QUEUE
+
+    def __post_init__(self) -> None:
+        if not croniter.is_valid(self.cron):
+            raise ValueError(f"{self.func.__name__}: {self.cron!r} is not a cron expression")
+        if self.queue not in QUEUES:
+            raise ValueError(f"{self.func.__name__}: {self.queue} is not one of the project's queues")
+
+
+@dataclass(frozen=True)
 class Feature:
     """Everything one feature adds to the service."""
 
@@ -77,8 +133,25 @@ class Feature:
     validators: Mapping[str, Validator] = field(default_factory=dict)
     placeholders: Mapping[str, Placeholder] = field(default_factory=dict)
     keywords: tuple[Keyword, ...] = ()
-    staff_commands: Mapping[str, StaffHandler] = field(default_factory=dict)
+    staff_commands: tuple[StaffKeyword, ...] = ()
     on_ussd_step: UssdStepHook | None = None
+    on_ussd_dropped: UssdDroppedHook | None = None
+    sms_samples: Mapping[str, Sample] = field(default_factory=dict)
+    """Longest realistic values of the parameters its SMS texts are sent with (`menus check` fills them in)."""
+    sms_prefixes: tuple[str, ...] = ()
+    """Catalog key prefixes of its SMS texts: each must fit the SMS segment budget in GSM-7."""
+    models: tuple[type["Model"], ...] = ()
+    """Its tables (created by its migration)."""
+    purposes: tuple[Purpose, ...] = ()
+    """What its SMS are for, beyond the service's own (replies, alerts): which sending rules apply."""
+    jobs: tuple[Callable[..., Any], ...] = ()
+    """Its job functions: the only ones a worker runs, with the workers' own."""
+    sweeps: tuple[Sweep, ...] = ()
+    cron: tuple[CronEntry, ...] = ()
+
+    def job_paths(self) -> frozenset[str]:
+        """The dotted paths of its job functions and cron functions (what the worker's allow-list admits)."""
+        return frozenset(job_path(f) for f in (*self.jobs, *(entry.func for entry in self.cron)))
 
 
 def fixed_sample(value: str) -> Callable[["Catalogs", str], str]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 
 from menus import catalog
 from menus.turn import Lookups
 from models import Message, Staff, utcnow
+from models.connections import redis
 from models.message import Outgoing
 from models.sending_policy import Purpose, Recipient, decide, limit_refusal, purpose_named
 from models.settings import SETTINGS, to_local
@@ -82,7 +82,7 @@ def _spend(kind: Purpose, phone: str, text: str, now: dt.datetime, lookups: Look
     the service keeps answering, and its sends wait for Redis anyway."""
     staff_only = kind.staff_only  # decide() let it through: the recipient is staff
     try:
-        quota = _quota(current_app.extensions["redis"])
+        quota = _quota(redis())
         day = to_local(now).date()
         spent = quota.spend(phone, text, now, day, per_number_limit=None if staff_only else SETTINGS.sms_replies_per_day,
                             daily_limit=SETTINGS.sms_daily_limit, past_daily_limit=kind.jumps_queue)

@@ -1,17 +1,23 @@
-"""The features merged into one registry: every screen, named function, keyword and staff command, each once."""
+"""The features merged into one registry: every screen, named function, keyword, staff command, SMS sample,
+model, purpose, job, sweep and cron entry, each once. The engine, the SMS router, `menus check`, the worker's
+allow-list, the sweep, the sending policy and the tests' tables all read it: no other list names the features."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from menus.feature import (Action, Condition, Feature, Keyword, Placeholder, Source, StaffHandler, UssdStepHook,
-                           Validator)
+from menus.feature import (Action, Condition, CronEntry, Feature, Keyword, Placeholder, Sample, Source, StaffKeyword,
+                           Sweep, UssdDroppedHook, UssdStepHook, Validator)
 from menus.screens import FlowSet
-from menus.staff_commands import STAFF_KEYWORDS
+from models import SERVICE_MODELS
+from models.sending_policy import Purpose
+
+if TYPE_CHECKING:
+    from peewee import Model
 
 
 class RegistryError(ValueError):
-    """Features that do not fit together: a name declared twice, or a staff command without its handler."""
+    """Features that do not fit together: a name declared twice."""
 
 
 @dataclass
@@ -31,14 +37,28 @@ class Registry:
     """Keywords by their Indonesian name."""
     aliases: dict[str, str] = field(default_factory=dict)
     """Every word a keyword answers to (its name included) -> the keyword's name."""
-    staff_commands: dict[str, StaffHandler] = field(default_factory=dict)
+    staff_commands: dict[str, StaffKeyword] = field(default_factory=dict)
+    """Staff commands by keyword."""
     ussd_step_hooks: list[UssdStepHook] = field(default_factory=list)
+    ussd_dropped_hooks: list[UssdDroppedHook] = field(default_factory=list)
+    sms_samples: dict[str, Sample] = field(default_factory=dict)
+    sms_prefixes: tuple[str, ...] = ()
+    models: list[type["Model"]] = field(default_factory=list)
+    """Every feature's tables, in declaration order (a table after the ones it refers to)."""
+    purposes: dict[str, Purpose] = field(default_factory=dict)
+    job_functions: frozenset[str] = frozenset()
+    sweeps: list[Sweep] = field(default_factory=list)
+    cron: list[CronEntry] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """What did not fit (empty for a registry built strictly)."""
 
+    def tables(self) -> list[type["Model"]]:
+        """Every table: the service's own (people, staff, villages, messages, conversations), then the features'."""
+        return [*SERVICE_MODELS, *self.models]
+
 
 def build_registry(features: Iterable[Feature], strict: bool = True) -> Registry:
-    """Merge features; a name declared twice, or staff keywords and handlers that do not match, is a problem.
+    """Merge features; a name declared twice (a screen, a keyword, a sample, a model, a purpose…) is a problem.
 
     Strict (at start): the first problem raises RegistryError. Otherwise (`menus check`) problems are listed.
     """
@@ -62,13 +82,18 @@ def build_registry(features: Iterable[Feature], strict: bool = True) -> Registry
         registry.patient_roots.update(feature.patient_roots)
         if feature.on_ussd_step is not None:
             registry.ussd_step_hooks.append(feature.on_ussd_step)
+        if feature.on_ussd_dropped is not None:
+            registry.ussd_dropped_hooks.append(feature.on_ussd_dropped)
         for kind, mine, merged in (
             ("condition", feature.conditions, registry.conditions),
             ("action", feature.actions, registry.actions),
             ("source", feature.sources, registry.sources),
             ("validator", feature.validators, registry.validators),
             ("placeholder", feature.placeholders, registry.placeholders),
-            ("staff command", feature.staff_commands, registry.staff_commands),
+            ("staff command", {c.name: c for c in feature.staff_commands}, registry.staff_commands),
+            ("SMS sample", feature.sms_samples, registry.sms_samples),
+            ("purpose", {p.name: p for p in feature.purposes}, registry.purposes),
+            ("sweep", {w.name: w for w in feature.sweeps}, {}),
         ):
             for name, value in mine.items():
                 if claim(kind, name, feature):
@@ -81,17 +106,11 @@ def build_registry(features: Iterable[Feature], strict: bool = True) -> Registry
                 word = alias.upper()
                 if claim("keyword alias", word, feature):
                     registry.aliases[word] = keyword.name
-    _check_staff_commands(registry)
+        registry.sms_prefixes += tuple(p for p in feature.sms_prefixes if p not in registry.sms_prefixes)
+        registry.models += [model for model in feature.models if claim("model", model.__name__, feature)]
+        registry.sweeps += feature.sweeps
+        registry.cron += feature.cron
+        registry.job_functions |= feature.job_paths()
     if strict and registry.problems:
         raise RegistryError("; ".join(registry.problems))
     return registry
-
-
-def _check_staff_commands(registry: Registry) -> None:
-    """The staff keyword table and the handlers declared by features must match one to one."""
-    for keyword in STAFF_KEYWORDS:
-        if keyword not in registry.staff_commands:
-            registry.problems.append(f"staff command {keyword} has no handler")
-    for keyword in registry.staff_commands:
-        if keyword not in STAFF_KEYWORDS:
-            registry.problems.append(f"staff command {keyword} has a handler but is not in the staff keyword table")

@@ -1,7 +1,7 @@
 """An incoming SMS: a staff command from staff, else the sender's conversation, else a keyword's handler.
 
-A staff command with a case code from anyone else ("TERIMA K7M-4RX") gets a polite "not available" and
-changes nothing; staff words without one ("Terima kasih pak") go the usual way.
+A staff command from anyone else that its own test finds plainly meant for staff ("TERIMA K7M-4RX") gets a
+polite "not available" and changes nothing; staff words without that ("Terima kasih pak") go the usual way.
 
 Keyword handlers and staff commands come from the features (`menus.registry`). A bug inside a handler
 is rolled back to a savepoint and answered with the polite apology: the incoming SMS stays stored and
@@ -17,18 +17,19 @@ from menus.keywords import Match, match
 from menus.notify import language_for, notify, send_text
 from menus.registry import Registry
 from menus.screens import Input
-from menus.turn import AfterCommit, Lookups
+from menus.turn import Lookups
 from models import Conversation, Person, Staff, database, utcnow
 from models.base import UNREACHABLE_ERRORS
-from models.case_terms import looks_like_code
 from models.conversation import MAX_INPUTS, MAX_INVALID_ANSWERS
+from models.jobs import AfterCommit
 from models.phones import mask
 
 log = logging.getLogger(__name__)
 
 
-class SmsTurn:
-    """One incoming SMS being answered; replies are written in the caller's transaction and enqueued after it."""
+class IncomingSmsTurn:
+    """One incoming SMS being answered (a `menus.turn.SmsTurn`); replies are written in the caller's transaction
+    and enqueued after it."""
 
     def __init__(self, registry: Registry, phone: str, text: str, message_id: str, ussd_code: str) -> None:
         self.registry, self.phone, self.text = registry, phone, text or ""
@@ -72,11 +73,12 @@ class SmsTurn:
 
     def handle(self) -> list[AfterCommit]:
         """Answer the SMS; return the replies written."""
-        command = staff_commands.parse(self.text)
-        if command is not None and self.staff is not None:
-            self.registry.staff_commands[command.keyword](self, command)
+        command = staff_commands.parse(self.text, self.registry.staff_commands)
+        declared = self.registry.staff_commands[command.keyword] if command is not None else None
+        if command is not None and declared is not None and self.staff is not None:
+            declared.handler(self, command)
             return self.outgoing
-        if command is not None and staff_commands.addressed_to_staff(command, looks_like_code(command.code)):
+        if command is not None and declared is not None and declared.plainly_for_staff(command):
             log.info("staff command %s from %s, not staff: not available", command.keyword, mask(self.phone))
             self.reply("staff.only")
             return self.outgoing

@@ -1,18 +1,16 @@
-"""Staff commands: their own keyword table, matched exactly (never fuzzily), and one parser for all of them.
+"""Staff commands: matched exactly (never fuzzily) against the keywords the features declare, one parser for all.
 
 They are read only from registered staff numbers; from anyone else "Terima kasih pak" or "Selesai kerja"
-is an ordinary message. Handlers come from the features (see `menus.registry`).
+is an ordinary message, unless the command's own test finds it plainly meant for staff (`StaffKeyword`).
 """
 from __future__ import annotations
 
-import re
+from collections.abc import Container
 from dataclasses import dataclass
 
-STAFF_KEYWORDS = ("TERIMA", "CATAT", "RUJUK", "SELESAI", "BUKA", "KASUS", "HADIR", "DETAIL")
-"""Every staff command; each must have exactly one handler among the features (checked at start)."""
+from models.codes import normalise_code
 
 _PUNCTUATION = ".,!?:;#"
-_CODE_CHARS = re.compile(r"[^0-9A-Z]")
 
 
 @dataclass(frozen=True)
@@ -24,26 +22,13 @@ class StaffCommand:
     rest: str
 
 
-def normalise_code(raw: str) -> str:
-    """A case or training code as typed ("k7-m3qx", "K7M3QX.") in one form: upper case, letters and digits."""
-    return _CODE_CHARS.sub("", raw.upper())
-
-
-def addressed_to_staff(command: StaffCommand, looks_like_case_code: bool) -> bool:
-    """True if a staff word from someone else is plainly a staff command ("TERIMA K7M3RX", "HADIR KOPI1 0812…"),
-    not ordinary words ("Terima kasih pak", "Hadir pak")."""
-    if looks_like_case_code:
-        return True
-    return command.keyword == "HADIR" and bool(command.code) and any(ch.isdigit() for ch in command.rest)
-
-
-def parse(text: str) -> StaffCommand | None:
-    """The staff command this SMS is, if its first word is exactly a staff keyword (any case); else None."""
+def parse(text: str, keywords: Container[str]) -> StaffCommand | None:
+    """The staff command this SMS is, if its first word is exactly one of `keywords` (any case); else None."""
     words = (text or "").strip().split(maxsplit=2)
     if not words:
         return None
     keyword = words[0].upper().strip(_PUNCTUATION)
-    if keyword not in STAFF_KEYWORDS:
+    if keyword not in keywords:
         return None
     code = normalise_code(words[1]) if len(words) > 1 else ""
     rest = words[2].strip() if len(words) > 2 else ""

@@ -1,17 +1,12 @@
-"""What a feature's named functions see during one request: the caller, their answers, cached look-ups."""
+"""What a feature's functions see during one request: the caller, their answers, cached look-ups; a USSD or SMS
+flow step (`FlowTurn`) or one incoming SMS being answered (`SmsTurn`)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Protocol
 
 from menus.engine import Context
 from models import Person, Staff, Village
-from models.message import Outgoing
-
-if TYPE_CHECKING:
-    from workers.queues import JobSpec
-
-AfterCommit = Union[Outgoing, "JobSpec"]
-"""What a request leaves to do once its transaction commits: SMS rows to send, jobs to enqueue."""
+from models.jobs import AfterCommit
 
 
 class Lookups:
@@ -86,6 +81,35 @@ class FlowTurn:
         person = self.person
         return getattr(person, field) if person is not None else None
 
-    def queued(self, outgoing: Outgoing | JobSpec) -> None:
+    def queued(self, outgoing: AfterCommit) -> None:
         """Remember an SMS written by an action (or a job it schedules), to enqueue once the transaction commits."""
         self.ctx.outgoing.append(outgoing)
+
+
+class SmsTurn(Protocol):
+    """What keyword handlers and staff commands see of one incoming SMS being answered (`menus.sms_router`)."""
+
+    phone: str
+    text: str
+    ussd_code: str
+    """The USSD code the service answers on (for help texts)."""
+    language: str
+    lookups: Lookups
+    outgoing: list[AfterCommit]
+
+    @property
+    def person(self) -> Person | None:
+        """The sender's person row, if any."""
+
+    @property
+    def staff(self) -> Staff | None:
+        """The sender as active staff, if they are."""
+
+    def reply(self, key: str, params: dict[str, str] | None = None) -> None:
+        """Answer the sender with a catalog text, in their language."""
+
+    def reply_text(self, text: str) -> None:
+        """Answer the sender with text already rendered in their language."""
+
+    def start_flow(self, root: str, first_inputs: list[str] | None = None) -> None:
+        """Begin a conversation at `root` and send its screen."""

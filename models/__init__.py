@@ -9,11 +9,11 @@ from models.report_draft import ReportDraft
 from models.staff import Staff, Village
 from models.training import Enrollment, MentoringTask, Training, TrainingStep
 
-ALL_MODELS = [Person, Staff, Village, Message, Conversation, Case, CaseEvent, ReportDraft, Training, TrainingStep,
-              Enrollment, MentoringTask, DigestDelivery]
+SERVICE_MODELS = [Person, Staff, Village, Message, Conversation]
+"""The service's own tables; each feature declares its own (`Feature.models`), and `Registry.tables()` has all."""
 
 __all__ = [
-    "ALL_MODELS", "BaseModel", "Case", "CaseEvent", "Conversation", "DigestDelivery", "Enrollment", "Message", "MentoringTask", "Person",
-    "ReportDraft", "Staff", "Training", "TrainingStep", "Village",
+    "SERVICE_MODELS", "BaseModel", "Case", "CaseEvent", "Conversation", "DigestDelivery", "Enrollment", "Message",
+    "MentoringTask", "Person", "ReportDraft", "Staff", "Training", "TrainingStep", "Village",
     "bind_database", "database", "utcnow",
 ]

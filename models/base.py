@@ -94,18 +94,17 @@ def bind_database(url: str) -> peewee.Database:
     return db
 
 
-HOT_STATEMENTS = frozenset({
-    "person.for_phone", "village.names", "insert.person.register", "insert.message.outbound",  # registration
-    "staff.for_phone", "case.for_source", "insert.case.open", "insert.case_event.record",  # a report's last step
-    "insert.report_draft.keep", "report_draft.discard",  # every report step after the problem is chosen
-    "staff.roles.organizer", "staff.roles.organizer+coordinator+official",  # a report's alert recipients
-    "staff.roles.organizer+coordinator", "staff.roles.official",  # escalation steps (the same query)
-})
-"""The only statements written by hand (below): those on the USSD hot path, measured by `make bench`.
+_HOT_STATEMENTS: set[str] = set()
 
-Everything else goes through peewee's query builder; adding a key here needs a benchmark figure that
-shows peewee's building cost matters for it.
-"""
+
+def hot_statements(*keys: str) -> None:
+    """Declare statements of a model's own that are written by hand (below): only those on the USSD hot path,
+    measured by `make bench`. Each model module declares its own, next to the statements.
+
+    Everything else goes through peewee's query builder; declaring a key needs a benchmark figure that
+    shows peewee's building cost matters for it.
+    """
+    _HOT_STATEMENTS.update(keys)
 
 
 class NotHotStatement(ValueError):
@@ -123,8 +122,8 @@ def cached_sql(key: str, write: Callable[[], str]) -> str:
     The cache lives on the database object itself, so SQL written for one database (and its parameter
     style) is never used for another.
     """
-    if key not in HOT_STATEMENTS:
-        raise NotHotStatement(f"{key} is not a hot statement: build it with peewee (see HOT_STATEMENTS)")
+    if key not in _HOT_STATEMENTS:
+        raise NotHotStatement(f"{key} is not a hot statement: build it with peewee (see hot_statements)")
     cache = database.obj.__dict__.setdefault("_prepared_sql", {})
     sql = cache.get(key)
     if sql is None:
@@ -181,8 +180,8 @@ class PreparedInsert:
                      if f.default is not None and f.name not in self._names and not f.primary_key]
         if defaulted:
             raise ValueError(f"prepared insert {key} would let peewee bind {defaulted} itself: add those columns to fields")
-        if f"insert.{key}" not in HOT_STATEMENTS:
-            raise NotHotStatement(f"insert.{key} is not a hot statement: build it with peewee (see HOT_STATEMENTS)")
+        if f"insert.{key}" not in _HOT_STATEMENTS:
+            raise NotHotStatement(f"insert.{key} is not a hot statement: build it with peewee (see hot_statements)")
 
     def _write_sql(self) -> str:
         db = database.obj

@@ -11,7 +11,7 @@ import logging
 
 import peewee
 
-from models.base import BaseModel, PreparedInsert, fetch_instance, iso_utc, prepared, utcnow
+from models.base import BaseModel, PreparedInsert, fetch_instance, hot_statements, iso_utc, prepared, utcnow
 from models.case_terms import (CATEGORIES, FOR_WHOM, NOTE_MAX, OPEN_STATUSES, STORY_MAX, UNACKNOWLEDGED, CaseError, Report,
                                ack_minutes, display_code, new_code, severity_of)
 from models.codes import normalise_code
@@ -20,6 +20,9 @@ from models.phones import mask
 from models.staff import Staff
 
 log = logging.getLogger(__name__)
+
+
+hot_statements("case.for_source", "insert.case.open", "insert.case_event.record")  # a report's last step
 
 
 class Case(BaseModel):

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import peewee
 
-from models.base import BaseModel, PreparedInsert, iso_utc, utcnow
+from models.base import BaseModel, PreparedInsert, hot_statements, iso_utc, utcnow
 from models.gsm import sms_size
 from models.phones import mask
 from models.sending_policy import jumps_queue
@@ -32,6 +32,9 @@ def send_job_id(message_id: int, attempt: int) -> str:
 def turn_job_id(message_id: int, attempt: int, turn: dt.datetime) -> str:
     """The RQ job id of a send attempt deferred by the throttle to its turn `turn` (its `next_attempt_at`)."""
     return f"sms-{message_id}-{attempt}-turn-{turn:%Y%m%dT%H%M%S%f}"
+
+
+hot_statements("insert.message.outbound")  # every SMS written
 
 
 class Outgoing(NamedTuple):

@@ -1,17 +1,9 @@
 """People who use the service by phone: workers, returnees, families, and contacts not yet registered."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import peewee
 
-from models.base import BaseModel, PreparedInsert, fetch_instance, iso_utc, prepared, utcnow
-from models.conversation import Conversation
-from models.message import Message
-from models.report_draft import ReportDraft
-
-if TYPE_CHECKING:
-    from models.case import Case
+from models.base import BaseModel, PreparedInsert, fetch_instance, hot_statements, iso_utc, prepared, utcnow
 
 STATUSES = ("calon", "aktif", "purna", "keluarga")
 COUNTRIES = ("hongkong", "taiwan", "malaysia", "singapura", "saudi", "korsel", "jepang", "lainnya")
@@ -24,13 +16,7 @@ TRAINING_CONSENT_VERSION = "consent-training-v1"
 NAME_MAX = 30
 VILLAGE_MAX = 30
 
-ERASED_FIELDS = ("name", "village", "status", "country", "consent_at", "consent_version", "registered_via",
-                 "registration_key")
-"""What an erasure (`HAPUS`, UU 27/2022) clears from a person's row. The phone stays, opted out (so the opt-out
-holds), with the language (to answer in it) and the unsafe mark (it protects the person)."""
-
-SETTLED_MESSAGE_STATUSES = ("sent", "delivered", "failed", "rejected", "refused")
-"""Messages whose text an erasure blanks: every one not still waiting to be sent (their rows stay, for counts)."""
+hot_statements("person.for_phone", "insert.person.register")  # registration
 
 
 class Person(BaseModel):
@@ -117,28 +103,6 @@ class Person(BaseModel):
             return False
         person.update_fields(opted_out_at=None)
         return True
-
-    @classmethod
-    def erase(cls, phone: str) -> list["Case"]:
-        """Erase what the service holds about this phone (ERASED_FIELDS, its conversation, its unfinished
-        report, the texts of its messages) and opt it out; call inside a transaction.
-
-        Unless a case reported from this phone (or naming it as the safe number) is still open: then nothing is
-        erased, since the case keeps what it needs until it closes and one SMS from a phone someone else may
-        hold is no ground to destroy its evidence; the open cases are returned, for the organisers to be told.
-        """
-        from models.case import Case  # the case model builds on this one
-
-        open_cases = list(Case.open_reported_from(phone))
-        if open_cases:
-            return open_cases
-        person = cls.contact(phone)
-        person.update_fields(**dict.fromkeys(ERASED_FIELDS), opted_out_at=person.opted_out_at or utcnow())
-        Conversation.delete().where(Conversation.phone == phone).execute()
-        ReportDraft.delete().where(ReportDraft.phone == phone).execute()
-        (Message.update(text="", updated_at=utcnow())
-         .where((Message.phone == phone) & Message.status.in_(SETTLED_MESSAGE_STATUSES)).execute())
-        return []
 
     @classmethod
     def mark_unsafe(cls, phone: str) -> None:

@@ -6,10 +6,13 @@ import json
 
 import peewee
 
-from models.base import BaseModel, PreparedInsert, prepared, utcnow
+from models.base import BaseModel, PreparedInsert, hot_statements, prepared, utcnow
 
 SILENCE = dt.timedelta(minutes=5)
 """A report session silent this long was dropped (telcos end sessions after about 180 s)."""
+
+
+hot_statements("insert.report_draft.keep", "report_draft.discard")  # every report step after the problem is chosen
 
 
 class ReportDraft(BaseModel):

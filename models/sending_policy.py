@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Iterable
 
 from models.phones import is_indonesian
 from models.settings import SETTINGS, quiet_hours_end
@@ -42,26 +43,38 @@ class Purpose:
             raise ValueError(f"purpose name {self.name!r} must have 1 to {PURPOSE_MAX} characters")
 
 
-PURPOSES: dict[str, Purpose] = {p.name: p for p in (
+SERVICE_PURPOSES: tuple[Purpose, ...] = (
     Purpose("reply", answers_sender=True),
     Purpose("welcome", answers_sender=True),
     Purpose("confirmation", answers_sender=True),
-    Purpose("confirmation_other", requested=True),
     Purpose("alert", staff_only=True, jumps_queue=True),
-    Purpose("escalation", staff_only=True, jumps_queue=True),
-    Purpose("digest", staff_only=True, waits_out_quiet_hours=True),
-    Purpose("case_news", requested=True, waits_out_quiet_hours=True),
-    Purpose("reminder", requested=True, waits_out_quiet_hours=True),
-    Purpose("followup", requested=True, waits_out_quiet_hours=True),
-    Purpose("training_news", requested=True, waits_out_quiet_hours=True),
     Purpose("broadcast", waits_out_quiet_hours=True),
-)}
-"""Every purpose the service sends for (DESIGN "Time": replies and staff alerts go at once)."""
+)
+"""The purposes of the service itself (DESIGN "Time": replies and staff alerts go at once); the features declare
+theirs (`Feature.purposes`: case news, reminders, digests…) and `use_purposes` adds them."""
+
+_purposes: dict[str, Purpose] = {p.name: p for p in SERVICE_PURPOSES}
+
+
+def use_purposes(declared: Iterable[Purpose]) -> None:
+    """Know the service's purposes and `declared` (the features'), bound at start; a name taken twice is an error."""
+    table = {p.name: p for p in SERVICE_PURPOSES}
+    for purpose in declared:
+        if purpose.name in table and table[purpose.name] != purpose:
+            raise ValueError(f"purpose {purpose.name} is declared twice")
+        table[purpose.name] = purpose
+    global _purposes
+    _purposes = table
+
+
+def purposes() -> dict[str, Purpose]:
+    """Every purpose known to this process, by name."""
+    return dict(_purposes)
 
 
 def jumps_queue(purpose: str) -> bool:
     """True if SMS of this purpose (a stored `message.purpose`) go first when sends are throttled."""
-    found = PURPOSES.get(purpose)
+    found = _purposes.get(purpose)
     return bool(found and found.jumps_queue)
 
 
@@ -94,7 +107,7 @@ SEND_NOW = Verdict(True)
 def purpose_named(name: str) -> Purpose:
     """The purpose called `name`; UnknownPurpose if there is none."""
     try:
-        return PURPOSES[name]
+        return _purposes[name]
     except KeyError:
         raise UnknownPurpose(name) from None
 

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import peewee
 
-from models.base import BaseModel, fetch_instance, fetch_instances, prepared, utcnow
+from models.base import BaseModel, fetch_instance, fetch_instances, hot_statements, prepared, utcnow
 
 ROLES = ("organizer", "coordinator", "official")
+
+
+hot_statements("staff.for_phone", "village.names", "staff.roles.organizer", "staff.roles.organizer+coordinator+official",
+               "staff.roles.organizer+coordinator", "staff.roles.official")  # every step's caller, a report's alert recipients, escalation steps
 
 
 class Staff(BaseModel):

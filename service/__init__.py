@@ -8,7 +8,13 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from menus.features import default_registry
+from models import settings
+from models.sending_policy import use_purposes
+from service import cli, db, health, logs, simulator, webhooks
 from service.config import load_config
+from workers.binding import bind_workers
+from workers.queues import connect_redis
 
 
 INSTANCE_FOLDER_MODE = 0o700
@@ -34,18 +40,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    from menus.features import default_registry
-    from models import settings
-    from service import cli, db, health, logs, simulator, webhooks
-    from workers.queues import connect_redis
-
     logs.init_app(app)
     settings.configure(app.config["TIMEZONE"], app.config["DEFAULT_LANGUAGE"], app.config["CASE_ACK_MINUTES"],
                        app.config["CASE_ACK_MINUTES_URGENT"], app.config["SMS_REPLIES_PER_DAY"],
                        app.config["SMS_DAILY_LIMIT"], app.config["SMS_ALLOWED_COUNTRY_CODES"])
-    app.extensions["menus"] = app.config.get("FEATURES_REGISTRY") or default_registry()
+    registry = app.extensions["menus"] = (app.config.get("FEATURES_REGISTRY")
+                                          or default_registry(app.config.get("FEATURE_MODULES") or ()))
+    use_purposes(registry.purposes.values())
     db.init_app(app)
     app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
+    bind_workers(app.config, app.extensions["redis"], registry)
     webhooks.init_app(app)
     health.init_app(app)
     simulator.init_app(app)

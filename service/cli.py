@@ -26,8 +26,16 @@ from models.staff import ROLES
 from service.digest_cli import digest_cli
 from service.gateway_cli import gateway_cli
 from service.training_cli import training_cli
-from workers.sms_jobs import enqueue_after_commit
-from workers.training_jobs import training_specs
+from menus.check import check
+from menus.features import discover
+from menus.features.digests.jobs import village_heads_villages
+from menus.features.trainings.jobs import training_specs
+from menus.registry import build_registry
+from models.jobs import enqueue_after_commit
+from workers.cron import build_scheduler
+from workers.queues import redis
+from workers.runner import run_worker
+from workers.sweep import sweep
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +84,6 @@ def _training_rows(options: ExportOptions) -> list[dict[str, object]]:
 
 
 def _digest_rows(options: ExportOptions) -> list[dict[str, object]]:
-    from workers.digest_jobs import village_heads_villages
-
     figures = compute(last_complete(options.period, utcnow()), village_heads_villages(), utcnow())
     return [f.to_export() for f in figures.values()]
 
@@ -195,26 +201,18 @@ def export(what: str, fmt: str, with_details: bool, period: str | None) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker on every project queue, with the scheduler."""
-    from workers.queues import redis
-    from workers.runner import run_worker
-
     run_worker(redis(), burst=burst)
 
 
 @click.command("cron")
 def cron() -> None:
-    """Run RQ's cron scheduler with the project's periodic jobs (the sweep)."""
-    from workers.cron import build_scheduler
-    from workers.queues import redis
-
+    """Run RQ's cron scheduler with the project's periodic jobs (the sweep, the features' cron entries)."""
     build_scheduler(redis(), current_app.config["TIMEZONE"]).start()
 
 
 @click.command("sweep")
 def sweep_command() -> None:
     """Run the periodic sweep once: fire every kind of scheduled work that is due and whose job Redis lost."""
-    from workers.sweep import sweep
-
     fired = sweep()
     log.info("sweep: %s", ", ".join(f"{name} {count} fired" for name, count in fired.items()))
 
@@ -241,12 +239,9 @@ def demo_seed() -> None:
 @menus_cli.command("check")
 def menus_check() -> None:
     """Check every name the screens use resolves, and render every screen in every language."""
-    from menus.check import check
-    from menus.features import FEATURES
-    from menus.registry import build_registry
-
     villages = Village.names() if _has_tables() else None
-    report = check(build_registry(FEATURES, strict=False), villages or None)
+    report = check(build_registry(discover(current_app.config.get("FEATURE_MODULES") or ()), strict=False),
+                   villages or None)
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     click.echo(f"menus check: {report.rendered} screens rendered, {len(report.problems)} problems", err=True)

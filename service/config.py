@@ -202,6 +202,7 @@ def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[
         "SMS_DAILY_LIMIT": _positive_int(env, "SMS_DAILY_LIMIT", DEFAULT_SMS_DAILY_LIMIT, unit="SMS a day"),
         "SMS_ALLOWED_COUNTRY_CODES": parse_country_codes(env.get("SMS_ALLOWED_COUNTRY_CODES", "").strip()
                                                          or ",".join(DEFAULT_ALLOWED_COUNTRY_CODES)),
+        "FEATURE_MODULES": tuple(name.strip() for name in env.get("FEATURE_MODULES", "").split(",") if name.strip()),
         "SIMULATOR_ENABLED": backend == "outbox"
         and env.get("SIMULATOR", "").strip().lower() in ("1", "true", "on", "yes"),
     }

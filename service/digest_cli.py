@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from models import utcnow
 from models.digest_period import PERIOD_KINDS, last_complete
 from models.phones import mask
-from workers.digest_jobs import prepare, send
+from menus.features.digests.jobs import prepare, send
 
 digest_cli = AppGroup("digest", help="Digests for officials, village heads and coordinators.")
 

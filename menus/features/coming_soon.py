@@ -7,7 +7,7 @@ from menus.feature import Feature, Keyword
 
 if TYPE_CHECKING:
     from menus.keywords import Match
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
 
 
 def _soon(turn: "SmsTurn", found: "Match") -> None:

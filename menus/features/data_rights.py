@@ -1,7 +1,7 @@
 """People's data rights (UU 27/2022): `DATA` shows what the service holds about the sender; `HAPUS` erases it
 after a confirmation, unless a case they reported is still open (then the organisers are told instead).
 
-What an erasure clears, and when it must not, is `models.person.Person.erase`; this module holds the words.
+What an erasure clears, and when it must not, is `models.data_rights.erase`; this module holds the words.
 """
 from __future__ import annotations
 
@@ -9,17 +9,19 @@ import logging
 from typing import TYPE_CHECKING
 
 from menus import catalog
-from menus.feature import Feature, Keyword
+from menus.feature import Feature, Keyword, fixed_sample, longest_label
 from menus.notify import notify
 from menus.screens import End, Input, Switch
 from menus.turn import FlowTurn
 from models import Person, database
+from models.data_rights import erase
+from models.person import COUNTRIES
 from models.phones import mask
 from models.settings import to_local
 
 if TYPE_CHECKING:
     from menus.keywords import Match
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ def _erase(turn: "SmsTurn", found: "Match") -> None:
 def erase_data(turn: FlowTurn) -> str | None:
     """Erase the caller's data; with a case of theirs still open, erase nothing and tell its organisers."""
     with database.atomic():
-        open_cases = Person.erase(turn.phone)
+        open_cases = erase(turn.phone)
     turn.lookups.forget(turn.phone)
     if not open_cases:
         log.info("erased the data of %s on their request", mask(turn.phone))
@@ -103,5 +105,13 @@ FEATURE = Feature(
         Keyword("DATA", ("DATAKU", "MYDATA"), _data),
         Keyword("HAPUS", ("DELETE", "ERASE", "BUSAK"), _erase, interrupts_text=True),
     ),
+    sms_samples={
+        "person_status": longest_label("status_short."),
+        "person_country": lambda catalogs, language: max(
+            (catalogs.text(f"country.{c}", language) for c in COUNTRIES), key=len),
+        "language_name": lambda catalogs, language: max(
+            (catalogs.text(f"language.{code}", language) for code in catalog.LANGUAGES), key=len),
+        "consent_date": fixed_sample("31/12/2026"),
+    },
 )
 """`DATA` and `HAPUS` by SMS, in every language."""

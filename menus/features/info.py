@@ -8,7 +8,7 @@ from menus.screens import Menu, Option
 
 if TYPE_CHECKING:
     from menus.keywords import Match
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
 
 ROOT = "info"
 

@@ -11,7 +11,7 @@ from models import Person, database
 
 if TYPE_CHECKING:
     from menus.keywords import Match
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
 
 ROOT = "language"
 

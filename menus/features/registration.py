@@ -19,7 +19,7 @@ from models.person import COUNTRIES, STATUSES, STATUSES_WITH_COUNTRY
 
 if TYPE_CHECKING:
     from menus.keywords import Match
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from models import Person
 
 if TYPE_CHECKING:
     from menus.keywords import Match
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
 
 
 def _stop(turn: "SmsTurn", found: "Match") -> None:

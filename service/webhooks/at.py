@@ -8,16 +8,15 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from menus.registry import Registry
-from menus.features.cases.drafts import open_abandoned
 from menus.ussd import apology, handle_step, session_key
 from models import Message, Person, database
 from models.base import UNREACHABLE_ERRORS
+from models.jobs import AfterCommit, enqueue_after_commit
 from models.message import Outgoing
 from models.phones import mask
 from service.webhooks.inbound import receive_sms, unavailable
 from service.webhooks.payloads import BadPayload, DeliveryReport, IncomingSms, OptOut, UssdSessionEnd, UssdStep
 from service.webhooks.vocabulary import DELIVERY_STATUS
-from workers.sms_jobs import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 bp = Blueprint("at", __name__, url_prefix="/webhooks/at")
@@ -118,9 +117,12 @@ def ussd_events():
              event.duration_ms or "?", f" ({event.error_message})" if event.error_message else "")
     if event.status not in DROPPED_SESSION_STATUSES:
         return jsonify(status="ok"), 200
+    registry = _registry()
     try:
         with database.atomic():
-            outgoing = open_abandoned(session_key(event.session_id))
+            outgoing: list[AfterCommit] = []
+            for dropped in registry.ussd_dropped_hooks:
+                outgoing += dropped(session_key(event.session_id))
     except UNREACHABLE_ERRORS:
         log.exception("could not keep a dropped report session; answering 503 so AT retries")
         return unavailable("database")

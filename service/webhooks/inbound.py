@@ -5,10 +5,10 @@ import logging
 
 from flask import Response, current_app, jsonify
 
-from menus.sms_router import SmsTurn
+from menus.sms_router import IncomingSmsTurn
 from models import Message, database
 from models.base import UNREACHABLE_ERRORS
-from workers.sms_jobs import enqueue_after_commit
+from models.jobs import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ def receive_sms(sender: str, text: str, provider_id: str) -> tuple[Response, int
             if Message.record_inbound(sender, text, provider_id) is None:
                 log.info("SMS %s already received; replay ignored", provider_id)
                 return jsonify(status="duplicate"), 200
-            turn = SmsTurn(current_app.extensions["menus"], sender, text, provider_id,
-                           current_app.config["USSD_SERVICE_CODE"])
+            turn = IncomingSmsTurn(current_app.extensions["menus"], sender, text, provider_id,
+                                   current_app.config["USSD_SERVICE_CODE"])
             queued = turn.handle_safely()
     except UNREACHABLE_ERRORS:
         log.exception("could not store SMS %s; answering 503 so the provider retries", provider_id)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from menus.features.cases.jobs import escalation_job_id
 
 from menus import fitting
 from menus.fitting import MAX_SEGMENTS as MAX_SMS_SEGMENTS
@@ -18,11 +19,11 @@ from menus.features.cases.notices import staff_params
 from models import Case, CaseEvent, Staff
 from models.case_terms import Report, looks_like_code
 from models.gsm import is_gsm7_basic, sms_size
+from tests.support.clock import stored
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
 from tests.support.texts import text
-from workers.case_jobs import escalation_job_id
 from workers.queues import job_is_live
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -152,7 +153,7 @@ def test_selesai_and_buka_close_and_reopen_with_news(staff, phones):
         text("case.reopen.done", code=case.display_code)
     case = fresh(case)
     assert (case.status, case.assignee, case.escalation_level) == ("reopened", None, 0)
-    assert case.next_escalation_at is not None
+    assert case.next_escalation_at == stored(OPENED) + dt.timedelta(minutes=1440), "a day to take it again"
     assert job_is_live(escalation_job_id(case.id, 1)), "the escalation clock starts over"
     assert [m.text for m in outbox(REPORTER, "case_news")] == [
         text(f"case.news.{s}", code=case.display_code) for s in ("acknowledged", "resolved", "reopened")]
@@ -419,7 +420,7 @@ def test_every_staff_reply_fits_two_gsm7_segments(staff, phones, language):
             (ORGANIZER, f"SELESAI {first}"), (ORGANIZER, f"BUKA {first}"), (ORGANIZER, "KASUS"),
             (STRANGER, f"TERIMA {second}")]:
         reply = phones[sender].say(body)
-        assert reply is not None and fits(reply), (body, reply)
+        assert reply and fits(reply), (body, reply)
         assert "{" not in reply and not reply.startswith("case."), (body, reply)
     alerts = outbox(OFFICIAL, "alert")
     assert alerts and all(fits(m.text) for m in alerts)

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from menus.features.cases.jobs import escalate, escalation_job_id, escalation_spec
 
 from menus import catalog
 from menus.features.cases.notices import staff_params
 from models import Case, CaseEvent, Message, Staff, database
 from models.settings import SETTINGS
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
-from workers.case_jobs import escalate, escalation_job_id, escalation_spec
 from workers.queues import enqueue, job_is_live
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

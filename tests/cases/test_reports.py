@@ -6,6 +6,7 @@ import pytest
 from models import Case, CaseEvent, Message, Person
 from models.case_terms import CATEGORIES, URGENT_CATEGORIES
 from models.gsm import is_gsm7_basic, sms_size
+from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
@@ -86,11 +87,12 @@ def test_alert_says_what_staff_need_in_two_gsm7_segments(app, staff, ussd):
         "an official sees who reported only after a referral with consent, and cannot take an unreferred case"
 
 
+@frozen_at(MONDAY_MORNING)
 def test_an_unsafe_reporter_gets_nothing_and_staff_are_warned(app, staff, ussd, drain, use_africastalking):
     report_by_ussd(ussd, REPORTER, safe="2")
     case = the_case()
     assert not case.safe_to_contact and case.contact_phone is None
-    assert Person.for_phone(REPORTER).unsafe_at is not None
+    assert Person.for_phone(REPORTER).unsafe_at == stored(MONDAY_MORNING)
     assert outbox(REPORTER) == []
     assert text("case.contact_unsafe") in outbox(ORGANIZER, "alert")[0].text
     drain()

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from menus import catalog
-from menus.digest_texts import DIGEST_SEGMENTS
+from menus.features.digests.texts import DIGEST_SEGMENTS
 from models import (
     Case,
     DigestDelivery,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from menus.feature import Feature, Keyword
-from menus.features import FEATURES, default_registry
+from menus.features import default_registry, discover
 from menus.keywords import match
 from menus.registry import build_registry
 from menus.staff_commands import StaffCommand, parse
@@ -14,6 +14,9 @@ from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.settings import TOKEN
 from tests.support.texts import text
+
+FEATURES = discover()
+"""Every feature of the service, as the app finds them."""
 
 STAFF = "+6281200000001"
 WORKER = "+6281234567011"
@@ -54,7 +57,7 @@ def worker(app, send_sms):
     ("", None),
 ])
 def test_one_parser_reads_keyword_code_and_rest(body, expected):
-    assert parse(body) == expected
+    assert parse(body, default_registry().staff_commands) == expected
 
 
 @pytest.mark.parametrize("body", ["Terima kasih pak", "terima kasih", "Selesai kerja", "SELESAI kerja jam 5",

@@ -1,6 +1,7 @@
 """Outbound SMS end to end: outbox rows, send jobs on a real worker, Africa's Talking (the fake), retries, sweep."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import subprocess
@@ -11,9 +12,11 @@ from rq.registry import ScheduledJobRegistry
 
 from models import Message
 from models.gsm import sms_size
+from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
 from tests.support.settings import AT_API_KEY, AT_USERNAME, TOKEN
-from workers.queues import SMS_QUEUE, queue
+from models.jobs import SMS_QUEUE
+from workers.queues import queue
 
 PHONE = "+6281234567002"
 
@@ -81,13 +84,14 @@ def test_timeout_is_retryable(app, send_sms, drain, use_africastalking):
     assert Message.get_by_id(reply.id).attempts == 2
 
 
+@frozen_at(MONDAY_MORNING)
 def test_retry_waits_for_the_configured_delay(app, send_sms, drain, use_africastalking, runner):
     app.config["SMS_RETRY_DELAYS"] = [300.0]
     use_africastalking.fail_next(http_status=503)
     reply = ask_help(send_sms)
     drain()
     waiting = Message.get_by_id(reply.id)
-    assert waiting.status == "queued" and waiting.next_attempt_at is not None
+    assert (waiting.status, waiting.next_attempt_at) == ("queued", stored(MONDAY_MORNING) + dt.timedelta(seconds=300))
     registry = ScheduledJobRegistry(queue=queue(SMS_QUEUE))
     assert registry.get_job_ids() == [f"sms-{reply.id}-1"]
     runner.invoke(args=["sweep"])
@@ -175,7 +179,7 @@ def test_messages_with_the_same_text_go_in_one_request(app, send_sms, drain, use
 def test_identical_texts_to_one_number_are_never_in_one_provider_call(app, drain, use_africastalking):
     from menus import catalog
     from models import database
-    from workers.sms_jobs import enqueue_after_commit
+    from models.jobs import enqueue_after_commit
 
     # rows written straight to the outbox: the sending policy refuses the same text to a number within 10 minutes
     text = catalog.text("sms.optin", "id")
@@ -193,7 +197,7 @@ def test_identical_texts_to_one_number_are_never_in_one_provider_call(app, drain
 def test_a_fan_out_is_one_job_per_hundred_and_one_provider_call_per_hundred(app, drain, use_africastalking):
     from menus.notify import notify
     from models import database
-    from workers.sms_jobs import enqueue_after_commit
+    from models.jobs import enqueue_after_commit
 
     phones = [f"+62812345{n:05d}" for n in range(250)]
     with database.atomic():

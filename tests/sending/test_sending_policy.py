@@ -10,11 +10,11 @@ import time_machine
 from menus import catalog
 from menus.notify import notify
 from models import Message, Person, Staff, database
-from models.sending_policy import PURPOSES, Recipient, UnknownPurpose, decide
+from models.sending_policy import Recipient, UnknownPurpose, decide, purpose_named
 from models.settings import quiet_hours_end
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
-from workers.sms_jobs import enqueue_after_commit
+from models.jobs import enqueue_after_commit
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 WORKER = "+6281234567021"
@@ -59,7 +59,7 @@ DAYTIME = utc(local(28, 10))
     ("alert", Recipient(STAFF, is_staff=True, unsafe=True), "unsafe"),
 ])
 def test_the_policy_refuses_each_forbidden_case(purpose, recipient, refusal):
-    verdict = decide(PURPOSES[purpose], recipient, DAYTIME)
+    verdict = decide(purpose_named(purpose), recipient, DAYTIME)
     assert not verdict.allowed and refusal in verdict.reason
 
 
@@ -73,7 +73,7 @@ def test_the_policy_refuses_each_forbidden_case(purpose, recipient, refusal):
     ("broadcast", Recipient(WORKER)),
 ])
 def test_the_policy_allows_what_was_asked_for(purpose, recipient):
-    verdict = decide(PURPOSES[purpose], recipient, DAYTIME)
+    verdict = decide(purpose_named(purpose), recipient, DAYTIME)
     assert verdict.allowed and verdict.not_before is None
 
 
@@ -92,7 +92,7 @@ def test_quiet_hours_are_21_to_6_local(app, clock, waits_until):
 @pytest.mark.parametrize("purpose", ["reply", "welcome", "alert", "escalation"])
 def test_replies_and_staff_alerts_ignore_quiet_hours(purpose):
     recipient = Recipient(STAFF, is_staff=True)
-    assert decide(PURPOSES[purpose], recipient, utc(local(28, 23))).not_before is None
+    assert decide(purpose_named(purpose), recipient, utc(local(28, 23))).not_before is None
 
 
 def test_an_unknown_purpose_is_refused_loudly(app):

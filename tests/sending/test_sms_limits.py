@@ -20,7 +20,7 @@ from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.staff import COORDINATOR, ORGANIZER
 from tests.support.villages import seed_villages
-from workers.sms_jobs import enqueue_after_commit
+from models.jobs import enqueue_after_commit
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 WORKER = "+6281234567031"

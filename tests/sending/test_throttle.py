@@ -6,8 +6,9 @@ from rq.registry import ScheduledJobRegistry
 
 from models import Message, database, utcnow
 from models.message import turn_job_id
-from workers.queues import SMS_QUEUE, SMS_URGENT_QUEUE, queue
-from workers.sms_jobs import enqueue_after_commit
+from models.jobs import SMS_QUEUE, SMS_URGENT_QUEUE
+from workers.queues import queue
+from models.jobs import enqueue_after_commit
 from workers.sweep import fire_due_sends
 from workers.throttle import Throttle, throttle_for
 

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from menus.features.trainings.jobs import step_job_id
 
 from models import Staff, Training, TrainingStep, Village
 from models.migrate import SchemaMigration, migration_names
 from models.settings import to_local
 from tests.support.villages import seed_villages
 from workers.queues import job_is_live
-from workers.training_jobs import step_job_id
 
 PEOPLE_FIELDS = ["phone", "name", "village", "status", "country", "language", "consent_at", "opted_out_at",
                  "created_at"]

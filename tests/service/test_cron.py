@@ -11,8 +11,8 @@ from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from workers.cron import SCHEDULE, Entry, build_scheduler, next_run
-from workers.queues import DEFAULT_QUEUE
+from workers.cron import Entry, build_scheduler, next_run, schedule
+from models.jobs import DEFAULT_QUEUE
 
 
 def morning_job() -> None:
@@ -62,7 +62,8 @@ def test_the_sweep_runs_at_once_then_every_minute_and_the_digests_wait_for_their
     with time_machine.travel(datetime(2026, 3, 3, 0, 0, tzinfo=UTC), tick=False) as traveller:  # a Tuesday
         scheduler = build_scheduler(redis, "Asia/Jakarta")
         assert [j.func_name for j in scheduler.get_jobs()] == [
-            "workers.sweep.sweep", "workers.cron.weekly_digests", "workers.cron.monthly_digests"]
+            "workers.sweep.sweep", "menus.features.digests.jobs.weekly_digests",
+            "menus.features.digests.jobs.monthly_digests"]
         assert len(scheduler.enqueue_jobs()) == 1
         traveller.shift(59)
         assert scheduler.enqueue_jobs() == []
@@ -98,7 +99,7 @@ def test_a_bad_entry_is_refused_when_declared(options):
 
 def test_every_entry_of_the_schedule_is_registered(app):
     scheduler = build_scheduler(app.extensions["redis"], "Asia/Jakarta")
-    assert len(scheduler.get_jobs()) == len(SCHEDULE)
+    assert len(scheduler.get_jobs()) == len(schedule())
 
 
 def test_an_unknown_timezone_fails_at_start_up(app):

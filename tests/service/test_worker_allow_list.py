@@ -9,8 +9,9 @@ from rq import Worker
 from rq.callbacks import Callback
 from rq.job import JobStatus
 
-from workers.cron import SCHEDULE
-from workers.queues import DEFAULT_QUEUE, JOB_FUNCTIONS, QUEUES, JobSpec, queue
+from models.jobs import DEFAULT_QUEUE, QUEUES, JobSpec
+from workers.cron import schedule
+from workers.queues import JobNotAllowed, allowed_jobs, enqueue, queue
 from workers.runner import run_worker
 
 
@@ -56,10 +57,17 @@ def test_the_project_jobs_still_run(app, drain):
     assert job.get_status(refresh=True) == JobStatus.FINISHED
 
 
-def test_every_periodic_job_is_allowed():
-    assert {f"{entry.func.__module__}.{entry.func.__qualname__}" for entry in SCHEDULE} <= JOB_FUNCTIONS
+def test_every_periodic_job_is_allowed(app):
+    assert {f"{entry.func.__module__}.{entry.func.__qualname__}" for entry in schedule()} <= allowed_jobs()
 
 
-def test_a_job_spec_outside_the_allow_list_is_refused_when_built():
-    with pytest.raises(ValueError, match="os.system"):
-        JobSpec("os.system", ("true",), "evil")
+def test_the_allow_list_is_what_the_features_declare_and_the_workers_own(app):
+    declared = app.extensions["menus"].job_functions
+    assert "menus.features.cases.jobs.escalate" in declared
+    assert allowed_jobs() == declared | {"workers.sms_jobs.send_message", "workers.sweep.sweep"}
+
+
+def test_a_job_spec_outside_the_allow_list_is_refused_before_it_reaches_redis(app):
+    with pytest.raises(JobNotAllowed, match="os.system"):
+        enqueue([JobSpec("os.system", ("true",), "evil")])
+    assert queue(DEFAULT_QUEUE).fetch_job("evil") is None

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from menus.features.trainings.jobs import step_job_id
 
 from menus import catalog
 from models import Person, database
@@ -23,7 +24,6 @@ from tests.support.phones import Phone
 from tests.support.registration import register
 from tests.support.staff import ORGANIZER, ORGANIZER_OTHER
 from workers.queues import job_is_live
-from workers.training_jobs import step_job_id
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=JAKARTA)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from menus.features.trainings.jobs import training_specs
 
 from menus import catalog
 from models import (
@@ -25,8 +26,7 @@ from tests.support.phones import Phone
 from tests.support.registration import register
 from tests.support.staff import ORGANIZER, ORGANIZER_OTHER
 from tests.support.texts import text
-from workers.sms_jobs import enqueue_after_commit
-from workers.training_jobs import training_specs
+from models.jobs import enqueue_after_commit
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 ADDED = dt.datetime(2026, 12, 1, 10, 0, tzinfo=JAKARTA)

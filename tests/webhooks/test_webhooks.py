@@ -8,12 +8,14 @@ import pytest
 
 from models import Message, Person, Village
 from service.webhooks.payloads import MAX_SMS_TEXT
+from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
 from tests.support.paths import ROOT
 from tests.support.registration import register_by_ussd
 from tests.support.settings import SHORT_CODE, TOKEN
 from tests.support.villages import seed_villages
 from workers.queues import connect_redis
+from tests.support.redis_switch import use_redis
 
 PHONE = "+6281234567001"
 PHONE_HK = "+85291234567"
@@ -159,7 +161,7 @@ def test_ussd_indonesian_number_forms_are_one_person(app, ussd, register_as, dia
     assert "Profil saya" in menu and "Daftar" not in menu
     assert Person.select().count() == 1
     person = Person.for_phone("+6281234567001")
-    assert person is not None and person.is_registered
+    assert (person.name, person.is_registered) == ("Siti Aminah", True)
     assert [m.phone for m in outbox(purpose="welcome")] == ["+6281234567001"]
 
 
@@ -380,26 +382,29 @@ def test_optout_without_a_phone_is_400(client, form):
     assert nothing_stored()
 
 
+@frozen_at(MONDAY_MORNING)
 def test_optout_of_unknown_number_makes_a_bare_row(client):
     response = post(client, "/webhooks/at/optout", with_(OPTOUT, phoneNumber=UNKNOWN_PHONE))
     assert response.status_code == 200
     person = Person.for_phone(UNKNOWN_PHONE)
-    assert person.opted_out_at is not None
+    assert person.opted_out_at == stored(MONDAY_MORNING)
     assert (person.name, person.village, person.status, person.country, person.consent_at) == (None,) * 5
 
 
+@frozen_at(MONDAY_MORNING)
 def test_optout_of_registered_person_keeps_the_profile(app, client, ussd):
     seed_villages()
     register_by_ussd(ussd(PHONE))
     assert post(client, "/webhooks/at/optout", OPTOUT).status_code == 200
     person = Person.for_phone(PHONE)
-    assert person.opted_out_at is not None
+    assert person.opted_out_at == stored(MONDAY_MORNING)
     assert person.is_registered and person.name == "Siti Aminah"
 
 
+@frozen_at(MONDAY_MORNING)
 def test_optout_without_sender_id_is_accepted(client):
     assert post(client, "/webhooks/at/optout", {"phoneNumber": PHONE}).status_code == 200
-    assert Person.for_phone(PHONE).opted_out_at is not None
+    assert Person.for_phone(PHONE).opted_out_at == stored(MONDAY_MORNING)
 
 
 def test_optout_replay_keeps_the_first_time(client):
@@ -441,7 +446,7 @@ def test_healthz_is_ok_when_everything_is_up(client):
 
 
 def test_healthz_names_redis_when_it_is_down(app, client):
-    app.extensions["redis"] = connect_redis("redis://127.0.0.1:1/0")
+    use_redis(app, connect_redis("redis://127.0.0.1:1/0"))
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
@@ -541,7 +546,7 @@ def test_unexpected_errors_never_answer_500(app, client):
         def __getattr__(self, name):
             raise ZeroDivisionError("a bug")
 
-    app.extensions["redis"] = Broken()
+    use_redis(app, Broken())
     Village.create(name="Tracap", position=0)
     session = {"sessionId": "broken-1", "phoneNumber": "+6281234567099"}
     for text in ("", "1", "1*1", "1*1*Ani", "1*1*Ani*1", "1*1*Ani*1*4"):
@@ -551,4 +556,4 @@ def test_unexpected_errors_never_answer_500(app, client):
         "from": "+6281234567099", "to": "21234", "text": "BANTUAN", "id": "broken-sms", "date": "2026-11-28 06:04:45"})
     assert sms.status_code == 503
     assert [m.status for m in outbox("+6281234567099", "reply")] == ["queued"], "stored: the sweep will send it"
-    app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
+    use_redis(app, connect_redis(app.config["REDIS_URL"]))

@@ -1,1 +1,36 @@
-"""The advocacy loop: reports (USSD and SMS), the SMS texts about cases, staff commands, status look-ups."""
+"""The advocacy loop: reports (USSD and SMS), the SMS texts about cases, staff commands, status look-ups, and the
+escalation of a case nobody has taken. Its rules and records are `models.case`, `models.case_terms` and
+`models.report_draft`; its SMS texts are the catalogs' `case.` keys."""
+from __future__ import annotations
+
+from menus.feature import Feature, Sweep, fixed_sample, longest_label
+from menus.features.cases import desk, drafts, jobs, report, status
+from models.case import Case, CaseEvent
+from models.sending_policy import Purpose
+
+RECORDS = Feature(
+    name="cases",
+    models=(Case, CaseEvent),
+    purposes=(
+        Purpose("confirmation_other", requested=True),
+        Purpose("escalation", staff_only=True, jumps_queue=True),
+        Purpose("case_news", requested=True, waits_out_quiet_hours=True),
+    ),
+    jobs=(jobs.escalate,),
+    sweeps=(Sweep("escalations", jobs.due_escalations),),
+    sms_prefixes=("case.",),
+    sms_samples={
+        "urgent": longest_label("case.urgent_mark"),
+        "category": longest_label("case.category_short."),
+        "country": longest_label("country."),
+        "for_whom": longest_label("case.for_short."),
+        "status": longest_label("case.status_short."),
+        "case_list": fixed_sample("K7M-3QX dibukak maneh, ACD-EFH ditampa, JKM-NPR diterusake, ..."),
+        "contact": lambda catalogs, language: max(
+            (catalogs.text(key, language, {"phone": "+886912345678"})
+             for key in ("case.contact_safe", "case.contact_unsafe", "case.contact_hidden")), key=len),
+    },
+)
+"""The cases' records, message purposes, escalation job and sweep, and the samples of their SMS texts."""
+
+FEATURES = (report.FEATURE, status.FEATURE, drafts.FEATURE, desk.FEATURE, RECORDS)

@@ -13,21 +13,22 @@ import re
 from typing import TYPE_CHECKING, Callable
 
 from menus import catalog
-from menus.feature import Feature
+from menus.feature import Feature, StaffKeyword
 from menus.features.cases import notices
+from menus.features.cases.jobs import escalation_spec
 from menus.fitting import cut_to_fit, pages
 from menus.notify import language_for, notify
 from menus.turn import Lookups
 from models import database, utcnow
 from models.case import HANDLER_ROLES, Case, referral_official
-from models.case_terms import CaseError
+from models.case_terms import CaseError, looks_like_code
 from models.gsm import fold_to_gsm7
 from models.message import Outgoing
 from models.phones import mask
 from models.staff import Staff
 
 if TYPE_CHECKING:
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
     from menus.staff_commands import StaffCommand
 
 log = logging.getLogger(__name__)
@@ -160,12 +161,10 @@ def selesai(turn: "SmsTurn", command: "StaffCommand") -> None:
 
 def buka(turn: "SmsTurn", command: "StaffCommand") -> None:
     """BUKA <code> [note]: reopen a resolved case; its escalation clock starts over."""
-    from workers.case_jobs import escalation_spec  # here, not at import: workers' jobs import the features
-
     staff, case = _sender(turn), _case(turn, command)
     if case is not None and _changed(turn, command, case, lambda: case.reopen(staff, command.rest or None)):
         _done(turn, case, "case.reopen.done")
-        turn.outgoing.append(escalation_spec(case.id, 1, case.next_escalation_at))  # type: ignore[arg-type]
+        turn.outgoing.append(escalation_spec(case.id, 1, case.next_escalation_at))
 
 
 def _page_number(command: "StaffCommand") -> int:
@@ -220,9 +219,15 @@ def detail(turn: "SmsTurn", command: "StaffCommand") -> None:
     _reply_list(turn, command, "case.detail", items)
 
 
+def names_a_case(command: "StaffCommand") -> bool:
+    """A case command from someone who is not staff is plainly for staff when it names a case code."""
+    return looks_like_code(command.code)
+
+
 FEATURE = Feature(
     name="case_desk",
-    staff_commands={"TERIMA": terima, "CATAT": catat, "RUJUK": rujuk, "SELESAI": selesai, "BUKA": buka,
-                    "KASUS": kasus, "DETAIL": detail},
+    staff_commands=tuple(StaffKeyword(keyword, handler, names_a_case) for keyword, handler in (
+        ("TERIMA", terima), ("CATAT", catat), ("RUJUK", rujuk), ("SELESAI", selesai), ("BUKA", buka),
+        ("KASUS", kasus), ("DETAIL", detail))),
 )
 """The case staff commands."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from menus.feature import Feature, Keyword, Placeholder, fixed_sample
 from menus.features.cases import notices
+from menus.features.cases.jobs import escalation_spec
 from menus.screens import End, Input, Menu, Option, Switch
 from menus.turn import FlowTurn
 from models import database
@@ -23,7 +24,7 @@ from models.phones import InvalidPhone, to_e164
 
 if TYPE_CHECKING:
     from menus.keywords import Match
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,6 @@ def open_case(turn: FlowTurn) -> None:
     if "category" not in answers:
         log.error("report end reached without a category")
         return
-    from workers.case_jobs import escalation_spec  # here, not at import: workers' jobs import the features
-
     with database.atomic():
         ReportDraft.discard(turn.ctx.session_key)  # in the same transaction: the case now holds the answers
         case, created = Case.open(report)

@@ -19,7 +19,7 @@ from models.phones import mask
 
 if TYPE_CHECKING:
     from menus.keywords import Match
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from menus.feature import Feature
+from menus.feature import Feature, StaffKeyword
 from menus import catalog
 from menus.features.trainings import notices
 from menus.fitting import list_that_fits
@@ -19,7 +19,7 @@ from models.training import Training
 from models.training_terms import TrainingError
 
 if TYPE_CHECKING:
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
     from menus.staff_commands import StaffCommand
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,14 @@ def marked_params(code: str, marked: list[str], others: list[str], language: str
     return values
 
 
+def lists_numbers(command: "StaffCommand") -> bool:
+    """HADIR from someone who is not staff is plainly for staff with a code and phone numbers ("HADIR KOPI1 0812…"),
+    not ordinary words ("Hadir pak")."""
+    return bool(command.code) and any(ch.isdigit() for ch in command.rest)
+
+
 FEATURE = Feature(
     name="training_attendance",
-    staff_commands={"HADIR": _hadir},
+    staff_commands=(StaffKeyword("HADIR", _hadir, lists_numbers),),
 )
 """The HADIR staff command."""

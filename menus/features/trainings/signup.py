@@ -21,7 +21,7 @@ from models.training_terms import TrainingError
 
 if TYPE_CHECKING:
     from menus.keywords import Match
-    from menus.sms_router import SmsTurn
+    from menus.turn import SmsTurn
 
 log = logging.getLogger(__name__)
 

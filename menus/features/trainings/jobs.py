@@ -1,23 +1,22 @@
 """A training's scheduled steps: the reminder the day before and the follow-ups 30 and 90 days after.
 
 Every step is an RQ job scheduled for the step's `due_at` (the due row) when the training is added or
-moved; the sweep (`workers.sweep`) fires a due step whose job Redis lost. The step row's claim lets one
+moved; the sweep fires a due step whose job Redis lost (`due_steps`). The step row's claim lets one
 run through, so the job, the sweep's copy and a retry send each message once.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Iterable
 
 from menus.features.trainings import notices
 from menus.features.trainings.followup import FOLLOWUP_ROOT, conversation_key
 from models import Conversation, TrainingStep, database, utcnow
 from models.message import Outgoing
 from models.training import Training
+from models.jobs import DEFAULT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 from models.training_terms import followup_days
-from workers.context import with_database
-from workers.queues import DEFAULT_QUEUE, JobSpec, enqueue_missing
-from workers.sms_jobs import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +32,7 @@ def step_job_id(step: TrainingStep) -> str:
 
 def step_spec(step: TrainingStep) -> JobSpec:
     """The job that runs a step at its due time."""
-    return JobSpec("workers.training_jobs.run_step", (step.id,), step_job_id(step), DEFAULT_QUEUE, step.due_at)
+    return JobSpec(job_path(run_step), (step.id,), step_job_id(step), DEFAULT_QUEUE, step.due_at)
 
 
 def training_specs(training: Training) -> list[JobSpec]:
@@ -85,6 +84,6 @@ def _followup(training: Training, days: int) -> list[Outgoing]:
     return written
 
 
-def fire_due_training_steps(now: dt.datetime) -> int:
-    """Sweep entry: enqueue each due step whose job Redis does not hold (lost, or never enqueued)."""
-    return enqueue_missing(step_spec(step) for step in TrainingStep.due(now))
+def due_steps(now: dt.datetime) -> Iterable[JobSpec]:
+    """Sweep: each due step (the sweep enqueues those Redis does not hold: lost, or never enqueued)."""
+    return [step_spec(step) for step in TrainingStep.due(now)]

@@ -1,21 +1,20 @@
 """Case escalation: a case nobody has taken in time is told again, wider each step, each step once.
 
-Every step is an RQ job scheduled for the case's `next_escalation_at` (the due row): the report that
-opens the case enqueues step 1 after its transaction commits, each step enqueues the next, and the
-sweep (`workers.sweep`) fires a due step whose job Redis lost.
+Every step is a job scheduled for the case's `next_escalation_at` (the due row): the report that opens the
+case enqueues step 1 after its transaction commits, each step enqueues the next, and the sweep fires a due
+step whose job Redis lost.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Iterable
 
 from menus.features.cases import notices
 from menus.turn import Lookups
 from models import Case, database, utcnow
 from models.case_terms import UNACKNOWLEDGED
-from workers.context import with_database
-from workers.queues import DEFAULT_QUEUE, JobSpec, enqueue_missing
-from workers.sms_jobs import enqueue_after_commit
+from models.jobs import DEFAULT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +25,6 @@ LAST_LEVEL = 2
 def escalation_job_id(case_id: int, level: int) -> str:
     """The RQ job id of one escalation step (stable, so the job and the sweep's copy collapse into one)."""
     return f"case-{case_id}-escalate-{level}"
-
-
-def escalation_spec(case_id: int, level: int, at: dt.datetime | None = None) -> JobSpec:
-    """The job that escalates a case to `level`, at `at` (naive UTC; None means now)."""
-    return JobSpec("workers.case_jobs.escalate", (case_id, level), escalation_job_id(case_id, level),
-                   DEFAULT_QUEUE, at)
 
 
 @with_database
@@ -63,8 +56,12 @@ def escalate(case_id: int, level: int) -> str:
     return "escalated"
 
 
-def fire_due_escalations(now: dt.datetime) -> int:
-    """Sweep entry: enqueue each due escalation step whose job Redis does not hold (lost, or never enqueued)."""
-    due = [escalation_spec(case.id, case.escalation_level + 1)
-           for case in Case.due_escalations(now) if case.escalation_level < LAST_LEVEL]
-    return enqueue_missing(due)
+def escalation_spec(case_id: int, level: int, at: dt.datetime | None = None) -> JobSpec:
+    """The job that escalates a case to `level`, at `at` (naive UTC; None means now)."""
+    return JobSpec(job_path(escalate), (case_id, level), escalation_job_id(case_id, level), DEFAULT_QUEUE, at)
+
+
+def due_escalations(now: dt.datetime) -> Iterable[JobSpec]:
+    """Sweep: each due escalation step (the sweep enqueues those Redis does not hold)."""
+    return [escalation_spec(case.id, case.escalation_level + 1)
+            for case in Case.due_escalations(now) if case.escalation_level < LAST_LEVEL]

@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from menus.digest_texts import render
+from menus.features.digests.texts import render
 from menus.notify import language_for, send_text
 from menus.turn import Lookups
 from models import DigestDelivery, Staff, database, utcnow
@@ -17,10 +17,8 @@ from models.digest_figures import ALL, Figures, compute, waiting_by_organiser
 from models.digest_period import Period, last_complete
 from models.message import Outgoing
 from models.phones import mask
+from models.jobs import DEFAULT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 from models.settings import to_local
-from workers.context import with_database
-from workers.queues import DEFAULT_QUEUE, JobSpec, enqueue_missing
-from workers.sms_jobs import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +99,11 @@ def send_digests(kind: str) -> int:
 
 def digest_spec(kind: str, period: Period) -> JobSpec:
     """The job that sends one period's digests (its id names the period, so repeats collapse while queued)."""
-    return JobSpec("workers.digest_jobs.send_digests", (kind,), f"digest-{kind}-{period.first:%Y%m%d}", DEFAULT_QUEUE)
+    return JobSpec(job_path(send_digests), (kind,), f"digest-{kind}-{period.first:%Y%m%d}", DEFAULT_QUEUE)
 
 
-def fire_due_digests(now: dt.datetime) -> int:
-    """Sweep entry: from a period's send time (07:00 the day after it ends) and for MAKE_UP_WINDOW after, enqueue
+def due_digests(now: dt.datetime) -> list[JobSpec]:
+    """Sweep: from a period's send time (07:00 the day after it ends) and for MAKE_UP_WINDOW after, enqueue
     its digests if some recipient has none (the cron missed them); a stale digest is not sent."""
     local = to_local(now).replace(tzinfo=None)
     staff = {m.phone for m in recipients()}
@@ -117,4 +115,14 @@ def fire_due_digests(now: dt.datetime) -> int:
             continue
         if staff - DigestDelivery.delivered(kind, period.first):
             due.append(digest_spec(kind, period))
-    return enqueue_missing(due)
+    return due
+
+
+def weekly_digests() -> int:
+    """Cron: Mondays 07:00, last week's digests."""
+    return send_digests("week")
+
+
+def monthly_digests() -> int:
+    """Cron: the 1st at 07:00, last month's digests."""
+    return send_digests("month")

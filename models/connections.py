@@ -1,0 +1,22 @@
+"""The Redis connection the domain counts on (the SMS limits) and the workers queue on, bound at start like the
+database: no module opens a connection at import time, and none reaches into the web app for one."""
+from __future__ import annotations
+
+from redis import Redis
+
+from models.jobs import NotBound
+
+_redis: Redis | None = None
+
+
+def bind_redis(connection: Redis) -> None:
+    """Bind the process's Redis connection (create_app does, for web, worker and CLI alike)."""
+    global _redis
+    _redis = connection
+
+
+def redis() -> Redis:
+    """The bound Redis connection (connected lazily by the client)."""
+    if _redis is None:
+        raise NotBound("no Redis connection bound (create_app binds it)")
+    return _redis
