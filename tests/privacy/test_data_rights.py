@@ -7,6 +7,7 @@ import pytest
 from models import Case, Conversation, Message, Person, Staff
 from models.gsm import sms_size
 from models.settings import to_local
+from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.registration import register_by_sms
@@ -51,6 +52,7 @@ def test_data_from_a_number_the_service_knows_nothing_about(app, send_sms):
 
 
 @pytest.mark.parametrize("language,confirm", [("id", "YA"), ("jv", "1"), ("en", "ya"), ("en", "YES"), ("jv", "inggih")])
+@frozen_at(MONDAY_MORNING)
 def test_hapus_asks_then_erases_answering_once(phone, drain, language, confirm):
     registered(phone, language)
     phone.say("INFO")
@@ -61,7 +63,7 @@ def test_hapus_asks_then_erases_answering_once(phone, drain, language, confirm):
 
     person = Person.for_phone(PHONE)
     assert (person.name, person.village, person.status, person.country, person.consent_at) == (None,) * 5
-    assert person.opted_out_at is not None and person.language == language
+    assert (person.opted_out_at, person.language) == (stored(MONDAY_MORNING), language)
     assert not Conversation.select().where(Conversation.phone == PHONE).exists()
     settled = Message.select().where((Message.phone == PHONE) & Message.status.in_(("sent", "delivered")))
     assert settled.count() >= 8 and {m.text for m in settled} == {""}, "the history's texts are gone"

@@ -378,7 +378,7 @@ def test_a_stranger_signs_up_for_a_training_in_the_simulator(app, runner, live_s
 
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
     training = Training.upcoming().first()
-    assert training is not None and training.code == "KOPI1", "the demo seed's first training"
+    assert training.code == "KOPI1", "the demo seed's first training"
     assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
 
     with simulator_page(live_server) as page:

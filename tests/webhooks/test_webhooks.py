@@ -15,7 +15,6 @@ from tests.support.registration import register_by_ussd
 from tests.support.settings import SHORT_CODE, TOKEN
 from tests.support.villages import seed_villages
 from workers.queues import connect_redis
-from tests.support.redis_switch import use_redis
 
 PHONE = "+6281234567001"
 PHONE_HK = "+85291234567"
@@ -446,7 +445,7 @@ def test_healthz_is_ok_when_everything_is_up(client):
 
 
 def test_healthz_names_redis_when_it_is_down(app, client):
-    use_redis(app, connect_redis("redis://127.0.0.1:1/0"))
+    app.extensions["redis"] = connect_redis("redis://127.0.0.1:1/0")
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
@@ -546,7 +545,7 @@ def test_unexpected_errors_never_answer_500(app, client):
         def __getattr__(self, name):
             raise ZeroDivisionError("a bug")
 
-    use_redis(app, Broken())
+    app.extensions["redis"] = Broken()
     Village.create(name="Tracap", position=0)
     session = {"sessionId": "broken-1", "phoneNumber": "+6281234567099"}
     for text in ("", "1", "1*1", "1*1*Ani", "1*1*Ani*1", "1*1*Ani*1*4"):
@@ -556,4 +555,4 @@ def test_unexpected_errors_never_answer_500(app, client):
         "from": "+6281234567099", "to": "21234", "text": "BANTUAN", "id": "broken-sms", "date": "2026-11-28 06:04:45"})
     assert sms.status_code == 503
     assert [m.status for m in outbox("+6281234567099", "reply")] == ["queued"], "stored: the sweep will send it"
-    use_redis(app, connect_redis(app.config["REDIS_URL"]))
+    app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
