@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from menus.features.cases.jobs import escalation_job_id
 
 from menus import fitting
 from menus.fitting import MAX_SEGMENTS as MAX_SMS_SEGMENTS
@@ -23,7 +24,6 @@ from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
 from tests.support.texts import text
-from workers.case_jobs import escalation_job_id
 from workers.queues import job_is_live
 
 JAKARTA = ZoneInfo("Asia/Jakarta")

@@ -17,6 +17,7 @@ from tests.support.registration import register_by_sms
 from tests.support.texts import text
 from tests.support.villages import seed_villages
 from workers.queues import connect_redis
+from tests.support.redis_switch import use_redis
 
 PHONE = "+6281234567001"
 PHONE_2 = "+6281234567002"
@@ -402,12 +403,12 @@ def test_number_from_abroad_registers_by_sms(app, make_phone, number):
 
 
 def test_sms_while_redis_is_down_is_answered_after_the_sweep(app, phone, runner, drain):
-    app.extensions["redis"] = connect_redis("redis://127.0.0.1:1/0")
+    use_redis(app, connect_redis("redis://127.0.0.1:1/0"))
     assert phone.say("BANTUAN") == text("sms.help", code=USSD_CODE)
     [reply] = outbox(PHONE)
     assert (reply.status, reply.attempts) == ("queued", 0)
 
-    app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
+    use_redis(app, connect_redis(app.config["REDIS_URL"]))
     result = runner.invoke(args=["sweep"])
     assert result.exit_code == 0, result.output
     drain()
@@ -422,11 +423,11 @@ def test_sms_while_redis_is_down_is_answered_after_the_sweep(app, phone, runner,
 
 
 def test_registration_while_redis_is_down_welcomes_after_the_sweep(app, phone, runner, drain):
-    app.extensions["redis"] = connect_redis("redis://127.0.0.1:1/0")
+    use_redis(app, connect_redis("redis://127.0.0.1:1/0"))
     assert register_by_sms(phone) == text("register.done", name="Siti Aminah")
     assert {m.status for m in outbox(PHONE)} == {"queued"}
 
-    app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
+    use_redis(app, connect_redis(app.config["REDIS_URL"]))
     assert runner.invoke(args=["sweep"]).exit_code == 0
     drain()
     messages = outbox(PHONE)

@@ -6,6 +6,7 @@ from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
 from tests.support.registration import register_by_ussd
 from tests.support.villages import seed_villages
+from tests.support.redis_switch import use_redis
 
 PHONE = "+6281234567001"
 
@@ -177,13 +178,13 @@ def test_redis_down_registration_still_completes_and_sweep_delivers_later(app, u
     from workers.queues import connect_redis
 
     seed_villages()
-    app.extensions["redis"] = connect_redis("redis://127.0.0.1:1/0")
+    use_redis(app, connect_redis("redis://127.0.0.1:1/0"))
     reply = register_by_ussd(ussd(PHONE))
     assert reply.startswith("END Terima kasih")
     [welcome] = outbox(PHONE, "welcome")
     assert welcome.status == "queued"
 
-    app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
+    use_redis(app, connect_redis(app.config["REDIS_URL"]))
     assert not drain(), "nothing reached Redis while it was down"
     result = runner.invoke(args=["sweep"])
     assert result.exit_code == 0, result.output

@@ -15,7 +15,8 @@ from models.gsm import sms_size
 from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
 from tests.support.settings import AT_API_KEY, AT_USERNAME, TOKEN
-from workers.queues import SMS_QUEUE, queue
+from models.jobs import SMS_QUEUE
+from workers.queues import queue
 
 PHONE = "+6281234567002"
 
@@ -178,7 +179,7 @@ def test_messages_with_the_same_text_go_in_one_request(app, send_sms, drain, use
 def test_identical_texts_to_one_number_are_never_in_one_provider_call(app, drain, use_africastalking):
     from menus import catalog
     from models import database
-    from workers.sms_jobs import enqueue_after_commit
+    from models.jobs import enqueue_after_commit
 
     # rows written straight to the outbox: the sending policy refuses the same text to a number within 10 minutes
     text = catalog.text("sms.optin", "id")
@@ -196,7 +197,7 @@ def test_identical_texts_to_one_number_are_never_in_one_provider_call(app, drain
 def test_a_fan_out_is_one_job_per_hundred_and_one_provider_call_per_hundred(app, drain, use_africastalking):
     from menus.notify import notify
     from models import database
-    from workers.sms_jobs import enqueue_after_commit
+    from models.jobs import enqueue_after_commit
 
     phones = [f"+62812345{n:05d}" for n in range(250)]
     with database.atomic():

@@ -15,6 +15,7 @@ from tests.support.registration import register_by_ussd
 from tests.support.settings import SHORT_CODE, TOKEN
 from tests.support.villages import seed_villages
 from workers.queues import connect_redis
+from tests.support.redis_switch import use_redis
 
 PHONE = "+6281234567001"
 PHONE_HK = "+85291234567"
@@ -445,7 +446,7 @@ def test_healthz_is_ok_when_everything_is_up(client):
 
 
 def test_healthz_names_redis_when_it_is_down(app, client):
-    app.extensions["redis"] = connect_redis("redis://127.0.0.1:1/0")
+    use_redis(app, connect_redis("redis://127.0.0.1:1/0"))
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
@@ -545,7 +546,7 @@ def test_unexpected_errors_never_answer_500(app, client):
         def __getattr__(self, name):
             raise ZeroDivisionError("a bug")
 
-    app.extensions["redis"] = Broken()
+    use_redis(app, Broken())
     Village.create(name="Tracap", position=0)
     session = {"sessionId": "broken-1", "phoneNumber": "+6281234567099"}
     for text in ("", "1", "1*1", "1*1*Ani", "1*1*Ani*1", "1*1*Ani*1*4"):
@@ -555,4 +556,4 @@ def test_unexpected_errors_never_answer_500(app, client):
         "from": "+6281234567099", "to": "21234", "text": "BANTUAN", "id": "broken-sms", "date": "2026-11-28 06:04:45"})
     assert sms.status_code == 503
     assert [m.status for m in outbox("+6281234567099", "reply")] == ["queued"], "stored: the sweep will send it"
-    app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
+    use_redis(app, connect_redis(app.config["REDIS_URL"]))
