@@ -8,6 +8,7 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -23,10 +24,7 @@ from models import (
     Training,
     Village,
     database,
-    utcnow,
 )
-from models.digest_period import last_complete
-from models.settings import to_local, to_utc
 from tests.support.settings import TOKEN
 
 CHROMIUM = "/usr/bin/chromium"
@@ -39,6 +37,7 @@ SCREENSHOT_LOOP = "/tmp/simulator-case-loop.png"
 SCREENSHOT_TRAINING = "/tmp/simulator-training.png"
 SCREENSHOT_DIGEST = "/tmp/simulator-digest.png"
 WAIT_MS = 10_000
+JAKARTA = ZoneInfo("Asia/Jakarta")
 ORGANIZER = "+6281200000001"
 OFFICIAL = "+6281200000002"
 COORDINATOR = "+6281200000003"
@@ -425,11 +424,21 @@ def test_a_stranger_signs_up_for_a_training_in_the_simulator(app, runner, live_s
     assert enrollment.name == "Sri Lestari", "the name typed, stored with the consent"
 
 
+SATURDAY_AFTERNOON = dt.datetime(2026, 11, 28, 14, 0, tzinfo=JAKARTA)
+"""When the digest test's villager registers and reports: the case is due a day later (Sunday 14:00), and the
+officials are told of it two days later (Monday 14:00), after the digest."""
+DIGEST_CRON = dt.datetime(2026, 11, 30, 7, 0, tzinfo=JAKARTA)
+"""The Monday 07:00 after it, when the cron sends last week's (23-29/11) digests."""
+
+
 @pytest.mark.browser
+@time_machine.travel(SATURDAY_AFTERNOON, tick=True)
 def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live_server, drain):
-    """A registration and a report by USSD this week; `digest send` run as the cron runs it, next Monday 07:00
-    (time-machine moves only that command and its worker: this week is then the last complete one); the official's
-    staff pick shows the digest, numbers only."""
+    """A registration and a report by USSD on a Saturday afternoon (the clock starts there and runs, for the live
+    server too: it is a thread of this process); `digest send` run as the cron runs it, the Monday 07:00 after
+    (time-machine stops the clock there for that command and its worker: the case is a day overdue, its first
+    escalation goes to organisers and coordinators, the officials' is not due yet); the official's staff pick
+    shows the digest alone, numbers only."""
     from playwright.sync_api import expect
 
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
@@ -469,22 +478,17 @@ def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live
         assert (case.village, case.category, case.severity) == ("Tracap", "wages", "normal")
         assert drain(), "the welcome SMS, the organiser's alert and the confirmation were queued"
 
-        # Next Monday 07:00 local, when the cron sends last week's digests: `digest send`, then a worker.
-        today = to_local(utcnow()).date()
-        next_monday = today + dt.timedelta(days=7 - today.weekday())
-        cron_time = to_utc(dt.datetime.combine(next_monday, dt.time(7))).replace(tzinfo=dt.timezone.utc)
-        with time_machine.travel(cron_time, tick=False):
-            period = last_complete("week", utcnow())
-            assert period.first <= today <= period.last, "this week is the last complete one then"
+        # The Monday 07:00 after, when the cron sends last week's digests: `digest send`, then a worker.
+        with time_machine.travel(DIGEST_CRON, tick=False):
             result = runner.invoke(args=["digest", "send"])
             assert result.exit_code == 0, result.output
-            assert f"week {period.label}: 2 digests written now" in result.output, "the official and the coordinator"
-            assert drain(), "the digests were queued"
-            overdue = int(case.ack_due_at < utcnow())  # nobody took the case; 24 h may not have passed by Monday
+            assert "week 23-29/11: 2 digests written now" in result.output, "the official and the coordinator"
+            assert drain(), "the digests (and the case's first escalation) were queued"
         assert sorted(d.phone for d in DigestDelivery.select()) == [OFFICIAL, COORDINATOR], "organisers get none"
+        assert Case.get_by_id(case.id).escalation_level == 1, "organisers, coordinators told again; officials not yet"
 
-        digest = (f"KawalMigran minggu {period.label} (semua desa): Daftar baru 1 (Calon PMI 1). "
-                  f"Laporan 1, mendesak 0 (Gaji 1). Kasus terbuka 1, telat {overdue}, dirujuk 0, selesai 0.")
+        digest = ("KawalMigran minggu 23-29/11 (semua desa): Daftar baru 1 (Calon PMI 1). "
+                  "Laporan 1, mendesak 0 (Gaji 1). Kasus terbuka 1, telat 1, dirujuk 0, selesai 0.")
         for secret in ("Dewi", "Sartika", "+6281298765434", "81298765434", case.display_code, case.code, story):
             assert secret not in digest, "numbers only"
 
