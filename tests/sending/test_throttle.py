@@ -1,16 +1,19 @@
 """The phone backend's send throttle: GCRA permits in Redis, urgent first, turns; send jobs that wait, never fail."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from rq.registry import ScheduledJobRegistry
 
-from models import Message, database, utcnow
+from models import Message, database
 from models.message import turn_job_id
+from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from models.jobs import SMS_QUEUE, SMS_URGENT_QUEUE
 from workers.queues import queue
 from models.jobs import enqueue_after_commit
 from workers.sweep import fire_due_sends
-from workers.throttle import Throttle, throttle_for
+from workers.throttle import KEY_PREFIX, Throttle, throttle_for
 
 PHONES = [f"+6281234{n:05d}" for n in range(1, 30)]
 STAFF = "+6281299990001"
@@ -27,28 +30,61 @@ def test_a_throttle_needs_a_positive_whole_rate(redis, per_minute):
         Throttle(redis, per_minute)
 
 
+def redis_ms(redis) -> int:
+    """Now on the throttle's clock: Redis's TIME, in milliseconds."""
+    seconds, microseconds = redis.time()
+    return seconds * 1000 + microseconds // 1000
+
+
+def asked(redis, call):
+    """Call `call` and return (what it answered, the earliest and latest Redis time it can have read as now)."""
+    before = redis_ms(redis)
+    answer = call()
+    return answer, before, redis_ms(redis)
+
+
+def scheduled(redis, name: str) -> int:
+    """The throttle's stored schedule on Redis's clock (ms): `tat` the next permit, `tail` the last turn handed."""
+    return int(redis.get(f"{KEY_PREFIX}:{name}"))
+
+
+def told_to_come_at(moment: int, answer: tuple[float, int, int]) -> bool:
+    """The wait answered is exactly until `moment` (ms): now, as the throttle read it during the call, + wait."""
+    wait, before, after = answer
+    return before <= moment - round(wait * 1000) <= after
+
+
 def test_permits_come_one_interval_apart(redis):
     throttle = Throttle(redis, 60)  # one a second
-    assert throttle.acquire() == 0
-    wait = throttle.acquire()
-    assert 0.9 <= wait <= 1.0, "the next permit is one interval later: no burst"
+    granted, before, after = asked(redis, throttle.acquire)
+    assert granted == 0
+    next_permit = scheduled(redis, "tat")
+    assert before + 1000 <= next_permit <= after + 1000, "the next permit is one interval after the one granted"
+    assert told_to_come_at(next_permit, asked(redis, throttle.acquire)), "no burst: the next sender waits for it"
+    assert scheduled(redis, "tat") == next_permit, "a sender told to wait takes no permit"
 
 
 def test_an_urgent_sender_keeps_ordinary_ones_out_until_it_got_its_permit(redis):
     throttle = Throttle(redis, 60)
     assert throttle.acquire() == 0
-    urgent_wait = throttle.acquire(urgent=True)
-    assert 0 < urgent_wait <= 1.0
-    assert throttle.acquire() > urgent_wait, "an ordinary sender is told to wait past the urgent one's permit"
+    next_permit = scheduled(redis, "tat")
+    urgent = asked(redis, lambda: throttle.acquire(urgent=True))
+    assert urgent[0] > 0 and told_to_come_at(next_permit, urgent), "the urgent sender waits for the next permit"
+    assert told_to_come_at(next_permit + 1000, asked(redis, throttle.acquire)), \
+        "an ordinary sender is told to come back one interval past the urgent one's permit"
 
 
 def test_turns_are_handed_out_one_interval_apart_and_newcomers_queue_behind_them(redis):
     throttle = Throttle(redis, 60)
     assert throttle.acquire() == 0
-    turns = [throttle.turn() for _ in range(3)]
-    assert [round(b - a, 1) for a, b in zip(turns, turns[1:])] == [1.0, 1.0]
-    assert throttle.acquire() > turns[-1], "a sender without a turn waits behind every deferred one"
-    assert throttle.acquire(urgent=True) <= 1.0, "an urgent one does not"
+    next_permit = scheduled(redis, "tat")
+    for number in range(3):
+        assert told_to_come_at(next_permit + number * 1000, asked(redis, throttle.turn)), f"turn {number + 1}"
+    assert scheduled(redis, "tail") == next_permit + 2000
+    assert told_to_come_at(next_permit + 3000, asked(redis, throttle.acquire)), \
+        "a sender without a turn waits behind every deferred one"
+    assert told_to_come_at(next_permit, asked(redis, lambda: throttle.acquire(urgent=True))), \
+        "an urgent one does not: it waits only for the next permit"
 
 
 def test_only_the_phone_backend_is_throttled(app, redis):
@@ -70,18 +106,26 @@ def test_on_the_phone_every_message_of_a_fan_out_has_its_own_job(app, redis, use
     assert queue(SMS_QUEUE, redis).count == len(PHONES), "one paced send each, not one job per hundred"
 
 
+@frozen_at(MONDAY_MORNING)
 def test_over_the_limit_a_message_waits_its_turn_queued_and_never_fails(app, redis, drain, use_smsgate):
+    """The service's clock stands still (time-machine); the throttle's is Redis's, read around the worker's run."""
     app.config["SMSGATE_MAX_PER_MINUTE"] = 2  # one permit every 30 s
     first, second, third = queue_texts(PHONES[:3])
-    drain()
+    _, before, after = asked(redis, drain)
     assert len(use_smsgate.sent) == 1 and Message.get_by_id(first).status == "sent"
-    waiting = [Message.get_by_id(i) for i in (second, third)]
+    waiting = sorted((Message.get_by_id(i) for i in (second, third)), key=lambda m: m.next_attempt_at)
     assert [(m.status, m.attempts, m.last_error) for m in waiting] == [("queued", 0, None)] * 2
-    now = utcnow()
-    turns = sorted((m.next_attempt_at - now).total_seconds() for m in waiting)
-    assert 25 <= turns[0] <= 31 and 55 <= turns[1] <= 61, turns
-    scheduled = ScheduledJobRegistry(queue=queue(SMS_QUEUE, redis)).get_job_ids()
-    assert {turn_job_id(m.id, 0, m.next_attempt_at) for m in waiting} <= set(scheduled)
+    turns = [scheduled(redis, "tat"), scheduled(redis, "tail")]
+    assert before + 30_000 <= turns[0] <= after + 30_000, "the first turn is the permit after the one just used"
+    assert turns[1] == turns[0] + 30_000, "the next one an interval later"
+    registry = ScheduledJobRegistry(queue=queue(SMS_QUEUE, redis))
+    for message, turn in zip(waiting, turns):
+        # next_attempt_at = the service's now + (the turn - Redis's now when the worker asked)
+        earliest, latest = (stored(MONDAY_MORNING) + dt.timedelta(milliseconds=turn - at) for at in (after, before))
+        assert earliest <= message.next_attempt_at <= latest, (message.next_attempt_at, earliest, latest)
+        job_id = turn_job_id(message.id, 0, message.next_attempt_at)
+        assert registry.get_scheduled_time(job_id).replace(tzinfo=None) == message.next_attempt_at.replace(
+            microsecond=0), "its job is scheduled for its turn"
 
 
 def test_the_sweep_does_not_duplicate_a_message_that_waits_for_its_turn(app, redis, drain, use_smsgate):
@@ -101,10 +145,11 @@ def test_an_alert_queued_last_goes_first(app, redis, drain, use_smsgate):
     assert len(use_smsgate.sent) == 21 and {m.status for m in Message.select()} == {"sent"}
 
 
+@frozen_at(MONDAY_MORNING)
 def test_an_accepted_send_is_kept_as_the_phones_last_send(app, redis, drain, use_smsgate):
     from workers.gateways.phone_status import last_send
 
     assert last_send(redis) is None
     queue_texts(PHONES[:1])
     drain()
-    assert abs((last_send(redis) - utcnow()).total_seconds()) < 5
+    assert last_send(redis) == stored(MONDAY_MORNING)
