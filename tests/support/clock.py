@@ -20,3 +20,12 @@ def stored(moment: dt.datetime) -> dt.datetime:
 def frozen_at(moment: dt.datetime = MONDAY_MORNING) -> time_machine.travel:
     """Stand the clock still at `moment` (use as a context manager or decorator)."""
     return time_machine.travel(moment, tick=False)
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """An instant written as ISO date and time with its UTC offset ('2026-12-06 23:30+07:00'); ValueError if it
+    is not one (an instant without an offset would mean the host's timezone, which the suite must not depend on)."""
+    moment = dt.datetime.fromisoformat(text.strip())
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset (write e.g. '2026-12-06 23:30+07:00')")
+    return moment

@@ -1,0 +1,1 @@
+"""The test suite's own tools: its command-line options."""
