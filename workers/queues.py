@@ -89,6 +89,7 @@ def enqueue(specs: Iterable[JobSpec], connection: Redis | None = None) -> int:
         connection = connection or redis()
         now = dt.datetime.now(dt.timezone.utc)
         with connection.pipeline() as pipe:
+            pipe.multi()  # RQ starts the transaction only before anything is buffered; a job for later may come first
             for spec in specs:
                 q = queue(spec.queue, connection)
                 options = {**JOB_OPTIONS, **spec.options, "job_id": spec.job_id, "pipeline": pipe}
