@@ -33,16 +33,20 @@ class Catalogs:
 
     def __init__(self, folder: Path = CATALOG_DIR) -> None:
         self.folder = Path(folder)
+        self.feature_folders: tuple[Path, ...] = ()
         self._loaded: dict[str, dict[str, str]] = {}
+
+    def use_feature_folders(self, folders: tuple[Path, ...]) -> None:
+        """Read the catalogs of features kept outside `menus/` from `folders` too (their keys only add)."""
+        self.feature_folders = tuple(Path(folder) for folder in folders)
+        self._loaded.clear()
 
     def load(self, language: str) -> dict[str, str]:
         """All translated texts of one language, by key."""
         if language not in self._loaded:
-            path = self.folder / f"{language}.po"
             texts: dict[str, str] = {}
-            if path.exists():
-                with path.open("rb") as handle:
-                    texts = {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
+            for folder in reversed((self.folder, *self.feature_folders)):  # the service's own texts win
+                texts |= _read(folder / f"{language}.po")
             self._loaded[language] = texts
         return self._loaded[language]
 
@@ -69,6 +73,14 @@ class Catalogs:
         if "{" not in raw:
             return raw
         return raw.format_map(_Blank(params or {}))
+
+
+def _read(path: Path) -> dict[str, str]:
+    """The translated, not fuzzy texts of one .po file, by key (none if it does not exist)."""
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
 
 
 CATALOGS = Catalogs()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from croniter import croniter
@@ -85,6 +86,15 @@ class Keyword:
 
 
 @dataclass(frozen=True)
+class MenuEntry:
+    """An option a feature adds to another feature's menu (e.g. its entry in the USSD main menu), placed by `order`."""
+
+    menu: str
+    option: Option
+    order: int
+
+
+@dataclass(frozen=True)
 class StaffKeyword:
     """A staff command: its keyword (matched exactly), its handler, and its own "plainly for staff" test."""
 
@@ -124,6 +134,8 @@ class Feature:
     screens: tuple[Screen, ...] = ()
     roots: tuple[str, ...] = ()
     """Screens a conversation or session starts from (checked by `menus check` at depth 0)."""
+    menu_entries: tuple[MenuEntry, ...] = ()
+    """Options it adds to menus declared elsewhere (its way in from the main menu)."""
     patient_roots: tuple[str, ...] = ()
     """Roots of questions the service asks on its own (a follow-up): their conversation outlives other keywords
     answered meanwhile, and still takes its answer afterwards."""
@@ -148,6 +160,8 @@ class Feature:
     """Its job functions: the only ones a worker runs, with the workers' own."""
     sweeps: tuple[Sweep, ...] = ()
     cron: tuple[CronEntry, ...] = ()
+    catalog_folder: Path | None = None
+    """Where a feature kept outside `menus/` keeps its `<language>.po` texts (those in `menus/` use its catalogs)."""
 
     def job_paths(self) -> frozenset[str]:
         """The dotted paths of its job functions and cron functions (what the worker's allow-list admits)."""

@@ -3,12 +3,13 @@ model, purpose, job, sweep and cron entry, each once. The engine, the SMS router
 allow-list, the sweep, the sending policy and the tests' tables all read it: no other list names the features."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from menus.feature import (Action, Condition, CronEntry, Feature, Keyword, Placeholder, Sample, Source, StaffKeyword,
-                           Sweep, UssdDroppedHook, UssdStepHook, Validator)
-from menus.screens import FlowSet
+from menus.feature import (Action, Condition, CronEntry, Feature, Keyword, MenuEntry, Placeholder, Sample, Source,
+                           StaffKeyword, Sweep, UssdDroppedHook, UssdStepHook, Validator)
+from menus.screens import FlowSet, Menu
 from models import SERVICE_MODELS
 from models.sending_policy import Purpose
 
@@ -49,6 +50,8 @@ class Registry:
     job_functions: frozenset[str] = frozenset()
     sweeps: list[Sweep] = field(default_factory=list)
     cron: list[CronEntry] = field(default_factory=list)
+    catalog_folders: list[Path] = field(default_factory=list)
+    """Catalog folders of features kept outside `menus/`."""
     problems: list[str] = field(default_factory=list)
     """What did not fit (empty for a registry built strictly)."""
 
@@ -73,8 +76,10 @@ def build_registry(features: Iterable[Feature], strict: bool = True) -> Registry
         claimed_here.add((kind, name))
         return True
 
+    entries: list[MenuEntry] = []
     for feature in features:
         claimed_here: set[tuple[str, str]] = set()
+        entries += feature.menu_entries
         for screen in feature.screens:
             if claim("screen", screen.id, feature):
                 registry.flows.add(screen)
@@ -111,6 +116,20 @@ def build_registry(features: Iterable[Feature], strict: bool = True) -> Registry
         registry.sweeps += feature.sweeps
         registry.cron += feature.cron
         registry.job_functions |= feature.job_paths()
+        if feature.catalog_folder is not None:
+            registry.catalog_folders.append(feature.catalog_folder)
+    _add_menu_entries(registry, entries)
     if strict and registry.problems:
         raise RegistryError("; ".join(registry.problems))
     return registry
+
+
+def _add_menu_entries(registry: Registry, entries: list[MenuEntry]) -> None:
+    """Put the options features add to a menu after its own, in their `order`."""
+    for menu_id in dict.fromkeys(entry.menu for entry in entries):
+        menu = registry.flows.screens.get(menu_id)
+        if not isinstance(menu, Menu):
+            registry.problems.append(f"menu entries for {menu_id}, which is not a menu")
+            continue
+        added = sorted((e for e in entries if e.menu == menu_id), key=lambda e: e.order)
+        registry.flows.screens[menu_id] = replace(menu, options=(*menu.options, *(e.option for e in added)))

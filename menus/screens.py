@@ -7,6 +7,9 @@ from typing import Union
 MAX_OPTIONS_PER_SCREEN = 6
 """At most this many options a screen besides the navigation lines."""
 
+MAIN_MENU = "main"
+"""The USSD main menu's screen id: where every session starts; features add their entries to it (`MenuEntry`)."""
+
 BACK, HOME, NEXT = "0", "00", "98"
 """Navigation inputs: back one screen, main menu, next page."""
 

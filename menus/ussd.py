@@ -5,9 +5,10 @@ import logging
 
 from menus import catalog, engine
 from menus.behaviour import RegistryBehaviour
-from menus.features import USSD_ROOT
 from menus.registry import Registry
-from menus.turn import AfterCommit, Lookups
+from menus.screens import MAIN_MENU
+from menus.turn import Lookups
+from models.jobs import AfterCommit
 from models.gsm import fold_to_gsm7
 from models.settings import SETTINGS
 
@@ -55,7 +56,7 @@ def handle_step(registry: Registry, session_id: str, phone: str, text: str) -> t
     language = (person.language if person else None) or SETTINGS.default_language
     ctx = engine.Context(phone=phone, session_key=session_key(session_id), channel="ussd", language=language)
     behaviour = RegistryBehaviour(registry, lookups)
-    reply = engine.run(registry.flows, USSD_ROOT, split_path(text), ctx, behaviour)
+    reply = engine.run(registry.flows, MAIN_MENU, split_path(text), ctx, behaviour)
     for hook in registry.ussd_step_hooks:
         hook(behaviour.turn(ctx), reply)
     return frame(reply.text, reply.end), ctx.outgoing

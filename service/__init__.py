@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from menus import catalog
 from menus.features import default_registry
 from models import settings
 from models.sending_policy import use_purposes
@@ -47,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     registry = app.extensions["menus"] = (app.config.get("FEATURES_REGISTRY")
                                           or default_registry(app.config.get("FEATURE_MODULES") or ()))
     use_purposes(registry.purposes.values())
+    catalog.CATALOGS.use_feature_folders(tuple(registry.catalog_folders))
     db.init_app(app)
     app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
     bind_workers(app.config, app.extensions["redis"], registry)

@@ -12,11 +12,7 @@ import pkgutil
 from typing import Iterable
 
 from menus.feature import Feature
-from menus.features import main
 from menus.registry import Registry, build_registry
-
-USSD_ROOT = main.ROOT
-"""Where every USSD session starts."""
 
 
 def features_of(module_name: str) -> tuple[Feature, ...]:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from menus.feature import Feature, Keyword
-from menus.screens import Menu, Option
+from menus.feature import Feature, Keyword, MenuEntry
+from menus.screens import MAIN_MENU, Menu, Option
 
 if TYPE_CHECKING:
     from menus.keywords import Match
@@ -30,6 +30,7 @@ def _info(turn: "SmsTurn", found: "Match") -> None:
 
 FEATURE = Feature(
     name="info",
+    menu_entries=(MenuEntry(MAIN_MENU, Option("main.info", ROOT), order=50),),
     roots=(ROOT,),
     screens=(
         Menu(ROOT, "info.title", options=tuple(Option(f"info.{t}", f"info.{t}") for t in TOPICS)),

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from menus.catalog import LANGUAGES
-from menus.feature import Feature, Keyword
-from menus.screens import End, Menu, Option
+from menus.feature import Feature, Keyword, MenuEntry
+from menus.screens import MAIN_MENU, End, Menu, Option
 from menus.turn import FlowTurn
 from models import Person, database
 
@@ -45,6 +45,7 @@ def _bahasa(turn: "SmsTurn", found: "Match") -> None:
 
 FEATURE = Feature(
     name="language",
+    menu_entries=(MenuEntry(MAIN_MENU, Option("main.language", ROOT), order=70),),
     roots=(ROOT,),
     screens=(
         Menu(ROOT, "language.title", store="language", options=tuple(

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from menus.feature import Feature, Keyword, Placeholder, fixed_sample
+from menus.feature import Feature, Keyword, MenuEntry, Placeholder, fixed_sample
 from menus.features.cases import notices
 from menus.features.cases.jobs import escalation_spec
-from menus.screens import End, Input, Menu, Option, Switch
+from menus.screens import MAIN_MENU, End, Input, Menu, Option, Switch
 from menus.turn import FlowTurn
 from models import database
 from models.case import Case
@@ -104,6 +104,7 @@ COUNTRY_OPTIONS = tuple(Option(f"country.{c}", "report.safe", value=c) for c in 
 
 FEATURE = Feature(
     name="report",
+    menu_entries=(MenuEntry(MAIN_MENU, Option("main.report", ROOT), order=30),),
     roots=(ROOT, ROOT_WITH_STORY),
     screens=(
         Menu(ROOT, "report.for_whom", store="for_whom",

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from menus import catalog
 from menus.fitting import list_that_fits
-from menus.feature import Feature, Keyword, Placeholder, fixed_sample, longest_label
-from menus.screens import Menu, Option
+from menus.feature import Feature, Keyword, MenuEntry, Placeholder, fixed_sample, longest_label
+from menus.screens import MAIN_MENU, Menu, Option
 from menus.turn import FlowTurn
 from models.case import Case
 from models.phones import mask
@@ -102,6 +102,7 @@ def _status(turn: "SmsTurn", found: "Match") -> None:
 
 FEATURE = Feature(
     name="case_status",
+    menu_entries=(MenuEntry(MAIN_MENU, Option("main.check", ROOT), order=60),),
     screens=(
         Menu(ROOT, "check.title", source="own_cases", source_target=CASE_SCREEN, store="check_code",
              empty="check.empty"),

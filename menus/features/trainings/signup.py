@@ -8,10 +8,10 @@ import logging
 from typing import TYPE_CHECKING, Callable
 
 from menus import catalog
-from menus.feature import Feature, Keyword, Placeholder, fixed_sample
+from menus.feature import Feature, Keyword, MenuEntry, Placeholder, fixed_sample
 from menus.features.trainings import notices
 from menus.fitting import list_that_fits
-from menus.screens import End, Input, Menu, Option, Switch
+from menus.screens import MAIN_MENU, End, Input, Menu, Option, Switch
 from menus.turn import FlowTurn
 from models import Person, database
 from models.message import Outgoing
@@ -186,6 +186,7 @@ def _seats_sample(catalogs, language: str) -> str:
 
 FEATURE = Feature(
     name="training_signup",
+    menu_entries=(MenuEntry(MAIN_MENU, Option("main.training", ROOT), order=40),),
     roots=(ROOT, BY_CODE),
     screens=(
         Switch(ROOT, cases=(("has_upcoming", "training.list"),), default="training.none"),

@@ -1,9 +1,9 @@
 """Profile: a registered person sees their data and changes village, status, country or language."""
 from __future__ import annotations
 
-from menus.feature import Feature
-from menus.features.registration import STATUS_ASK, village_question
-from menus.screens import End, Menu, Option, Switch
+from menus.feature import Feature, MenuEntry
+from menus.features.people.registration import STATUS_ASK, village_question
+from menus.screens import MAIN_MENU, End, Menu, Option, Switch
 from menus.turn import FlowTurn
 from models import database
 
@@ -24,6 +24,7 @@ def save_profile(turn: FlowTurn) -> None:
 
 FEATURE = Feature(
     name="profile",
+    menu_entries=(MenuEntry(MAIN_MENU, Option("main.profile", ROOT, when="registered"), order=20),),
     roots=(ROOT,),
     screens=(
         Menu(ROOT, "profile.title", options=(

@@ -9,9 +9,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from menus import catalog
-from menus.feature import Feature, Keyword, Placeholder, fixed_sample, longest_label
+from menus.feature import Feature, Keyword, MenuEntry, Placeholder, fixed_sample, longest_label
 from menus.notify import notify
-from menus.screens import End, Input, Menu, Option, Switch
+from menus.screens import MAIN_MENU, End, Input, Menu, Option, Switch
 from menus.turn import FlowTurn
 from menus.validators import validate_name, validate_place
 from models import Person, database
@@ -90,6 +90,7 @@ def _start(turn: "SmsTurn", found: "Match") -> None:
 
 FEATURE = Feature(
     name="registration",
+    menu_entries=(MenuEntry(MAIN_MENU, Option("main.register", ROOT, when="not_registered"), order=10),),
     roots=(ROOT,),
     screens=(
         Menu(ROOT, "register.consent", options=(
