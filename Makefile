@@ -3,12 +3,12 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 
-.PHONY: run test install browser check bench clean
+.PHONY: run test lint format install browser check bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,bench]"
+	$(PY) -m pip install --quiet -e ".[test,bench,lint]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -23,8 +23,19 @@ browser:
 run: install
 	SIMULATOR=1 $(PY) -m service.devrun
 
-test: install browser
+test: lint browser
 	$(PY) -m pytest
+
+# The layers (import-linter), lint and format (ruff), types (mypy): `make test` runs these first.
+lint: install
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 check: install
 	$(VENV)/bin/flask --app service menus check
