@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from redis import Redis
 
-from models.jobs import NotBound
+from models.binding import Binding
 
-_redis: Redis | None = None
+_redis: Binding[Redis] = Binding("the Redis connection")
 
 
 def bind_redis(connection: Redis) -> None:
     """Bind the process's Redis connection (create_app does, for web, worker and CLI alike)."""
-    global _redis
-    _redis = connection
+    _redis.bind(connection)
 
 
 def redis() -> Redis:
     """The bound Redis connection (connected lazily by the client)."""
-    if _redis is None:
-        raise NotBound("no Redis connection bound (create_app binds it)")
-    return _redis
+    return _redis.get()

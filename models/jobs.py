@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Protocol, TypeVar, Union
 
 from models.base import database
+from models.binding import Binding
 from models.message import Outgoing
 
 SMS_URGENT_QUEUE = "sms-urgent"
@@ -65,24 +66,17 @@ class AfterCommitPort(Protocol):
     def __call__(self, items: Iterable[AfterCommit]) -> int: ...
 
 
-class NotBound(RuntimeError):
-    """A job or request ran before the service bound its queues (create_app or the worker's start does)."""
-
-
-_after_commit: AfterCommitPort | None = None
+_after_commit: Binding[AfterCommitPort] = Binding("the after-commit enqueue")
 
 
 def bind_after_commit(port: AfterCommitPort) -> None:
     """Bind the implementation of `enqueue_after_commit` (the worker layer's, at start)."""
-    global _after_commit
-    _after_commit = port
+    _after_commit.bind(port)
 
 
 def enqueue_after_commit(items: Iterable[AfterCommit]) -> int:
     """Enqueue what a committed change wrote: sends of its SMS rows and its other jobs; return how many jobs."""
-    if _after_commit is None:
-        raise NotBound("enqueue_after_commit called before the queues were bound (create_app binds them)")
-    return _after_commit(items)
+    return _after_commit.get()(items)
 
 
 T = TypeVar("T")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from menus.feature import CronEntry, Sweep
-from models.jobs import NotBound
+from models.binding import Binding
 
 
 @dataclass(frozen=True)
@@ -22,20 +22,17 @@ class WorkerContext:
     """The features' cron entries (the cron scheduler registers them beside the sweep)."""
 
 
-_bound: WorkerContext | None = None
+_bound: Binding[WorkerContext] = Binding("the worker context")
 
 
 def bind(context: WorkerContext) -> None:
     """Bind the context for this process."""
-    global _bound
-    _bound = context
+    _bound.bind(context)
 
 
 def current() -> WorkerContext:
     """The bound context."""
-    if _bound is None:
-        raise NotBound("the worker context is not bound (create_app binds it)")
-    return _bound
+    return _bound.get()
 
 
 def settings() -> Mapping[str, Any]:
