@@ -5,7 +5,7 @@ import datetime as dt
 import logging
 import os
 import stat
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar, overload
 
 import peewee
 from playhouse.db_url import connect
@@ -25,6 +25,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
+@overload
+def iso_utc(value: dt.datetime) -> str: ...
+@overload
+def iso_utc(value: dt.datetime | None) -> str | None: ...
 def iso_utc(value: dt.datetime | None) -> str | None:
     """A stored (naive UTC) timestamp as ISO 8601 with a Z, as exports and the simulator write it."""
     return value.isoformat(timespec="seconds") + "Z" if value else None
@@ -160,7 +164,7 @@ def _instance(model: type[M], row: Sequence[Any]) -> M:
         raise ValueError(f"expected one value for every {model.__name__} column, got {len(row)}")
     values = {field.name: None if value is None else field.python_value(value) for field, value in zip(fields, row)}
     instance = model(__no_default__=True, **values)
-    instance._dirty.clear()
+    instance._dirty.clear()  # type: ignore[attr-defined]  # peewee's stubs leave out Model._dirty
     return instance
 
 
@@ -216,6 +220,10 @@ class PreparedInsert:
 
 class BaseModel(peewee.Model):
     """Base for all models: bound to the shared proxy."""
+
+    id: peewee.AutoField[int]
+    """Declared for the type checker only: peewee adds this `id` primary key itself to every model that names
+    no primary key of its own (all but SchemaMigration)."""
 
     class Meta:
         database = database

@@ -53,6 +53,7 @@ class Case(BaseModel):
     acknowledged_at = peewee.DateTimeField(null=True)
     referred_at = peewee.DateTimeField(null=True)
     resolved_at = peewee.DateTimeField(null=True, index=True)
+    events: peewee.ModelSelect[CaseEvent]  # the backref CaseEvent.case adds
 
     class Meta:
         # open cases' state for the digests (open, overdue, referred, waiting per organiser), read from the index
@@ -210,7 +211,7 @@ class Case(BaseModel):
     # Escalation -----------------------------------------------------------------------------------------------
 
     @classmethod
-    def due_escalations(cls, now: dt.datetime) -> peewee.ModelSelect:
+    def due_escalations(cls, now: dt.datetime) -> peewee.ModelSelect[Case]:
         """Unacknowledged cases whose next escalation step is due."""
         return cls.select().where((cls.status.in_(UNACKNOWLEDGED)) & (cls.next_escalation_at <= now))
 
@@ -255,13 +256,13 @@ class Case(BaseModel):
         return phone in (self.reporter_phone, self.safe_phone) or Staff.for_phone(phone) is not None
 
     @classmethod
-    def reported_from(cls, phone: str) -> peewee.ModelSelect:
+    def reported_from(cls, phone: str) -> peewee.ModelSelect[Case]:
         """Cases reported from this phone or naming it as the safe number, newest first."""
         return (cls.select().where((cls.reporter_phone == phone) | (cls.safe_phone == phone))
                 .order_by(cls.created_at.desc(), cls.id.desc()))
 
     @classmethod
-    def open_reported_from(cls, phone: str) -> peewee.ModelSelect:
+    def open_reported_from(cls, phone: str) -> peewee.ModelSelect[Case]:
         """Open cases reported from this phone or naming it as the safe number, oldest first."""
         return (cls.select().where(((cls.reporter_phone == phone) | (cls.safe_phone == phone))
                                    & cls.status.in_(OPEN_STATUSES)).order_by(cls.created_at, cls.id))
@@ -272,14 +273,14 @@ class Case(BaseModel):
         return _staff_in_order(("organizer", "coordinator"), self.village)
 
     @classmethod
-    def open_for(cls, staff: Staff) -> peewee.ModelSelect:
+    def open_for(cls, staff: Staff) -> peewee.ModelSelect[Case]:
         """The open cases a staff member sees with KASUS: theirs and the unassigned ones, oldest first."""
         return (cls.select().where(cls.status.in_(OPEN_STATUSES)
                                    & ((cls.assignee == staff.phone) | cls.assignee.is_null()))
                 .order_by(cls.created_at, cls.id))
 
     @classmethod
-    def referred_to_official(cls, official: Staff) -> peewee.ModelSelect:
+    def referred_to_official(cls, official: Staff) -> peewee.ModelSelect[Case]:
         """Referred cases waiting for this official (DETAIL), oldest first."""
         return (cls.select().where((cls.status == "referred") & (cls.referred_to == official.phone))
                 .order_by(cls.referred_at, cls.id))
@@ -300,7 +301,8 @@ class Case(BaseModel):
         }
         if with_details:
             record["story"] = self.story
-            record["notes"] = " | ".join(e.note for e in self.events.where(CaseEvent.kind == "note").order_by(CaseEvent.id))
+            notes = self.events.where(CaseEvent.kind == "note").order_by(CaseEvent.id)
+            record["notes"] = " | ".join(e.note or "" for e in notes)
         return record
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 import peewee
 
@@ -84,6 +86,10 @@ def _in(column: peewee.Field, period: Period) -> peewee.Expression:
     return (column >= period.start) & (column < period.end)
 
 
+# peewee's stubs type a `.tuples()` query as yielding model instances: each query below is cast to the rows it
+# yields (village or name first, then its counts; a SUM over no row is None).
+
+
 def compute(period: Period, villages: list[str], now: dt.datetime) -> dict[str, Figures]:
     """Figures for the whole area (`ALL`) and for each of `villages`, keyed by scope."""
     scopes = {ALL: Figures(ALL, period), **{village: Figures(village, period) for village in villages}}
@@ -93,26 +99,29 @@ def compute(period: Period, villages: list[str], now: dt.datetime) -> dict[str, 
         if village in scopes and village != ALL:
             apply(scopes[village])
 
-    registrations = (Person.select(Person.village, Person.status, peewee.fn.COUNT(Person.id).alias("n"))
+    registrations = cast("Iterable[tuple[str | None, str, int]]", (
+                     Person.select(Person.village, Person.status, peewee.fn.COUNT(Person.id).alias("n"))
                      .where(_in(Person.consent_at, period) & Person.status.in_(STATUSES))
-                     .group_by(Person.village, Person.status).tuples())
+                     .group_by(Person.village, Person.status).tuples()))
     for village, status, n in registrations:
         add(village, lambda f, s=status, n=n: f.registrations_by_status.__setitem__(
             s, f.registrations_by_status.get(s, 0) + n))
 
-    reports = (Case.select(Case.village, Case.category, peewee.fn.COUNT(Case.id),
+    reports = cast("Iterable[tuple[str | None, str, int, int | None]]", (
+               Case.select(Case.village, Case.category, peewee.fn.COUNT(Case.id),
                            _count_if(Case.severity == "urgent"))
-               .where(_in(Case.created_at, period)).group_by(Case.village, Case.category).tuples())
+               .where(_in(Case.created_at, period)).group_by(Case.village, Case.category).tuples()))
     for village, category, n, urgent in reports:
         def count(f: Figures, c=category, n=n, u=int(urgent or 0)) -> None:
             f.reports_by_category[c] = f.reports_by_category.get(c, 0) + n
             f.urgent += u
         add(village, count)
 
-    states = (Case.select(Case.village, peewee.fn.COUNT(peewee.SQL("*")),
+    states = cast("Iterable[tuple[str | None, int, int | None, int | None]]", (
+              Case.select(Case.village, peewee.fn.COUNT(peewee.SQL("*")),
                           _count_if(Case.status.in_(UNACKNOWLEDGED) & (Case.ack_due_at < now)),
                           _count_if(Case.status == "referred"))
-              .where(Case.status.in_(OPEN_STATUSES)).group_by(Case.village).tuples())
+              .where(Case.status.in_(OPEN_STATUSES)).group_by(Case.village).tuples()))
     for village, n, overdue, referred in states:
         def state(f: Figures, n=n, o=int(overdue or 0), r=int(referred or 0)) -> None:
             f.open += n
@@ -120,8 +129,9 @@ def compute(period: Period, villages: list[str], now: dt.datetime) -> dict[str, 
             f.referred_waiting += r
         add(village, state)
 
-    resolved = (Case.select(Case.village, peewee.fn.COUNT(Case.id)).where(_in(Case.resolved_at, period))
-                .group_by(Case.village).tuples())
+    resolved = cast("Iterable[tuple[str | None, int]]", (
+                Case.select(Case.village, peewee.fn.COUNT(Case.id)).where(_in(Case.resolved_at, period))
+                .group_by(Case.village).tuples()))
     for village, n in resolved:
         add(village, lambda f, n=n: setattr(f, "resolved", f.resolved + n))
 
@@ -135,19 +145,20 @@ def _trainings(period: Period, scopes: dict[str, Figures], add) -> None:
     attendees' villages; the area counts every training held."""
     scopes[ALL].trainings_held = (Training.select().where((Training.status == "held")
                                                           & _in(Training.starts_at, period)).count())
-    attended = (Enrollment.select(Person.village, peewee.fn.COUNT(peewee.fn.DISTINCT(Enrollment.training)),
+    attended = cast("Iterable[tuple[str | None, int, int]]", (
+                Enrollment.select(Person.village, peewee.fn.COUNT(peewee.fn.DISTINCT(Enrollment.training)),
                                   peewee.fn.COUNT(Enrollment.id))
                 .join(Training).switch(Enrollment)
                 .join(Person, peewee.JOIN.LEFT_OUTER, on=(Person.phone == Enrollment.phone))
                 .where((Enrollment.status == "attended") & (Training.status == "held")
                        & _in(Training.starts_at, period))
-                .group_by(Person.village).tuples())
+                .group_by(Person.village).tuples()))
     for village, trainings, n in attended:
         scopes[ALL].attended += n
         if village in scopes and village != ALL:
             scopes[village].attended += n
             scopes[village].trainings_held += trainings
-    answers = (Enrollment.select(
+    answers = cast("Iterable[tuple[str | None, int | None, int | None]]", Enrollment.select(
         Person.village,
         _count_if(_in(Enrollment.answered_30_at, period)) + _count_if(_in(Enrollment.answered_90_at, period)),
         _count_if(_in(Enrollment.answered_30_at, period) & (Enrollment.answer_30 == "applied"))
@@ -173,10 +184,11 @@ def _order(scopes: dict[str, Figures]) -> None:
 def waiting_by_organiser() -> dict[str, int]:
     """Open cases each active organiser or coordinator has taken, by first name (a coordinator's digest)."""
     count = peewee.fn.COUNT(peewee.SQL("*"))  # not COUNT(id): the (status, village, ack_due_at, assignee) index answers
-    rows = (Case.select(Staff.name, count)
+    rows = cast("Iterable[tuple[str | None, int]]", (
+            Case.select(Staff.name, count)
             .join(Staff, on=(Staff.phone == Case.assignee))
             .where(Case.status.in_(("acknowledged", "referred")) & (Staff.active == True))  # noqa: E712
-            .group_by(Staff.name).order_by(count.desc(), Staff.name).tuples())
+            .group_by(Staff.name).order_by(count.desc(), Staff.name).tuples()))
     waiting: dict[str, int] = defaultdict(int)
     for name, n in rows:
         waiting[(name or "-").split()[0]] += n

@@ -150,7 +150,7 @@ class Message(BaseModel):
         return claimed == 1
 
     @classmethod
-    def due_unsent(cls, now: dt.datetime) -> peewee.ModelSelect:
+    def due_unsent(cls, now: dt.datetime) -> peewee.ModelSelect[Message]:
         """Outbound messages waiting to be sent whose time has come."""
         return cls.select().where(
             (cls.direction == "out") & (cls.status == "queued")

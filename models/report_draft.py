@@ -35,7 +35,7 @@ class ReportDraft(BaseModel):
             prepared("report_draft.discard", lambda: cls.delete().where(cls.session_key == "")), (session_key,))
 
     @classmethod
-    def silent(cls, now: dt.datetime) -> peewee.ModelSelect:
+    def silent(cls, now: dt.datetime) -> peewee.ModelSelect[ReportDraft]:
         """Drafts whose session has been silent for SILENCE: dropped sessions."""
         return cls.select().where(cls.updated_at <= now - SILENCE)
 

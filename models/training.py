@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
+from typing import Any, cast
 
 import peewee
 
@@ -53,7 +55,7 @@ class Training(BaseModel):
         return cls.get_or_none(cls.code == code) if code else None
 
     @classmethod
-    def upcoming(cls, now: dt.datetime | None = None) -> peewee.ModelSelect:
+    def upcoming(cls, now: dt.datetime | None = None) -> peewee.ModelSelect[Training]:
         """Planned trainings that have not started, soonest first (what LATIH and "Pelatihan" list)."""
         return (cls.select().where((cls.status == "planned") & (cls.starts_at > (now or utcnow())))
                 .order_by(cls.starts_at, cls.code))
@@ -90,7 +92,7 @@ class Training(BaseModel):
         self.updated_at = utcnow()
         Training.update(updated_at=self.updated_at).where(Training.id == self.id).execute()
 
-    def enrollments(self, statuses: tuple[str, ...]) -> peewee.ModelSelect:
+    def enrollments(self, statuses: tuple[str, ...]) -> peewee.ModelSelect[Enrollment]:
         """This training's enrollments in these statuses, first come first."""
         return (Enrollment.select().where((Enrollment.training == self.id) & Enrollment.status.in_(statuses))
                 .order_by(Enrollment.queued_at, Enrollment.id))
@@ -235,7 +237,8 @@ class Training(BaseModel):
         def count_where(condition: peewee.Expression) -> peewee.Function:
             return peewee.fn.SUM(peewee.Case(None, ((condition, 1),), 0))
 
-        rows = (Enrollment.select(
+        # peewee's stubs type a `.dicts()` query as yielding model instances
+        rows = cast("Iterable[dict[str, Any]]", Enrollment.select(
             Enrollment.training,
             count_where(Enrollment.status.in_(SEATED)).alias("signed_up"),
             count_where(Enrollment.status == "waitlisted").alias("waitlisted"),
@@ -268,7 +271,7 @@ class TrainingStep(BaseModel):
         indexes = ((("training", "kind"), True),)
 
     @classmethod
-    def due(cls, now: dt.datetime) -> peewee.ModelSelect:
+    def due(cls, now: dt.datetime) -> peewee.ModelSelect[TrainingStep]:
         """Steps due and not done, of trainings not cancelled."""
         return (cls.select(cls, Training).join(Training)
                 .where(cls.done_at.is_null() & (cls.due_at <= now) & (Training.status != "cancelled")))
@@ -304,7 +307,7 @@ class Enrollment(BaseModel):
         indexes = ((("training", "phone"), True),)
 
     @classmethod
-    def of_phone(cls, phone: str, statuses: tuple[str, ...] = STILL_COMING) -> peewee.ModelSelect:
+    def of_phone(cls, phone: str, statuses: tuple[str, ...] = STILL_COMING) -> peewee.ModelSelect[Enrollment]:
         """This phone's enrollments in upcoming planned trainings, soonest first ("Pelatihan saya")."""
         return (cls.select(cls, Training).join(Training)
                 .where((cls.phone == phone) & cls.status.in_(statuses) & (Training.status == "planned")
