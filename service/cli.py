@@ -70,7 +70,8 @@ class ExportOptions:
     period: str = "week"
 
 
-def _rows_of(model: type, order: object) -> Callable[[ExportOptions], list[dict[str, object]]]:
+def _rows_of(model: type[Person] | type[Message] | type[Case],
+             order: object) -> Callable[[ExportOptions], list[dict[str, object]]]:
     def rows(options: ExportOptions) -> list[dict[str, object]]:
         details = {"with_details": True} if options.with_details else {}
         return [row.to_export(**details) for row in model.select().order_by(order, model.id)]

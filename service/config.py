@@ -150,7 +150,7 @@ def parse_country_codes(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
-def load_config(instance_path: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+def load_config(instance_path: str | Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment; validate eagerly."""
     if env is None:
         load_dotenv(override=False)

@@ -43,9 +43,9 @@ def init_app(app: Flask) -> None:
     """Send logs to stderr (once per process) and redact the app's secrets from every handler."""
     root = logging.getLogger()
     if not any(getattr(h, "_kawalmigran", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        handler._kawalmigran = True  # type: ignore[attr-defined]
+        handler._kawalmigran = True  # type: ignore[attr-defined]  # our own mark, not a Handler attribute
         root.addHandler(handler)
         if root.level == logging.WARNING:
             root.setLevel(logging.INFO)

@@ -103,6 +103,7 @@ class ZonedCronJob(CronJob):
         queue = Queue(self.queue_name, connection=connection, serializer=JSONSerializer)
         with connection.pipeline() as pipeline:
             job = queue.enqueue(self.func, args=self.args, kwargs=self.kwargs, **self.job_options, pipeline=pipeline)
+            assert job.enqueued_at is not None, "RQ sets enqueued_at as it enqueues"
             enqueued_at = job.enqueued_at.timestamp()
             pipeline.zadd(self.job_history_key, {job.id: enqueued_at})
             pipeline.zremrangebyrank(self.job_history_key, 0, -(DEFAULT_CRON_JOB_HISTORY_LIMIT + 1))
@@ -120,7 +121,8 @@ class ZonedCronScheduler(CronScheduler):
         self.zone = ZoneInfo(zone)  # raises for an unknown zone: fail at start-up, not at 07:00
         super().__init__(connection=connection, name=name)
 
-    def register(self, func: Callable, queue_name: str, **options: Any) -> CronJob:
+    # passes RQ's options on to the job as keywords, rather than restating each of RQ's parameters
+    def register(self, func: Callable, queue_name: str, **options: Any) -> CronJob:  # type: ignore[override]
         """Register `func` on `queue_name`, with RQ's options (interval= or cron= in this scheduler's zone, ...)."""
         cron_job = ZonedCronJob(self.zone, queue_name=queue_name, func=func, **options)
         self.get_jobs().append(cron_job)  # get_jobs() is RQ's live list, the one enqueue_jobs() and start() walk

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from models.phones import InvalidPhone, to_e164
 from service.webhooks.payloads import MAX_SMS_TEXT, BadPayload
@@ -30,7 +30,13 @@ def signature(secret: str, body: bytes, timestamp: str) -> str:
     return hmac.new(secret.encode("utf-8"), body + timestamp.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def signature_problem(secret: str, body: bytes, headers: Mapping[str, str], now: float) -> str | None:
+class HeaderLookup(Protocol):
+    """What `signature_problem` reads of the headers: the request's Headers, or a dict."""
+
+    def get(self, key: str, default: str) -> str: ...
+
+
+def signature_problem(secret: str, body: bytes, headers: HeaderLookup, now: float) -> str | None:
     """Why a request is not a genuine, fresh event from the app (None if it is); compared in constant time."""
     if not secret:
         return "SMSGATE_WEBHOOK_SECRET is not set"

@@ -45,12 +45,14 @@ def record_send(connection: Redis, at: dt.datetime) -> None:
 def last_send(connection: Redis) -> dt.datetime | None:
     """When the app last accepted a message of ours (naive UTC), or None."""
     value = connection.hget(PHONE_KEY, "last_send")
-    return dt.datetime.fromisoformat(value.decode().removesuffix("Z")) if value else None
+    # redis-py types every reply bytes | str whatever decode_responses; this connection's replies are bytes
+    return dt.datetime.fromisoformat(value.decode().removesuffix("Z")) if value else None  # type: ignore[union-attr]
 
 
 def last_ping(connection: Redis) -> PhonePing | None:
     """The phone's latest ping, or None if none was recorded."""
-    fields = {k.decode(): v.decode() for k, v in connection.hgetall(PHONE_KEY).items()}
+    # redis-py types every reply bytes | str whatever decode_responses; this connection's replies are bytes
+    fields = {k.decode(): v.decode() for k, v in connection.hgetall(PHONE_KEY).items()}  # type: ignore[union-attr]
     if not fields.get("last_ping"):
         return None
     at = dt.datetime.fromisoformat(fields["last_ping"].removesuffix("Z"))

@@ -68,6 +68,7 @@ class TimeoutSession(requests.Session):
             raise ValueError("timeout must be a positive number of seconds")
         self.timeout = float(timeout)
 
+    # takes keywords only, as Session's own get/post/... pass them, rather than restating its parameters
     def request(self, method, url, **kwargs):  # type: ignore[override]
         kwargs.setdefault("timeout", self.timeout)
         if kwargs["timeout"] is None:
@@ -192,6 +193,7 @@ class SmsGateGateway:
             return self._result(recipient, REJECTED, error="invalid phone number format"), False
         message = GateMessage(id=recipient.ref, phone_numbers=[recipient.phone], text_message=TextMessage(text),
                               with_delivery_report=True)
+        error: str | None
         try:
             state = client.send(message)
         except (APIError, requests.RequestException, AttributeError, KeyError, TypeError, ValueError) as exc:
