@@ -80,7 +80,8 @@ def _read(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     with path.open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle) if m.id and m.string and not m.fuzzy}
+        return {m.id: m.string for m in read_po(handle)
+                if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy}
 
 
 CATALOGS = Catalogs()

@@ -1,6 +1,7 @@
 """`menus check`: every name a screen uses resolves, and every screen renders on a phone in every language."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from menus import catalog
@@ -98,8 +99,8 @@ def screen_names(screen: Screen) -> list[tuple[str, str]]:
 
 def check_names(registry: Registry, catalogs: catalog.Catalogs) -> list[str]:
     """Each screen's conditions, actions, sources, validators, text keys and placeholders resolve."""
-    known = {"condition": registry.conditions, "action": registry.actions, "source": registry.sources,
-             "validator": registry.validators}
+    known: dict[str, Mapping[str, object]] = {"condition": registry.conditions, "action": registry.actions,
+                                              "source": registry.sources, "validator": registry.validators}
     base = catalogs.load(catalog.FALLBACK_LANGUAGE)
     problems = []
     for screen in registry.flows.screens.values():

@@ -151,9 +151,11 @@ class Walker:
                         log.error("action %s chose text %s, not one of screen %s", screen.action, chosen, screen.id)
                     key = chosen
             return Reply(self._text(key), True, screen.id)
+        if isinstance(screen, Switch):
+            raise RuntimeError(f"switch {screen.id} on the stack: frames hold resolved screens")
         return self.render_screen(screen, len(stack) - 1, frame.page, error)
 
-    def render_screen(self, screen: Screen, depth: int, page: int, error: str | None) -> Reply:
+    def render_screen(self, screen: Menu | Input, depth: int, page: int, error: str | None) -> Reply:
         """Render a menu or input screen at a given depth and page, with an optional error."""
         if isinstance(screen, Input):
             lines = [self._text(error or screen.prompt)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from menus.feature import (Action, Condition, CronEntry, Feature, Keyword, MenuEntry, Placeholder, Sample, Source,
                            StaffKeyword, Sweep, UssdDroppedHook, UssdStepHook, Validator)
@@ -89,6 +89,7 @@ def build_registry(features: Iterable[Feature], strict: bool = True) -> Registry
             registry.ussd_step_hooks.append(feature.on_ussd_step)
         if feature.on_ussd_dropped is not None:
             registry.ussd_dropped_hooks.append(feature.on_ussd_dropped)
+        value: Any  # each kind's own value type, the type of its `merged`
         for kind, mine, merged in (
             ("condition", feature.conditions, registry.conditions),
             ("action", feature.actions, registry.actions),

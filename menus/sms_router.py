@@ -120,6 +120,7 @@ class IncomingSmsTurn:
             log.info("conversation ended quietly after %s answers", MAX_INPUTS)
             self._end_quietly(conversation)
             return
+        assert conversation.flow, "only a started conversation continues"
         ctx = engine.Context(self.phone, f"sms:{conversation.started_by}", "sms", self.language)
         result = engine.run(self.registry.flows, conversation.flow, inputs, ctx, self.behaviour)
         self.language = ctx.language

@@ -9,7 +9,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from menus import catalog
-from menus.feature import Feature, Keyword, MenuEntry, Placeholder, fixed_sample, longest_label
+from menus.feature import Condition, Feature, Keyword, MenuEntry, Placeholder, fixed_sample, longest_label
 from menus.notify import notify
 from menus.screens import MAIN_MENU, End, Input, Menu, Option, Switch
 from menus.turn import FlowTurn
@@ -43,6 +43,11 @@ def village_question(menu_id: str, title: str, other_id: str, next_screen: str) 
              options=(Option("village.other", other_id),)),
         Input(other_id, "register.village_other", store="village", validator="place", next=next_screen),
     )
+
+
+def _status_is(status: str) -> Condition:
+    """The condition that the profile's status is `status`."""
+    return lambda turn: turn.profile("status") == status
 
 
 def is_registered(turn: FlowTurn) -> bool:
@@ -114,7 +119,7 @@ FEATURE = Feature(
         "registered": is_registered,
         "not_registered": lambda turn: not is_registered(turn),
         "has_country": lambda turn: turn.profile("status") in STATUSES_WITH_COUNTRY,
-        **{f"status_is_{s}": (lambda turn, s=s: turn.profile("status") == s) for s in STATUSES},
+        **{f"status_is_{s}": _status_is(s) for s in STATUSES},
     },
     actions={"save_registration": save_registration},
     sources={"villages": village_options},
