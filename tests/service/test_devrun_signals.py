@@ -68,6 +68,14 @@ UP_LINES = ("Listening at: http://127.0.0.1:", "*** Listening on", "workers.swee
 """What `make run`'s processes print once up: gunicorn, the RQ worker, and the worker running cron's first sweep."""
 
 
+def _command(process: psutil.Process) -> str:
+    """A process's command line; '' for one that exited since it was listed (a short-lived helper)."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.NoSuchProcess:
+        return ""
+
+
 def _ready(port: int, instance: Path, redis_port: int) -> bool:
     if not _healthy(port):
         return False
@@ -78,12 +86,12 @@ def _ready(port: int, instance: Path, redis_port: int) -> bool:
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGHUP])
 def test_a_stop_signal_to_make_run_stops_web_worker_cron_and_redis(devrun, stop_signal):
     process, children = devrun
-    commands = " | ".join(" ".join(child.cmdline()) for child in children)
+    commands = " | ".join(_command(child) for child in children)
     for part in ("gunicorn", "worker", "cron", "redis-server"):
         assert part in commands, f"{part} is not running: {commands}"
 
     process.send_signal(stop_signal)
 
     gone, alive = psutil.wait_procs([psutil.Process(process.pid), *children], timeout=STOP_SECONDS)
-    assert not alive, [" ".join(p.cmdline()) for p in alive]
+    assert not alive, [_command(p) for p in alive]
     assert process.wait() == 0
