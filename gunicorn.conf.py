@@ -1,5 +1,6 @@
 """Gunicorn settings: the access log shows request paths without their query string (the webhook token), and
 gunicorn's own log lines go through the app's redaction filter (a malformed request line carries `?token=`)."""
+
 import os
 
 from gunicorn.glogging import Logger

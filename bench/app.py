@@ -3,6 +3,7 @@
 `POST /bench/bare` does no parsing, no database and no Redis: it measures what gunicorn, Flask
 and the HTTP client cost on their own, in the same processes and with the same settings.
 """
+
 from __future__ import annotations
 
 from flask import Response

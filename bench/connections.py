@@ -1,4 +1,5 @@
 """Keep-alive connections spread evenly over gunicorn's workers, and CPU accounting of the server."""
+
 from __future__ import annotations
 
 import http.client
@@ -34,13 +35,15 @@ def placement(connections: list[http.client.HTTPConnection], server: psutil.Proc
         time.sleep(0.01)
 
 
-def open_connections(count: int, port: int, server: psutil.Process, workers: int,
-                     balance: bool) -> tuple[list[http.client.HTTPConnection], list[int | None]]:
+def open_connections(
+    count: int, port: int, server: psutil.Process, workers: int, balance: bool
+) -> tuple[list[http.client.HTTPConnection], list[int | None]]:
     """Open the clients' keep-alive connections; with `balance`, reopen some until each worker holds its share.
 
     Left alone, one gthread worker often accepts nearly every connection of a burst, and a keep-alive
     connection stays on its worker: the run would measure one worker while the other idles.
     """
+
     def connect() -> http.client.HTTPConnection:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         connection.connect()

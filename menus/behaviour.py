@@ -1,4 +1,5 @@
 """The engine's behaviour for one request: names looked up in the registry, data through cached look-ups."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Message catalogs (gettext .po files read with Babel), keyed by screen, falling back to Indonesian."""
+
 from __future__ import annotations
 
 import logging
@@ -80,8 +81,11 @@ def _read(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
     with path.open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle)
-                if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy}
+        return {
+            m.id: m.string
+            for m in read_po(handle)
+            if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy
+        }
 
 
 CATALOGS = Catalogs()

@@ -1,4 +1,5 @@
 """`menus check`: every name a screen uses resolves, and every screen renders on a phone in every language."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -12,8 +13,18 @@ from menus.screens import End, FlowSet, Input, Menu, Option, Screen, Switch
 from menus.ussd import USSD_MAX_CHARS
 from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size
 
-SAMPLE_VILLAGES = ["Tracap", "Kaliwiro", "Pesodongan", "Gondowulan", "Lamuk", "Selomanik", "Tanjunganom",
-                   "Winongsari", "Sukoreno", "Kemiriombo Kidul Wetan Lor Jaya"]
+SAMPLE_VILLAGES = [
+    "Tracap",
+    "Kaliwiro",
+    "Pesodongan",
+    "Gondowulan",
+    "Lamuk",
+    "Selomanik",
+    "Tanjunganom",
+    "Winongsari",
+    "Sukoreno",
+    "Kemiriombo Kidul Wetan Lor Jaya",
+]
 """Villages the check renders dynamic menus with (one deliberately long)."""
 
 
@@ -99,8 +110,12 @@ def screen_names(screen: Screen) -> list[tuple[str, str]]:
 
 def check_names(registry: Registry, catalogs: catalog.Catalogs) -> list[str]:
     """Each screen's conditions, actions, sources, validators, text keys and placeholders resolve."""
-    known: dict[str, Mapping[str, object]] = {"condition": registry.conditions, "action": registry.actions,
-                                              "source": registry.sources, "validator": registry.validators}
+    known: dict[str, Mapping[str, object]] = {
+        "condition": registry.conditions,
+        "action": registry.actions,
+        "source": registry.sources,
+        "validator": registry.validators,
+    }
     base = catalogs.load(catalog.FALLBACK_LANGUAGE)
     problems = []
     for screen in registry.flows.screens.values():
@@ -144,8 +159,9 @@ def reachable_depths(flows: FlowSet, roots: tuple[str, ...]) -> dict[str, set[in
     return depths
 
 
-def _render_all(registry: Registry, language: str, villages: list[str], report: Report,
-                catalogs: catalog.Catalogs) -> set[str]:
+def _render_all(
+    registry: Registry, language: str, villages: list[str], report: Report, catalogs: catalog.Catalogs
+) -> set[str]:
     flows = registry.flows
     depths = reachable_depths(flows, tuple(r for r in registry.roots if r in flows))
     behaviour = CheckBehaviour(registry, villages, catalogs)
@@ -156,16 +172,28 @@ def _render_all(registry: Registry, language: str, villages: list[str], report: 
             continue
         if isinstance(screen, End):
             for key in (screen.text, *screen.other_texts):
-                _check_reply(report, f"{language}/{screen.id}" + (f" ({key})" if key != screen.text else ""),
-                             behaviour.text(key, ctx), True)
+                _check_reply(
+                    report,
+                    f"{language}/{screen.id}" + (f" ({key})" if key != screen.text else ""),
+                    behaviour.text(key, ctx),
+                    True,
+                )
             continue
-        errors: list[str | None] = [None, "error.choice"] if isinstance(screen, Menu) else [None, "error." + screen.validator]
+        errors: list[str | None] = (
+            [None, "error.choice"] if isinstance(screen, Menu) else [None, "error." + screen.validator]
+        )
         for depth in sorted(depths.get(screen.id, {2})):
-            pages = len(walker.page_starts(screen, walker.visible_options(screen), depth)) if isinstance(screen, Menu) else 1
+            pages = (
+                len(walker.page_starts(screen, walker.visible_options(screen), depth))
+                if isinstance(screen, Menu)
+                else 1
+            )
             for page in range(pages):
                 for error in errors:
                     reply = walker.render_screen(screen, depth, page, error)
-                    label = f"{language}/{screen.id} depth {depth} page {page + 1}" + (f" with {error}" if error else "")
+                    label = f"{language}/{screen.id} depth {depth} page {page + 1}" + (
+                        f" with {error}" if error else ""
+                    )
                     _check_reply(report, label, reply.text, False)
     return behaviour.missing
 
@@ -185,16 +213,21 @@ def _check_catalogs(report: Report, catalogs: catalog.Catalogs, registry: Regist
                 report.problems.append(f"{language}/{key}: placeholders differ from Indonesian")
             filled = catalogs.text(key, language, params)
             if not is_gsm7_basic(filled):
-                report.problems.append(f"{language}/{key}: characters outside GSM-7: {''.join(non_gsm7_basic(filled))!r}")
+                report.problems.append(
+                    f"{language}/{key}: characters outside GSM-7: {''.join(non_gsm7_basic(filled))!r}"
+                )
             if key.startswith(registry.sms_prefixes) and sms_size(filled).segments > MAX_SEGMENTS:
-                report.problems.append(f"{language}/{key}: {sms_size(filled).segments} SMS segments (max {MAX_SEGMENTS})")
+                report.problems.append(
+                    f"{language}/{key}: {sms_size(filled).segments} SMS segments (max {MAX_SEGMENTS})"
+                )
         for key in texts:
             if key not in base:
                 report.problems.append(f"{language}/{key}: key not in the Indonesian catalog")
 
 
-def check(registry: Registry, villages: list[str] | None = None,
-          catalogs: catalog.Catalogs = catalog.CATALOGS) -> Report:
+def check(
+    registry: Registry, villages: list[str] | None = None, catalogs: catalog.Catalogs = catalog.CATALOGS
+) -> Report:
     """Check names, every screen in every language, the catalogs, and every screen target."""
     report = Report(problems=list(registry.problems))
     for screen_id, target in registry.flows.dead_targets():

@@ -3,6 +3,7 @@
 It knows nothing of USSD or SMS. Replaying the same inputs gives the same screen; the named
 action of an end screen runs each time that screen is shown, so every action is idempotent.
 """
+
 from __future__ import annotations
 
 import logging

@@ -8,12 +8,14 @@ package under `menus/features/` exporting `FEATURE = Feature(...)` (or `FEATURES
 merges them all. Names are plain strings in screens and plain dict keys here, so `menus check` can tell a
 misspelt one from a real one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from croniter import croniter
 
@@ -70,8 +72,8 @@ to enqueue once it commits (e.g. a dropped report's incomplete case and its aler
 class Placeholder:
     """A `{name}` in screen texts: how to fill it, and its longest realistic value for `menus check`."""
 
-    value: Callable[["FlowTurn"], str]
-    sample: Callable[["Catalogs", str], str]
+    value: Callable[[FlowTurn], str]
+    sample: Callable[[Catalogs, str], str]
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ class Feature:
     """Longest realistic values of the parameters its SMS texts are sent with (`menus check` fills them in)."""
     sms_prefixes: tuple[str, ...] = ()
     """Catalog key prefixes of its SMS texts: each must fit the SMS segment budget in GSM-7."""
-    models: tuple[type["Model"], ...] = ()
+    models: tuple[type[Model], ...] = ()
     """Its tables (created by its migration)."""
     purposes: tuple[Purpose, ...] = ()
     """What its SMS are for, beyond the service's own (replies, alerts): which sending rules apply."""
@@ -168,16 +170,16 @@ class Feature:
         return frozenset(job_path(f) for f in (*self.jobs, *(entry.func for entry in self.cron)))
 
 
-def fixed_sample(value: str) -> Callable[["Catalogs", str], str]:
+def fixed_sample(value: str) -> Callable[[Catalogs, str], str]:
     """A placeholder sample that is the same text in every language."""
     return lambda catalogs, language: value
 
 
-def longest_label(prefix: str) -> Callable[["Catalogs", str], str]:
+def longest_label(prefix: str) -> Callable[[Catalogs, str], str]:
     """A placeholder sample: the longest catalog text whose key starts with `prefix`, in that language."""
 
-    def sample(catalogs: "Catalogs", language: str) -> str:
-        values = [catalogs.text(k, language) for k in catalogs.keys() if k.startswith(prefix)]
+    def sample(catalogs: Catalogs, language: str) -> str:
+        values = [catalogs.text(k, language) for k in catalogs.keys() if k.startswith(prefix)]  # noqa: SIM118 (not a dict)
         return max(values, key=len) if values else ""
 
     return sample

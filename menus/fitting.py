@@ -1,7 +1,9 @@
-"""Fitting SMS texts to their segment budget: a value or a list cut to what fits, ending in "...", or a list in pages."""
+"""Fitting SMS texts to their segment budget: a value or a list cut to what fits (ending in "..."), or a list in
+pages."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from models.gsm import sms_size
 
@@ -17,8 +19,7 @@ def fits(text: str, segments: int = MAX_SEGMENTS) -> bool:
     return sms_size(text).segments <= segments
 
 
-def list_that_fits(render: Callable[[str], str], items: list[str], separator: str,
-                   segments: int = MAX_SEGMENTS) -> str:
+def list_that_fits(render: Callable[[str], str], items: list[str], separator: str, segments: int = MAX_SEGMENTS) -> str:
     """The items joined by `separator`, as many as keep `render(joined)` within `segments`, ending in "..."
     when some were left out; "..." alone if not even one fits."""
     for count in range(len(items), 0, -1):
@@ -53,7 +54,7 @@ def pages(render: Callable[[list[str], int, int], str], items: list[str]) -> lis
     start = 0
     while start < len(items):
         end = start + 1
-        while end < len(items) and fits(render(items[start:end + 1], len(items) - end - 1, len(found) + 2)):
+        while end < len(items) and fits(render(items[start : end + 1], len(items) - end - 1, len(found) + 2)):
             end += 1
         found.append(items[start:end])
         start = end

@@ -2,10 +2,11 @@
 
 The words come from the features (`Registry.aliases`); staff commands are matched apart, exactly.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from rapidfuzz import fuzz, process
 

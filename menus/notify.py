@@ -5,6 +5,7 @@ Callers run inside the transaction of the change that causes the SMS and enqueue
 `refused` and the reason, never a silent drop; the one refused when the service's daily limit is first reached
 carries the coordinators' notices (`Outgoing.also`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,8 +46,15 @@ def recipient(phone: str, lookups: Lookups) -> Recipient:
     )
 
 
-def notify(phone: str, text_key: str, params: dict[str, str] | None = None, purpose: str = "reply", *,
-           language: str | None = None, lookups: Lookups | None = None) -> Outgoing:
+def notify(
+    phone: str,
+    text_key: str,
+    params: dict[str, str] | None = None,
+    purpose: str = "reply",
+    *,
+    language: str | None = None,
+    lookups: Lookups | None = None,
+) -> Outgoing:
     """Write the SMS `text_key` for `phone` in their language, if the policy allows it, and return the row."""
     lookups = lookups or Lookups()
     language = language or language_for(phone, lookups)
@@ -66,7 +74,8 @@ def send_text(phone: str, text: str, purpose: str, *, lookups: Lookups | None = 
         return Message.record_refused(phone, text, purpose, verdict.reason or "refused")
     if kind.staff_only and kind.jumps_queue:  # no limit refuses an alert to staff: count it after the commit
         return Message.queue_outbound(phone, text, purpose, not_before=verdict.not_before)._replace(
-            count_after_commit=True)
+            count_after_commit=True
+        )
     spent = _spend(kind, phone, text, now, lookups)
     if spent.limit is not None:
         refused = Message.record_refused(phone, text, purpose, limit_refusal(spent.limit).reason or "refused")
@@ -84,11 +93,25 @@ def _spend(kind: Purpose, phone: str, text: str, now: dt.datetime, lookups: Look
     try:
         quota = _quota(redis())
         day = to_local(now).date()
-        spent = quota.spend(phone, text, now, day, per_number_limit=None if staff_only else SETTINGS.sms_replies_per_day,
-                            daily_limit=SETTINGS.sms_daily_limit, past_daily_limit=kind.jumps_queue)
+        spent = quota.spend(
+            phone,
+            text,
+            now,
+            day,
+            per_number_limit=None if staff_only else SETTINGS.sms_replies_per_day,
+            daily_limit=SETTINGS.sms_daily_limit,
+            past_daily_limit=kind.jumps_queue,
+        )
         if spent.limit in (SAME_TEXT, PER_NUMBER) and (lookups or Lookups()).staff(phone) is not None:
-            spent = quota.spend(phone, text, now, day, per_number_limit=None, daily_limit=SETTINGS.sms_daily_limit,
-                                past_daily_limit=kind.jumps_queue)
+            spent = quota.spend(
+                phone,
+                text,
+                now,
+                day,
+                per_number_limit=None,
+                daily_limit=SETTINGS.sms_daily_limit,
+                past_daily_limit=kind.jumps_queue,
+            )
         return spent
     except RedisError as error:
         log.warning("SMS limits not counted for a %s SMS (%s): Redis unavailable", kind.name, type(error).__name__)
@@ -105,8 +128,15 @@ def _tell_coordinators(lookups: Lookups | None) -> list[Outgoing]:
     written = []
     for member in Staff.coordinators():
         lookups.remember_staff(member)
-        written.append(notify(member.phone, "sms.daily_limit_reached", {"count": str(SETTINGS.sms_daily_limit)},
-                              "alert", lookups=lookups))
+        written.append(
+            notify(
+                member.phone,
+                "sms.daily_limit_reached",
+                {"count": str(SETTINGS.sms_daily_limit)},
+                "alert",
+                lookups=lookups,
+            )
+        )
     return written
 
 

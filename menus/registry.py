@@ -1,14 +1,30 @@
 """The features merged into one registry: every screen, named function, keyword, staff command, SMS sample,
 model, purpose, job, sweep and cron entry, each once. The engine, the SMS router, `menus check`, the worker's
 allow-list, the sweep, the sending policy and the tests' tables all read it: no other list names the features."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
-from menus.feature import (Action, Condition, CronEntry, Feature, Keyword, MenuEntry, Placeholder, Sample, Source,
-                           StaffKeyword, Sweep, UssdDroppedHook, UssdStepHook, Validator)
+from menus.feature import (
+    Action,
+    Condition,
+    CronEntry,
+    Feature,
+    Keyword,
+    MenuEntry,
+    Placeholder,
+    Sample,
+    Source,
+    StaffKeyword,
+    Sweep,
+    UssdDroppedHook,
+    UssdStepHook,
+    Validator,
+)
 from menus.screens import FlowSet, Menu
 from models import SERVICE_MODELS
 from models.sending_policy import Purpose
@@ -44,7 +60,7 @@ class Registry:
     ussd_dropped_hooks: list[UssdDroppedHook] = field(default_factory=list)
     sms_samples: dict[str, Sample] = field(default_factory=dict)
     sms_prefixes: tuple[str, ...] = ()
-    models: list[type["Model"]] = field(default_factory=list)
+    models: list[type[Model]] = field(default_factory=list)
     """Every feature's tables, in declaration order (a table after the ones it refers to)."""
     purposes: dict[str, Purpose] = field(default_factory=dict)
     job_functions: frozenset[str] = frozenset()
@@ -55,7 +71,7 @@ class Registry:
     problems: list[str] = field(default_factory=list)
     """What did not fit (empty for a registry built strictly)."""
 
-    def tables(self) -> list[type["Model"]]:
+    def tables(self) -> list[type[Model]]:
         """Every table: the service's own (people, staff, villages, messages, conversations), then the features'."""
         return [*SERVICE_MODELS, *self.models]
 

@@ -1,8 +1,8 @@
 """Screen types that flows are made of: menus, inputs, ends and invisible switches."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 MAX_OPTIONS_PER_SCREEN = 6
 """At most this many options a screen besides the navigation lines."""
@@ -71,7 +71,7 @@ class Switch:
     default: str
 
 
-Screen = Union[Menu, Input, End, Switch]
+Screen = Menu | Input | End | Switch
 
 
 @dataclass

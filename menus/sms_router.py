@@ -7,6 +7,7 @@ Keyword handlers and staff commands come from the features (`menus.registry`). A
 is rolled back to a savepoint and answered with the polite apology: the incoming SMS stays stored and
 the webhook still answers 200, so the provider does not retry a bug every minute for hours.
 """
+
 from __future__ import annotations
 
 import logging
@@ -95,8 +96,9 @@ class IncomingSmsTurn:
             if conversation.may_send_help():
                 self.reply("sms.help", {"code": self.ussd_code})
         elif conversation.may_send_help():
-            suggestion = catalog.text("sms.suggestion", self.language, {"keyword": found.suggestion}) \
-                if found.suggestion else ""
+            suggestion = (
+                catalog.text("sms.suggestion", self.language, {"keyword": found.suggestion}) if found.suggestion else ""
+            )
             self.reply("sms.unknown", {"suggestion": suggestion, "code": self.ussd_code})
         else:
             log.info("no reply to an unknown SMS: help was sent within the hour")

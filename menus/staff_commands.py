@@ -3,6 +3,7 @@
 They are read only from registered staff numbers; from anyone else "Terima kasih pak" or "Selesai kerja"
 is an ordinary message, unless the command's own test finds it plainly meant for staff (`StaffKeyword`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Container

@@ -1,5 +1,6 @@
 """What a feature's functions see during one request: the caller, their answers, cached look-ups; a USSD or SMS
 flow step (`FlowTurn`) or one incoming SMS being answered (`SmsTurn`)."""
+
 from __future__ import annotations
 
 from typing import Any, Protocol

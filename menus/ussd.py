@@ -1,4 +1,5 @@
 """A USSD step: turn AT's `text` path into inputs, run the flow from the main menu, frame the reply."""
+
 from __future__ import annotations
 
 import logging
@@ -8,8 +9,8 @@ from menus.behaviour import RegistryBehaviour
 from menus.registry import Registry
 from menus.screens import MAIN_MENU
 from menus.turn import Lookups
-from models.jobs import AfterCommit
 from models.gsm import fold_to_gsm7
+from models.jobs import AfterCommit
 from models.settings import SETTINGS
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
 """Validators for free-text answers: each returns (clean value, None) or (None, error catalog key)."""
+
 from __future__ import annotations
 
 import re

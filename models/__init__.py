@@ -1,4 +1,5 @@
 """Peewee models, bound through one DatabaseProxy; domain operations live on the models."""
+
 from models.base import BaseModel, bind_database, database, utcnow
 from models.case import Case, CaseEvent
 from models.conversation import Conversation
@@ -13,7 +14,22 @@ SERVICE_MODELS = [Person, Staff, Village, Message, Conversation]
 """The service's own tables; each feature declares its own (`Feature.models`), and `Registry.tables()` has all."""
 
 __all__ = [
-    "SERVICE_MODELS", "BaseModel", "Case", "CaseEvent", "Conversation", "DigestDelivery", "Enrollment", "Message",
-    "MentoringTask", "Person", "ReportDraft", "Staff", "Training", "TrainingStep", "Village",
-    "bind_database", "database", "utcnow",
+    "SERVICE_MODELS",
+    "BaseModel",
+    "Case",
+    "CaseEvent",
+    "Conversation",
+    "DigestDelivery",
+    "Enrollment",
+    "Message",
+    "MentoringTask",
+    "Person",
+    "ReportDraft",
+    "Staff",
+    "Training",
+    "TrainingStep",
+    "Village",
+    "bind_database",
+    "database",
+    "utcnow",
 ]

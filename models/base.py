@@ -1,11 +1,13 @@
 """The database proxy every model is declared against, bound by `create_app()`."""
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import os
 import stat
-from typing import Any, Callable, Sequence, TypeVar, overload
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, overload
 
 import peewee
 from playhouse.db_url import connect
@@ -22,7 +24,7 @@ SQLITE_PRAGMAS = {"journal_mode": "wal", "busy_timeout": 10000, "foreign_keys": 
 
 def utcnow() -> dt.datetime:
     """Naive UTC now: every timestamp in the database is UTC."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @overload
@@ -175,15 +177,26 @@ class PreparedInsert:
     column the statement writes (defaults included), in the order `execute` binds them.
     """
 
-    def __init__(self, key: str, model: type[peewee.Model], fields: Sequence[str],
-                 on_conflict: dict[str, Any] | None = None, returns_id: bool = False) -> None:
+    def __init__(
+        self,
+        key: str,
+        model: type[peewee.Model],
+        fields: Sequence[str],
+        on_conflict: dict[str, Any] | None = None,
+        returns_id: bool = False,
+    ) -> None:
         self.key, self.model, self.on_conflict, self.returns_id = key, model, on_conflict, returns_id
         self.fields = [model._meta.fields[name] for name in fields]
         self._names = frozenset(fields)
-        defaulted = [f.name for f in model._meta.sorted_fields
-                     if f.default is not None and f.name not in self._names and not f.primary_key]
+        defaulted = [
+            f.name
+            for f in model._meta.sorted_fields
+            if f.default is not None and f.name not in self._names and not f.primary_key
+        ]
         if defaulted:
-            raise ValueError(f"prepared insert {key} would let peewee bind {defaulted} itself: add those columns to fields")
+            raise ValueError(
+                f"prepared insert {key} would let peewee bind {defaulted} itself: add those columns to fields"
+            )
         if f"insert.{key}" not in _HOT_STATEMENTS:
             raise NotHotStatement(f"insert.{key} is not a hot statement: build it with peewee (see hot_statements)")
 

@@ -1,5 +1,6 @@
 """One thing a process binds at start (the Redis connection, the settings jobs read, the after-commit enqueue), so
 that no module opens a connection at import time and no lower layer reaches up for it."""
+
 from __future__ import annotations
 
 from typing import Generic, TypeVar

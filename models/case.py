@@ -4,6 +4,7 @@ Every rule about cases lives here: who may do what, which status changes are all
 escalates and who must be told (its vocabulary, codes and severity are in `models.case_terms`). The SMS
 feature modules only translate these decisions into catalog texts.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,20 @@ import logging
 import peewee
 
 from models.base import BaseModel, PreparedInsert, fetch_instance, hot_statements, iso_utc, prepared, utcnow
-from models.case_terms import (CATEGORIES, FOR_WHOM, NOTE_MAX, OPEN_STATUSES, STORY_MAX, UNACKNOWLEDGED, CaseError, Report,
-                               ack_minutes, display_code, new_code, severity_of)
+from models.case_terms import (
+    CATEGORIES,
+    FOR_WHOM,
+    NOTE_MAX,
+    OPEN_STATUSES,
+    STORY_MAX,
+    UNACKNOWLEDGED,
+    CaseError,
+    Report,
+    ack_minutes,
+    display_code,
+    new_code,
+    severity_of,
+)
 from models.codes import normalise_code
 from models.person import Person
 from models.phones import mask
@@ -72,19 +85,19 @@ class Case(BaseModel):
         return self.reporter_phone if self.safe_to_contact else None
 
     @classmethod
-    def by_code(cls, raw: str) -> "Case | None":
+    def by_code(cls, raw: str) -> Case | None:
         """The case with this code, typed in any case, with or without its dash."""
         code = normalise_code(raw)
         return cls.get_or_none(cls.code == code) if code else None
 
     @classmethod
-    def for_source(cls, source_key: str) -> "Case | None":
+    def for_source(cls, source_key: str) -> Case | None:
         """The case a session or an SMS already opened (a replayed final step opens none; on every report)."""
         sql = prepared("case.for_source", lambda: cls.select().where(cls.source_key == ""))
         return fetch_instance(cls, sql, (source_key,))
 
     @classmethod
-    def open(cls, report: Report, now: dt.datetime | None = None) -> tuple["Case", bool]:
+    def open(cls, report: Report, now: dt.datetime | None = None) -> tuple[Case, bool]:
         """Open a case from a report, once per source (USSD session or SMS id); (case, created now).
 
         Marks the reporter's number unsafe when they said SMS to it is not safe: from then on the
@@ -102,12 +115,24 @@ class Case(BaseModel):
         due = now + dt.timedelta(minutes=ack_minutes(severity))
         person = Person.for_phone(report.reporter_phone)
         fields = dict(
-            reporter_phone=report.reporter_phone, for_whom=report.for_whom, category=report.category,
-            severity=severity, country=report.country, village=person.village if person else None,
-            safe_to_contact=report.safe_to_contact, safe_phone=report.safe_phone,
-            story=(report.story or None) and report.story[:STORY_MAX], consent_to_refer=report.consent_to_refer,
-            status="new", channel=report.channel, incomplete=report.incomplete, source_key=report.source_key,
-            ack_due_at=due, next_escalation_at=due, created_at=now, updated_at=now,
+            reporter_phone=report.reporter_phone,
+            for_whom=report.for_whom,
+            category=report.category,
+            severity=severity,
+            country=report.country,
+            village=person.village if person else None,
+            safe_to_contact=report.safe_to_contact,
+            safe_phone=report.safe_phone,
+            story=(report.story or None) and report.story[:STORY_MAX],
+            consent_to_refer=report.consent_to_refer,
+            status="new",
+            channel=report.channel,
+            incomplete=report.incomplete,
+            source_key=report.source_key,
+            ack_due_at=due,
+            next_escalation_at=due,
+            created_at=now,
+            updated_at=now,
         )
         for _ in range(10):
             try:
@@ -124,8 +149,13 @@ class Case(BaseModel):
         if report.said_unsafe:
             Person.mark_unsafe(report.reporter_phone)
         case.record("opened", report.reporter_phone, report.channel, "incomplete" if report.incomplete else None)
-        log.info("case %s opened (%s) by %s via %s", case.display_code, case.severity, mask(report.reporter_phone),
-                 report.channel)
+        log.info(
+            "case %s opened (%s) by %s via %s",
+            case.display_code,
+            case.severity,
+            mask(report.reporter_phone),
+            report.channel,
+        )
         return case, True
 
     def complete(self, report: Report) -> None:
@@ -142,10 +172,16 @@ class Case(BaseModel):
             Person.mark_unsafe(report.reporter_phone)
         self.record("completed", report.reporter_phone, report.channel)
 
-    def record(self, kind: str, actor: str, channel: str, note: str | None = None) -> "CaseEvent":
+    def record(self, kind: str, actor: str, channel: str, note: str | None = None) -> CaseEvent:
         """Add a timeline event (the audit trail): what happened, who did it, through which channel."""
-        values = dict(case=self.id, kind=kind, actor=actor, channel=channel, note=(note or None) and note[:NOTE_MAX],
-                      created_at=utcnow())
+        values = dict(
+            case=self.id,
+            kind=kind,
+            actor=actor,
+            channel=channel,
+            note=(note or None) and note[:NOTE_MAX],
+            created_at=utcnow(),
+        )
         return CaseEvent(id=EVENT_INSERT.inserted_id(**values), **values)
 
     def _change(self, kind: str, actor: str, channel: str, note: str | None, **fields: object) -> None:
@@ -163,8 +199,16 @@ class Case(BaseModel):
         _require_handler(staff)
         if self.status not in UNACKNOWLEDGED:
             raise CaseError("case.error.already", f"case is {self.status}")
-        self._change("acknowledged", staff.phone, channel, None, status="acknowledged", assignee=staff.phone,
-                     acknowledged_at=_NOW, next_escalation_at=None)
+        self._change(
+            "acknowledged",
+            staff.phone,
+            channel,
+            None,
+            status="acknowledged",
+            assignee=staff.phone,
+            acknowledged_at=_NOW,
+            next_escalation_at=None,
+        )
 
     def add_note(self, staff: Staff, note: str, channel: str = "sms") -> None:
         """A note on the timeline (the status does not change)."""
@@ -180,9 +224,18 @@ class Case(BaseModel):
         _require_handler(staff)
         if self.status not in ("new", "acknowledged", "reopened"):
             raise CaseError("case.error.not_referable", f"case is {self.status}")
-        self._change("referred", staff.phone, channel, None, status="referred", referred_to=official.phone,
-                     referred_at=_NOW, assignee=self.assignee or staff.phone,
-                     acknowledged_at=self.acknowledged_at or utcnow(), next_escalation_at=None)
+        self._change(
+            "referred",
+            staff.phone,
+            channel,
+            None,
+            status="referred",
+            referred_to=official.phone,
+            referred_at=_NOW,
+            assignee=self.assignee or staff.phone,
+            acknowledged_at=self.acknowledged_at or utcnow(),
+            next_escalation_at=None,
+        )
 
     def accept_referral(self, official: Staff, channel: str = "sms") -> None:
         """The official the case was referred to acknowledges it (it stays referred)."""
@@ -195,8 +248,9 @@ class Case(BaseModel):
         _require_handler(staff)
         if self.status == "resolved":
             raise CaseError("case.error.already", "case is resolved")
-        self._change("resolved", staff.phone, channel, note, status="resolved", resolved_at=_NOW,
-                     next_escalation_at=None)
+        self._change(
+            "resolved", staff.phone, channel, note, status="resolved", resolved_at=_NOW, next_escalation_at=None
+        )
 
     def reopen(self, staff: Staff, note: str | None = None, channel: str = "sms") -> None:
         """Open a resolved case again: unacknowledged, its escalation clock starts over."""
@@ -205,8 +259,18 @@ class Case(BaseModel):
             raise CaseError("case.error.not_resolved", f"case is {self.status}")
         now = utcnow()
         due = now + dt.timedelta(minutes=ack_minutes(self.severity))
-        self._change("reopened", staff.phone, channel, note, status="reopened", resolved_at=None, assignee=None,
-                     ack_due_at=due, next_escalation_at=due, escalation_level=0)
+        self._change(
+            "reopened",
+            staff.phone,
+            channel,
+            note,
+            status="reopened",
+            resolved_at=None,
+            assignee=None,
+            ack_due_at=due,
+            next_escalation_at=due,
+            escalation_level=0,
+        )
 
     # Escalation -----------------------------------------------------------------------------------------------
 
@@ -258,14 +322,20 @@ class Case(BaseModel):
     @classmethod
     def reported_from(cls, phone: str) -> peewee.ModelSelect[Case]:
         """Cases reported from this phone or naming it as the safe number, newest first."""
-        return (cls.select().where((cls.reporter_phone == phone) | (cls.safe_phone == phone))
-                .order_by(cls.created_at.desc(), cls.id.desc()))
+        return (
+            cls.select()
+            .where((cls.reporter_phone == phone) | (cls.safe_phone == phone))
+            .order_by(cls.created_at.desc(), cls.id.desc())
+        )
 
     @classmethod
     def open_reported_from(cls, phone: str) -> peewee.ModelSelect[Case]:
         """Open cases reported from this phone or naming it as the safe number, oldest first."""
-        return (cls.select().where(((cls.reporter_phone == phone) | (cls.safe_phone == phone))
-                                   & cls.status.in_(OPEN_STATUSES)).order_by(cls.created_at, cls.id))
+        return (
+            cls.select()
+            .where(((cls.reporter_phone == phone) | (cls.safe_phone == phone)) & cls.status.in_(OPEN_STATUSES))
+            .order_by(cls.created_at, cls.id)
+        )
 
     def erasure_recipients(self) -> list[Staff]:
         """Who hears that this case's reporter asked for their data to be erased: its organisers and
@@ -275,15 +345,20 @@ class Case(BaseModel):
     @classmethod
     def open_for(cls, staff: Staff) -> peewee.ModelSelect[Case]:
         """The open cases a staff member sees with KASUS: theirs and the unassigned ones, oldest first."""
-        return (cls.select().where(cls.status.in_(OPEN_STATUSES)
-                                   & ((cls.assignee == staff.phone) | cls.assignee.is_null()))
-                .order_by(cls.created_at, cls.id))
+        return (
+            cls.select()
+            .where(cls.status.in_(OPEN_STATUSES) & ((cls.assignee == staff.phone) | cls.assignee.is_null()))
+            .order_by(cls.created_at, cls.id)
+        )
 
     @classmethod
     def referred_to_official(cls, official: Staff) -> peewee.ModelSelect[Case]:
         """Referred cases waiting for this official (DETAIL), oldest first."""
-        return (cls.select().where((cls.status == "referred") & (cls.referred_to == official.phone))
-                .order_by(cls.referred_at, cls.id))
+        return (
+            cls.select()
+            .where((cls.status == "referred") & (cls.referred_to == official.phone))
+            .order_by(cls.referred_at, cls.id)
+        )
 
     def to_export(self, with_details: bool = False) -> dict[str, object]:
         """Flat record for `export cases` (no story or notes unless `with_details`)."""
@@ -336,8 +411,10 @@ def referral_official() -> Staff | None:
     """Who RUJUK refers a case to: the regency labour official (an active official with no village) first by
     name; else any active official (a village head); None when there is no official at all."""
     officials = Staff.select().where(Staff.active & (Staff.role == "official"))
-    return (officials.where(Staff.village.is_null()).order_by(Staff.name, Staff.id).first()
-            or officials.order_by(Staff.name, Staff.id).first())
+    return (
+        officials.where(Staff.village.is_null()).order_by(Staff.name, Staff.id).first()
+        or officials.order_by(Staff.name, Staff.id).first()
+    )
 
 
 def _staff_in_order(roles: tuple[str, ...], village: str | None) -> list[Staff]:
@@ -345,15 +422,22 @@ def _staff_in_order(roles: tuple[str, ...], village: str | None) -> list[Staff]:
     return sorted(Staff.active_in_roles(roles), key=lambda s: 0 if village and s.village == village else 1)
 
 
-CASE_DEFAULTS: dict[str, object] = {"assignee": None, "referred_to": None, "escalation_level": 0,
-                                    "acknowledged_at": None, "referred_at": None, "resolved_at": None}
+CASE_DEFAULTS: dict[str, object] = {
+    "assignee": None,
+    "referred_to": None,
+    "escalation_level": 0,
+    "acknowledged_at": None,
+    "referred_at": None,
+    "resolved_at": None,
+}
 """What a new case starts with besides the report's answers."""
 
-CASE_INSERT = PreparedInsert("case.open", Case, [f.name for f in Case._meta.sorted_fields if not f.primary_key],
-                             returns_id=True)
+CASE_INSERT = PreparedInsert(
+    "case.open", Case, [f.name for f in Case._meta.sorted_fields if not f.primary_key], returns_id=True
+)
 """The insert behind `Case.open`, on the last step of every report."""
 
-EVENT_INSERT = PreparedInsert("case_event.record", CaseEvent,
-                              ("case", "kind", "actor", "channel", "note", "created_at"), returns_id=True)
+EVENT_INSERT = PreparedInsert(
+    "case_event.record", CaseEvent, ("case", "kind", "actor", "channel", "note", "created_at"), returns_id=True
+)
 """The insert behind `Case.record`: every change of every case."""
-

@@ -1,6 +1,7 @@
 """What a case is made of: problem categories and severity, who a report is about, statuses, codes and the
 answers a report brings. Pure facts and small functions; the case record and its rules are in `models.case`.
 """
+
 from __future__ import annotations
 
 import secrets

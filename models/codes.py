@@ -1,4 +1,5 @@
 """Case and training codes as people type them, brought to the one form they are stored in."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """The Redis connection the domain counts on (the SMS limits) and the workers queue on, bound at start like the
 database: no module opens a connection at import time, and none reaches into the web app for one."""
+
 from __future__ import annotations
 
 from redis import Redis

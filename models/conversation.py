@@ -1,4 +1,5 @@
 """SMS conversation state: where a phone is in a flow, kept between messages."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,7 +38,7 @@ class Conversation(BaseModel):
     """When a conversation started with its own lifetime ends (a follow-up question waits days, not hours)."""
 
     @classmethod
-    def for_phone(cls, phone: str) -> "Conversation":
+    def for_phone(cls, phone: str) -> Conversation:
         """The conversation row for this phone, created empty if missing."""
         conversation, _ = cls.get_or_create(phone=phone)
         return conversation

@@ -1,4 +1,5 @@
 """Data rights (UU 27/2022) across the records that hold a person: erasure, above the person and case models."""
+
 from __future__ import annotations
 
 from models.base import utcnow
@@ -8,8 +9,16 @@ from models.message import Message
 from models.person import Person
 from models.report_draft import ReportDraft
 
-ERASED_FIELDS = ("name", "village", "status", "country", "consent_at", "consent_version", "registered_via",
-                 "registration_key")
+ERASED_FIELDS = (
+    "name",
+    "village",
+    "status",
+    "country",
+    "consent_at",
+    "consent_version",
+    "registered_via",
+    "registration_key",
+)
 """What an erasure (`HAPUS`, UU 27/2022) clears from a person's row. The phone stays, opted out (so the opt-out
 holds), with the language (to answer in it) and the unsafe mark (it protects the person)."""
 
@@ -32,6 +41,9 @@ def erase(phone: str) -> list[Case]:
     person.update_fields(**dict.fromkeys(ERASED_FIELDS), opted_out_at=person.opted_out_at or utcnow())
     Conversation.delete().where(Conversation.phone == phone).execute()
     ReportDraft.delete().where(ReportDraft.phone == phone).execute()
-    (Message.update(text="", updated_at=utcnow())
-     .where((Message.phone == phone) & Message.status.in_(SETTLED_MESSAGE_STATUSES)).execute())
+    (
+        Message.update(text="", updated_at=utcnow())
+        .where((Message.phone == phone) & Message.status.in_(SETTLED_MESSAGE_STATUSES))
+        .execute()
+    )
     return []

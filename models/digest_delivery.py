@@ -1,4 +1,5 @@
 """One row per digest recipient and period: the row decides, so a digest goes once whoever runs it, how often."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,11 +23,12 @@ class DigestDelivery(BaseModel):
         indexes = ((("phone", "kind", "period_start"), True),)
 
     @classmethod
-    def claim(cls, phone: str, kind: str, period_start: dt.date, scope: str) -> "DigestDelivery | None":
+    def claim(cls, phone: str, kind: str, period_start: dt.date, scope: str) -> DigestDelivery | None:
         """Take this recipient's digest of this period; None if it was taken (sent, or being sent) already.
         Call inside the transaction that writes the SMS, so a worker dying midway leaves neither."""
-        query = cls.insert(phone=phone, kind=kind, period_start=period_start, scope=scope,
-                           created_at=utcnow()).on_conflict_ignore()
+        query = cls.insert(
+            phone=phone, kind=kind, period_start=period_start, scope=scope, created_at=utcnow()
+        ).on_conflict_ignore()
         if cls._meta.database.execute(query).rowcount != 1:
             return None
         return cls.get((cls.phone == phone) & (cls.kind == kind) & (cls.period_start == period_start))
@@ -34,4 +36,6 @@ class DigestDelivery(BaseModel):
     @classmethod
     def delivered(cls, kind: str, period_start: dt.date) -> set[str]:
         """Phones whose digest of this period is taken."""
-        return {row.phone for row in cls.select(cls.phone).where((cls.kind == kind) & (cls.period_start == period_start))}
+        return {
+            row.phone for row in cls.select(cls.phone).where((cls.kind == kind) & (cls.period_start == period_start))
+        }

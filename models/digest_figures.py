@@ -5,6 +5,7 @@ number of villages or rows. New registrations, reports, resolutions, trainings a
 what happened in the period; open, overdue and referred-and-waiting are the state when the digest is made.
 No name, phone number, story or unreferred case code ever enters a figure.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,21 @@ from models.training import Enrollment, Training
 ALL = "all"
 """The scope of the whole area (a regency official, a coordinator); any other scope is a village name."""
 
-EXPORT_FIELDS = ("scope", "period_start", "period_end", "registrations", "reports", "urgent", "open", "overdue",
-                 "referred_waiting", "resolved", "trainings_held", "attended", "applied")
+EXPORT_FIELDS = (
+    "scope",
+    "period_start",
+    "period_end",
+    "registrations",
+    "reports",
+    "urgent",
+    "open",
+    "overdue",
+    "referred_waiting",
+    "resolved",
+    "trainings_held",
+    "attended",
+    "applied",
+)
 """The `export digest` record (DESIGN "Exports")."""
 
 
@@ -64,17 +78,26 @@ class Figures:
     @property
     def empty(self) -> bool:
         """Nothing happened and nothing is open: the digest says so in one line."""
-        return not (self.registrations or self.reports or self.open or self.resolved or self.trainings_held
-                    or self.answered)
+        return not (
+            self.registrations or self.reports or self.open or self.resolved or self.trainings_held or self.answered
+        )
 
     def to_export(self) -> dict[str, object]:
         """Flat record for `export digest`."""
         return {
-            "scope": self.scope, "period_start": self.period.first.isoformat(),
-            "period_end": self.period.last.isoformat(), "registrations": self.registrations,
-            "reports": self.reports, "urgent": self.urgent, "open": self.open, "overdue": self.overdue,
-            "referred_waiting": self.referred_waiting, "resolved": self.resolved,
-            "trainings_held": self.trainings_held, "attended": self.attended, "applied": self.applied,
+            "scope": self.scope,
+            "period_start": self.period.first.isoformat(),
+            "period_end": self.period.last.isoformat(),
+            "registrations": self.registrations,
+            "reports": self.reports,
+            "urgent": self.urgent,
+            "open": self.open,
+            "overdue": self.overdue,
+            "referred_waiting": self.referred_waiting,
+            "resolved": self.resolved,
+            "trainings_held": self.trainings_held,
+            "attended": self.attended,
+            "applied": self.applied,
         }
 
 
@@ -99,39 +122,70 @@ def compute(period: Period, villages: list[str], now: dt.datetime) -> dict[str, 
         if village in scopes and village != ALL:
             apply(scopes[village])
 
-    registrations = cast("Iterable[tuple[str | None, str, int]]", (
-                     Person.select(Person.village, Person.status, peewee.fn.COUNT(Person.id).alias("n"))
-                     .where(_in(Person.consent_at, period) & Person.status.in_(STATUSES))
-                     .group_by(Person.village, Person.status).tuples()))
+    registrations = cast(
+        "Iterable[tuple[str | None, str, int]]",
+        (
+            Person.select(Person.village, Person.status, peewee.fn.COUNT(Person.id).alias("n"))
+            .where(_in(Person.consent_at, period) & Person.status.in_(STATUSES))
+            .group_by(Person.village, Person.status)
+            .tuples()
+        ),
+    )
     for village, status, n in registrations:
-        add(village, lambda f, s=status, n=n: f.registrations_by_status.__setitem__(
-            s, f.registrations_by_status.get(s, 0) + n))
+        add(
+            village,
+            lambda f, s=status, n=n: f.registrations_by_status.__setitem__(s, f.registrations_by_status.get(s, 0) + n),
+        )
 
-    reports = cast("Iterable[tuple[str | None, str, int, int | None]]", (
-               Case.select(Case.village, Case.category, peewee.fn.COUNT(Case.id),
-                           _count_if(Case.severity == "urgent"))
-               .where(_in(Case.created_at, period)).group_by(Case.village, Case.category).tuples()))
+    reports = cast(
+        "Iterable[tuple[str | None, str, int, int | None]]",
+        (
+            Case.select(Case.village, Case.category, peewee.fn.COUNT(Case.id), _count_if(Case.severity == "urgent"))
+            .where(_in(Case.created_at, period))
+            .group_by(Case.village, Case.category)
+            .tuples()
+        ),
+    )
     for village, category, n, urgent in reports:
+
         def count(f: Figures, c=category, n=n, u=int(urgent or 0)) -> None:
             f.reports_by_category[c] = f.reports_by_category.get(c, 0) + n
             f.urgent += u
+
         add(village, count)
 
-    states = cast("Iterable[tuple[str | None, int, int | None, int | None]]", (
-              Case.select(Case.village, peewee.fn.COUNT(peewee.SQL("*")),
-                          _count_if(Case.status.in_(UNACKNOWLEDGED) & (Case.ack_due_at < now)),
-                          _count_if(Case.status == "referred"))
-              .where(Case.status.in_(OPEN_STATUSES)).group_by(Case.village).tuples()))
+    states = cast(
+        "Iterable[tuple[str | None, int, int | None, int | None]]",
+        (
+            Case.select(
+                Case.village,
+                peewee.fn.COUNT(peewee.SQL("*")),
+                _count_if(Case.status.in_(UNACKNOWLEDGED) & (Case.ack_due_at < now)),
+                _count_if(Case.status == "referred"),
+            )
+            .where(Case.status.in_(OPEN_STATUSES))
+            .group_by(Case.village)
+            .tuples()
+        ),
+    )
     for village, n, overdue, referred in states:
+
         def state(f: Figures, n=n, o=int(overdue or 0), r=int(referred or 0)) -> None:
             f.open += n
             f.overdue += o
             f.referred_waiting += r
+
         add(village, state)
 
-    resolved = cast("Iterable[tuple[str | None, int]]", (
-                Case.select(Case.village, peewee.fn.COUNT(Case.id)).where(_in(Case.resolved_at, period))
-                .group_by(Case.village).tuples()))
+    resolved = cast(
+        "Iterable[tuple[str | None, int]]",
+        (
+            Case.select(Case.village, peewee.fn.COUNT(Case.id))
+            .where(_in(Case.resolved_at, period))
+            .group_by(Case.village)
+            .tuples()
+        ),
+    )
     for village, n in resolved:
         add(village, lambda f, n=n: setattr(f, "resolved", f.resolved + n))
 
@@ -143,52 +197,74 @@ def compute(period: Period, villages: list[str], now: dt.datetime) -> dict[str, 
 def _trainings(period: Period, scopes: dict[str, Figures], add) -> None:
     """Trainings held in the period with their attendees, and follow-up answers received in it, by the
     attendees' villages; the area counts every training held."""
-    scopes[ALL].trainings_held = (Training.select().where((Training.status == "held")
-                                                          & _in(Training.starts_at, period)).count())
-    attended = cast("Iterable[tuple[str | None, int, int]]", (
-                Enrollment.select(Person.village, peewee.fn.COUNT(peewee.fn.DISTINCT(Enrollment.training)),
-                                  peewee.fn.COUNT(Enrollment.id))
-                .join(Training).switch(Enrollment)
-                .join(Person, peewee.JOIN.LEFT_OUTER, on=(Person.phone == Enrollment.phone))
-                .where((Enrollment.status == "attended") & (Training.status == "held")
-                       & _in(Training.starts_at, period))
-                .group_by(Person.village).tuples()))
+    scopes[ALL].trainings_held = (
+        Training.select().where((Training.status == "held") & _in(Training.starts_at, period)).count()
+    )
+    attended = cast(
+        "Iterable[tuple[str | None, int, int]]",
+        (
+            Enrollment.select(
+                Person.village, peewee.fn.COUNT(peewee.fn.DISTINCT(Enrollment.training)), peewee.fn.COUNT(Enrollment.id)
+            )
+            .join(Training)
+            .switch(Enrollment)
+            .join(Person, peewee.JOIN.LEFT_OUTER, on=(Person.phone == Enrollment.phone))
+            .where((Enrollment.status == "attended") & (Training.status == "held") & _in(Training.starts_at, period))
+            .group_by(Person.village)
+            .tuples()
+        ),
+    )
     for village, trainings, n in attended:
         scopes[ALL].attended += n
         if village in scopes and village != ALL:
             scopes[village].attended += n
             scopes[village].trainings_held += trainings
-    answers = cast("Iterable[tuple[str | None, int | None, int | None]]", Enrollment.select(
-        Person.village,
-        _count_if(_in(Enrollment.answered_30_at, period)) + _count_if(_in(Enrollment.answered_90_at, period)),
-        _count_if(_in(Enrollment.answered_30_at, period) & (Enrollment.answer_30 == "applied"))
-        + _count_if(_in(Enrollment.answered_90_at, period) & (Enrollment.answer_90 == "applied")))
+    answers = cast(
+        "Iterable[tuple[str | None, int | None, int | None]]",
+        Enrollment.select(
+            Person.village,
+            _count_if(_in(Enrollment.answered_30_at, period)) + _count_if(_in(Enrollment.answered_90_at, period)),
+            _count_if(_in(Enrollment.answered_30_at, period) & (Enrollment.answer_30 == "applied"))
+            + _count_if(_in(Enrollment.answered_90_at, period) & (Enrollment.answer_90 == "applied")),
+        )
         .join(Person, peewee.JOIN.LEFT_OUTER, on=(Person.phone == Enrollment.phone))
         .where(_in(Enrollment.answered_30_at, period) | _in(Enrollment.answered_90_at, period))
-        .group_by(Person.village).tuples())
+        .group_by(Person.village)
+        .tuples(),
+    )
     for village, answered, applied in answers:
+
         def count(f: Figures, a=int(answered or 0), p=int(applied or 0)) -> None:
             f.answered += a
             f.applied += p
+
         add(village, count)
 
 
 def _order(scopes: dict[str, Figures]) -> None:
     for figures in scopes.values():
-        figures.reports_by_category = {c: figures.reports_by_category[c] for c in CATEGORIES
-                                       if c in figures.reports_by_category}
-        figures.registrations_by_status = {s: figures.registrations_by_status[s] for s in STATUSES
-                                           if s in figures.registrations_by_status}
+        figures.reports_by_category = {
+            c: figures.reports_by_category[c] for c in CATEGORIES if c in figures.reports_by_category
+        }
+        figures.registrations_by_status = {
+            s: figures.registrations_by_status[s] for s in STATUSES if s in figures.registrations_by_status
+        }
 
 
 def waiting_by_organiser() -> dict[str, int]:
     """Open cases each active organiser or coordinator has taken, by first name (a coordinator's digest)."""
     count = peewee.fn.COUNT(peewee.SQL("*"))  # not COUNT(id): the (status, village, ack_due_at, assignee) index answers
-    rows = cast("Iterable[tuple[str | None, int]]", (
+    rows = cast(
+        "Iterable[tuple[str | None, int]]",
+        (
             Case.select(Staff.name, count)
             .join(Staff, on=(Staff.phone == Case.assignee))
             .where(Case.status.in_(("acknowledged", "referred")) & (Staff.active == True))  # noqa: E712
-            .group_by(Staff.name).order_by(count.desc(), Staff.name).tuples()))
+            .group_by(Staff.name)
+            .order_by(count.desc(), Staff.name)
+            .tuples()
+        ),
+    )
     waiting: dict[str, int] = defaultdict(int)
     for name, n in rows:
         waiting[(name or "-").split()[0]] += n

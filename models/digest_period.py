@@ -1,4 +1,5 @@
 """A digest's period: the last complete Monday-Sunday week or calendar month, in local time, as UTC bounds."""
+
 from __future__ import annotations
 
 import datetime as dt

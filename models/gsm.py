@@ -1,4 +1,5 @@
 """GSM 03.38 facts: which text fits the basic alphabet, and how many SMS segments a text costs."""
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,7 @@ def _class_of(characters: frozenset[str] | str, negate: bool = False) -> re.Patt
 _OUTSIDE_BASIC = _class_of(_BASIC, negate=True)
 _OUTSIDE_GSM7 = _class_of(_BASIC | frozenset(GSM7_EXTENSION), negate=True)
 _EXTENSION_CHAR = _class_of(GSM7_EXTENSION)
-_ASTRAL_CHAR = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL_CHAR = re.compile("[\U00010000-\U0010ffff]")
 
 GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
@@ -63,15 +64,41 @@ def sms_size(text: str) -> SmsSize:
     return SmsSize(encoding, units, segments)
 
 
-_FOLD = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-",
-    "\u2026": "...", "\u00a0": " ", "\t": " ",
-})
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\t": " ",
+    }
+)
 
 
 _LATIN_LETTERS = {
-    "ß": "ss", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "Ø": "O", "ø": "o", "Ł": "L", "ł": "l",
-    "Đ": "D", "đ": "d", "Ð": "D", "ð": "d", "Þ": "Th", "þ": "th", "ı": "i", "Ŋ": "N", "ŋ": "n", "\u2044": "/",
+    "ß": "ss",
+    "Æ": "AE",
+    "æ": "ae",
+    "Œ": "OE",
+    "œ": "oe",
+    "Ø": "O",
+    "ø": "o",
+    "Ł": "L",
+    "ł": "l",
+    "Đ": "D",
+    "đ": "d",
+    "Ð": "D",
+    "ð": "d",
+    "Þ": "Th",
+    "þ": "th",
+    "ı": "i",
+    "Ŋ": "N",
+    "ŋ": "n",
+    "\u2044": "/",
 }
 """Latin letters (and a look-alike) that Unicode does not decompose into a base letter and marks."""
 
@@ -95,7 +122,8 @@ def _gsm7_stand_in(character: str) -> str:
 
 
 def to_latin(text: str) -> str:
-    """Plain ASCII: typographic look-alikes folded, diacritics stripped (Sîtì -> Siti), what has no Latin base dropped."""
+    """Plain ASCII: typographic look-alikes folded, diacritics stripped (Sîtì -> Siti), what has no Latin base
+    dropped."""
     return _NON_ASCII.sub(lambda m: _latin(m.group()), text.translate(_FOLD))
 
 

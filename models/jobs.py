@@ -4,12 +4,14 @@ The domain and the features describe a job (`JobSpec`) and hand what a transacti
 `enqueue_after_commit`; the worker layer binds the one implementation at start (`bind_after_commit`), as
 `create_app` binds the database. So a feature's job can schedule the next step without importing the workers.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Protocol, TypeVar, Union
+from typing import Any, Protocol, TypeVar
 
 from models.base import database
 from models.binding import Binding
@@ -56,7 +58,7 @@ def job_path(func: Callable[..., Any]) -> str:
     return f"{func.__module__}.{func.__qualname__}"
 
 
-AfterCommit = Union[Outgoing, JobSpec]
+AfterCommit = Outgoing | JobSpec
 """What a change leaves to do once its transaction commits: SMS rows to send, jobs to enqueue."""
 
 

@@ -1,4 +1,5 @@
 """Every SMS in and out: the outbox that jobs send from, and the inbox that de-duplicates providers' retries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -47,7 +48,7 @@ class Outgoing(NamedTuple):
     """The text written (messages of one text and due time are sent in batches: see `enqueue_after_commit`)."""
     urgent: bool = False
     """Its purpose jumps the queue when sends are throttled (`models.sending_policy.jumps_queue`)."""
-    also: tuple["Outgoing", ...] = ()
+    also: tuple[Outgoing, ...] = ()
     """Other rows written with this one (the coordinators' notices when the daily SMS limit is first reached)."""
     count_after_commit: bool = False
     """An alert to staff: no limit refuses it, so it joins the day's SMS total after the commit
@@ -85,9 +86,19 @@ class Message(BaseModel):
         size = sms_size(text)
         now = utcnow()
         message_id = OUTBOUND_INSERT.inserted_id(
-            direction="out", phone=phone, text=text, channel="sms", purpose=purpose, status="queued",
-            segments=size.segments, encoding=size.encoding, attempts=0, last_error=None,
-            next_attempt_at=not_before, created_at=now, updated_at=now,
+            direction="out",
+            phone=phone,
+            text=text,
+            channel="sms",
+            purpose=purpose,
+            status="queued",
+            segments=size.segments,
+            encoding=size.encoding,
+            attempts=0,
+            last_error=None,
+            next_attempt_at=not_before,
+            created_at=now,
+            updated_at=now,
         )
         return Outgoing(message_id, not_before, False, text, jumps_queue(purpose))
 
@@ -95,27 +106,42 @@ class Message(BaseModel):
     def record_refused(cls, phone: str, text: str, purpose: str, reason: str) -> Outgoing:
         """Keep a message the sending policy refused, with the reason, instead of dropping it silently."""
         size = sms_size(text)
-        message = cls.create(direction="out", phone=phone, text=text, purpose=purpose, status="refused",
-                             segments=size.segments, encoding=size.encoding, last_error=reason[:ERROR_MAX])
+        message = cls.create(
+            direction="out",
+            phone=phone,
+            text=text,
+            purpose=purpose,
+            status="refused",
+            segments=size.segments,
+            encoding=size.encoding,
+            last_error=reason[:ERROR_MAX],
+        )
         log.info("%s SMS to %s refused: %s", purpose, mask(phone), reason)
         return Outgoing(message.id, None, refused=True)
 
     @classmethod
-    def record_inbound(cls, phone: str, text: str, provider_id: str) -> "Message | None":
+    def record_inbound(cls, phone: str, text: str, provider_id: str) -> Message | None:
         """Store an incoming SMS once; None if this provider id was stored before (a replay)."""
         size = sms_size(text)
         try:
             with cls._meta.database.atomic():
                 return cls.create(
-                    direction="in", phone=phone, text=text, purpose="inbound", status="delivered",
-                    provider_id=provider_id, segments=size.segments, encoding=size.encoding,
+                    direction="in",
+                    phone=phone,
+                    text=text,
+                    purpose="inbound",
+                    status="delivered",
+                    provider_id=provider_id,
+                    segments=size.segments,
+                    encoding=size.encoding,
                 )
         except peewee.IntegrityError:
             return None
 
     @classmethod
-    def record_delivery(cls, provider_id: str, status: str, failure_reason: str | None,
-                        message_id: int | None = None) -> bool:
+    def record_delivery(
+        cls, provider_id: str, status: str, failure_reason: str | None, message_id: int | None = None
+    ) -> bool:
         """Apply a delivery report (our status word) to the message the provider knows by `provider_id`.
 
         False if no message has that id. A report never moves a message back (they arrive out of order),
@@ -143,8 +169,11 @@ class Message(BaseModel):
         now = utcnow()
         claimed = (
             Message.update(status="sending", attempts=Message.attempts + 1, updated_at=now)
-            .where((Message.id == self.id) & (Message.status == "queued")
-                   & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now)))
+            .where(
+                (Message.id == self.id)
+                & (Message.status == "queued")
+                & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now))
+            )
             .execute()
         )
         return claimed == 1
@@ -153,8 +182,10 @@ class Message(BaseModel):
     def due_unsent(cls, now: dt.datetime) -> peewee.ModelSelect[Message]:
         """Outbound messages waiting to be sent whose time has come."""
         return cls.select().where(
-            (cls.direction == "out") & (cls.status == "queued")
-            & (cls.next_attempt_at.is_null() | (cls.next_attempt_at <= now)))
+            (cls.direction == "out")
+            & (cls.status == "queued")
+            & (cls.next_attempt_at.is_null() | (cls.next_attempt_at <= now))
+        )
 
     @classmethod
     def free_stuck(cls, now: dt.datetime, after: dt.timedelta) -> int:
@@ -187,9 +218,23 @@ class Message(BaseModel):
 
 
 OUTBOUND_INSERT = PreparedInsert(
-    "message.outbound", Message,
-    ("direction", "phone", "text", "channel", "purpose", "status", "segments", "encoding", "attempts",
-     "last_error", "next_attempt_at", "created_at", "updated_at"),
+    "message.outbound",
+    Message,
+    (
+        "direction",
+        "phone",
+        "text",
+        "channel",
+        "purpose",
+        "status",
+        "segments",
+        "encoding",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "updated_at",
+    ),
     returns_id=True,
 )
 """The insert behind `queue_outbound`, on the hot path of every registration."""

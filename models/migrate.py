@@ -1,4 +1,5 @@
 """Apply numbered migrations in order, each once, recording them in `schema_migration`."""
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """People who use the service by phone: workers, returnees, families, and contacts not yet registered."""
+
 from __future__ import annotations
 
 import peewee
@@ -43,36 +44,65 @@ class Person(BaseModel):
         return self.consent_at is not None and self.status is not None
 
     @classmethod
-    def for_phone(cls, phone: str) -> "Person | None":
+    def for_phone(cls, phone: str) -> Person | None:
         """The person with this E.164 phone, or None (on the hot path of every USSD step)."""
         sql = prepared("person.for_phone", lambda: cls.select().where(cls.phone == ""))
         return fetch_instance(cls, sql, (phone,))
 
     @classmethod
-    def register(cls, phone: str, *, name: str, village: str | None, status: str, country: str | None,
-                 language: str, via: str, registration_key: str) -> bool:
+    def register(
+        cls,
+        phone: str,
+        *,
+        name: str,
+        village: str | None,
+        status: str,
+        country: str | None,
+        language: str,
+        via: str,
+        registration_key: str,
+    ) -> bool:
         """Record a registration with consent given now; False if this phone had already consented.
 
         One statement (insert, or fill in a bare contact row), so concurrent or replayed final steps
         register a phone once.
         """
         now = utcnow()
-        return bool(REGISTRATION_UPSERT.changed_rows(
-            phone=phone, name=name, village=village, status=status, country=country, language=language,
-            consent_at=now, consent_version=CONSENT_VERSION, registered_via=via,
-            registration_key=registration_key, created_at=now, updated_at=now,
-        ))
+        return bool(
+            REGISTRATION_UPSERT.changed_rows(
+                phone=phone,
+                name=name,
+                village=village,
+                status=status,
+                country=country,
+                language=language,
+                consent_at=now,
+                consent_version=CONSENT_VERSION,
+                registered_via=via,
+                registration_key=registration_key,
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
     @classmethod
     def consent_for_training(cls, phone: str, *, name: str, language: str, via: str) -> bool:
         """The short form of registration (consent and a name) before a training sign-up; False if this
         phone had consented already (its name and consent stay as they were)."""
         now = utcnow()
-        values = dict(name=name, language=language, consent_at=now, consent_version=TRAINING_CONSENT_VERSION,
-                      registered_via=via, updated_at=now)
+        values = dict(
+            name=name,
+            language=language,
+            consent_at=now,
+            consent_version=TRAINING_CONSENT_VERSION,
+            registered_via=via,
+            updated_at=now,
+        )
         insert = cls.insert(phone=phone, created_at=now, **values).on_conflict(
-            conflict_target=[cls.phone], update={getattr(cls, k): v for k, v in values.items()},
-            where=cls.consent_at.is_null())
+            conflict_target=[cls.phone],
+            update={getattr(cls, k): v for k, v in values.items()},
+            where=cls.consent_at.is_null(),
+        )
         return bool(cls._meta.database.execute(insert).rowcount)
 
     @property
@@ -81,7 +111,7 @@ class Person(BaseModel):
         return self.consent_at is not None and bool(self.name)
 
     @classmethod
-    def contact(cls, phone: str) -> "Person":
+    def contact(cls, phone: str) -> Person:
         """The row for this phone, created bare (no personal data) if missing."""
         person, _ = cls.get_or_create(phone=phone)
         return person
@@ -126,16 +156,27 @@ class Person(BaseModel):
         }
 
 
-REGISTRATION_FIELDS = ("name", "village", "status", "country", "language", "consent_at", "consent_version",
-                       "registered_via", "registration_key", "updated_at")
+REGISTRATION_FIELDS = (
+    "name",
+    "village",
+    "status",
+    "country",
+    "language",
+    "consent_at",
+    "consent_version",
+    "registered_via",
+    "registration_key",
+    "updated_at",
+)
 """What a registration writes over a bare contact row (phone and created_at stay)."""
 
 REGISTRATION_UPSERT = PreparedInsert(
-    "person.register", Person, ("phone", *REGISTRATION_FIELDS, "created_at"),
+    "person.register",
+    Person,
+    ("phone", *REGISTRATION_FIELDS, "created_at"),
     on_conflict={
         "conflict_target": [Person.phone],
         "update": {Person._meta.fields[name]: peewee.EXCLUDED[name] for name in REGISTRATION_FIELDS},
         "where": Person.status.is_null(),  # not registered yet (a short-form consent may precede it)
     },
 )
-

@@ -1,4 +1,5 @@
 """Phone numbers: parse what arrives (08…, 628…, +628…, +852…) into E.164, and mask them for logs."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -46,7 +47,7 @@ def _country_code(phone: str) -> str:
     if not phone.startswith("+"):
         return ""
     for length in (1, 2, 3):
-        digits = phone[1:1 + length]
+        digits = phone[1 : 1 + length]
         if digits.isdigit() and int(digits) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
             return "+" + digits
     return ""

@@ -1,4 +1,5 @@
 """Answers of a USSD report kept while the session runs, so a dropped session does not lose the report."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,7 +33,8 @@ class ReportDraft(BaseModel):
     def discard(cls, session_key: str) -> None:
         """Forget a session's draft (its case is open)."""
         cls._meta.database.execute_sql(
-            prepared("report_draft.discard", lambda: cls.delete().where(cls.session_key == "")), (session_key,))
+            prepared("report_draft.discard", lambda: cls.delete().where(cls.session_key == "")), (session_key,)
+        )
 
     @classmethod
     def silent(cls, now: dt.datetime) -> peewee.ModelSelect[ReportDraft]:
@@ -40,20 +42,23 @@ class ReportDraft(BaseModel):
         return cls.select().where(cls.updated_at <= now - SILENCE)
 
     @classmethod
-    def take(cls, session_key: str) -> "tuple[str, dict[str, str]] | None":
+    def take(cls, session_key: str) -> tuple[str, dict[str, str]] | None:
         """Remove a session's draft and return (phone, answers); None if there is none (already taken)."""
         draft = cls.get_or_none(cls.session_key == session_key)
         if draft is None:
             return None
-        if not cls.delete().where((cls.id == draft.id)).execute():
+        if not cls.delete().where(cls.id == draft.id).execute():
             return None
         return draft.phone, json.loads(draft.answers)
 
 
 DRAFT_UPSERT = PreparedInsert(
-    "report_draft.keep", ReportDraft, ("session_key", "phone", "answers", "updated_at"),
-    on_conflict={"conflict_target": [ReportDraft.session_key],
-                 "update": {ReportDraft.answers: peewee.EXCLUDED.answers, ReportDraft.updated_at: peewee.EXCLUDED.updated_at}},
+    "report_draft.keep",
+    ReportDraft,
+    ("session_key", "phone", "answers", "updated_at"),
+    on_conflict={
+        "conflict_target": [ReportDraft.session_key],
+        "update": {ReportDraft.answers: peewee.EXCLUDED.answers, ReportDraft.updated_at: peewee.EXCLUDED.updated_at},
+    },
 )
 """The upsert behind `ReportDraft.keep`, on every report step once the problem is chosen."""
-

@@ -6,16 +6,16 @@ quiet hours); `limit_refusal` words what the counters of `models.sms_quota` refu
 minutes, SMS_REPLIES_PER_DAY to one number, the service's SMS_DAILY_LIMIT), which `menus.notify` asks once
 the rules allow an SMS.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from models.phones import is_indonesian
 from models.settings import SETTINGS, quiet_hours_end
 from models.sms_quota import DAILY_LIMIT, PER_NUMBER, SAME_TEXT, SAME_TEXT_WINDOW
-
 
 PURPOSE_MAX = 20
 """Longest purpose name (the `message.purpose` column)."""
@@ -147,6 +147,6 @@ def limit_refusal(limit: str) -> Verdict:
         SAME_TEXT: f"refused: same text to this number within {SAME_TEXT_WINDOW.seconds // 60} minutes",
         PER_NUMBER: f"refused: {SETTINGS.sms_replies_per_day} SMS to this number today (SMS_REPLIES_PER_DAY)",
         DAILY_LIMIT: f"refused: {SETTINGS.sms_daily_limit} SMS sent today (SMS_DAILY_LIMIT); "
-                     "only urgent case alerts go until tomorrow",
+        "only urgent case alerts go until tomorrow",
     }
     return Verdict(False, reasons.get(limit, f"refused: {limit}"))

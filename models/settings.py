@@ -1,4 +1,5 @@
 """Settings the domain rules read (local time zone, default language), bound by `create_app()` like the database."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,9 +20,19 @@ DEFAULT_SMS_DAILY_LIMIT = 2000
 
 DEFAULT_ALLOWED_COUNTRY_CODES = (
     "62",  # Indonesia
-    "852", "886", "60", "65", "966", "82", "81",  # Hong Kong, Taiwan, Malaysia, Singapore, Saudi Arabia, Korea, Japan
+    "852",
+    "886",
+    "60",
+    "65",
+    "966",
+    "82",
+    "81",  # Hong Kong, Taiwan, Malaysia, Singapore, Saudi Arabia, Korea, Japan
     "673",  # Brunei
-    "971", "974", "965", "973", "968",  # the other Gulf states: UAE, Qatar, Kuwait, Bahrain, Oman
+    "971",
+    "974",
+    "965",
+    "973",
+    "968",  # the other Gulf states: UAE, Qatar, Kuwait, Bahrain, Oman
 )
 """Country calling codes an SMS may go to, when SMS_ALLOWED_COUNTRY_CODES is not set (DESIGN's destinations)."""
 
@@ -44,10 +55,15 @@ SETTINGS = DomainSettings(ZoneInfo(DEFAULT_TIMEZONE))
 """The process's settings; `configure` rebinds them (create_app does, so web, worker and CLI agree)."""
 
 
-def configure(timezone: str, default_language: str, case_ack_minutes: float = 1440.0,
-              case_ack_minutes_urgent: float = 120.0, sms_replies_per_day: int = DEFAULT_SMS_REPLIES_PER_DAY,
-              sms_daily_limit: int = DEFAULT_SMS_DAILY_LIMIT,
-              sms_allowed_country_codes: tuple[str, ...] = DEFAULT_ALLOWED_COUNTRY_CODES) -> None:
+def configure(
+    timezone: str,
+    default_language: str,
+    case_ack_minutes: float = 1440.0,
+    case_ack_minutes_urgent: float = 120.0,
+    sms_replies_per_day: int = DEFAULT_SMS_REPLIES_PER_DAY,
+    sms_daily_limit: int = DEFAULT_SMS_DAILY_LIMIT,
+    sms_allowed_country_codes: tuple[str, ...] = DEFAULT_ALLOWED_COUNTRY_CODES,
+) -> None:
     """Bind the settings from the app's configuration."""
     SETTINGS.timezone = ZoneInfo(timezone)
     SETTINGS.default_language = default_language
@@ -60,14 +76,14 @@ def configure(timezone: str, default_language: str, case_ack_minutes: float = 14
 
 def to_local(utc: dt.datetime) -> dt.datetime:
     """A stored naive UTC time as an aware time in the local zone."""
-    return utc.replace(tzinfo=dt.timezone.utc).astimezone(SETTINGS.timezone)
+    return utc.replace(tzinfo=dt.UTC).astimezone(SETTINGS.timezone)
 
 
 def to_utc(local: dt.datetime) -> dt.datetime:
     """An aware (or naive local) time as the naive UTC the database stores."""
     if local.tzinfo is None:
         local = local.replace(tzinfo=SETTINGS.timezone)
-    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def quiet_hours_end(now: dt.datetime) -> dt.datetime | None:

@@ -6,6 +6,7 @@ the caller's clock (the service's `utcnow`, so a day is a local calendar day and
 and `sms:quota:day:<date>` (counts of what was let through), `sms:quota:told:<date>` (the coordinators were
 told the daily limit was reached). Refused SMS spend nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,21 +69,43 @@ class SmsQuota:
         self.connection = connection
         self._script = connection.register_script(_SPEND)
 
-    def spend(self, phone: str, text: str, now: dt.datetime, day: dt.date, *, per_number_limit: int | None,
-              daily_limit: int, past_daily_limit: bool) -> Spent:
+    def spend(
+        self,
+        phone: str,
+        text: str,
+        now: dt.datetime,
+        day: dt.date,
+        *,
+        per_number_limit: int | None,
+        daily_limit: int,
+        past_daily_limit: bool,
+    ) -> Spent:
         """Count one SMS of `text` to `phone` at naive UTC `now` on local `day` if every limit lets it; one call.
 
         `per_number_limit` None skips the per-number limits (staff); `past_daily_limit` lets it go over the
         service-wide one (urgent case alerts), though it still counts.
         """
         digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-        keys = [f"{KEY_PREFIX}:same:{phone}:{digest}", f"{KEY_PREFIX}:day:{day:%Y%m%d}:{phone}",
-                f"{KEY_PREFIX}:day:{day:%Y%m%d}", f"{KEY_PREFIX}:told:{day:%Y%m%d}"]
+        keys = [
+            f"{KEY_PREFIX}:same:{phone}:{digest}",
+            f"{KEY_PREFIX}:day:{day:%Y%m%d}:{phone}",
+            f"{KEY_PREFIX}:day:{day:%Y%m%d}",
+            f"{KEY_PREFIX}:told:{day:%Y%m%d}",
+        ]
         seconds = (now - dt.datetime(1970, 1, 1)).total_seconds()
-        limit, first = self._script(keys=keys, args=[
-            f"{seconds:.3f}", SAME_TEXT_WINDOW.total_seconds(), "0" if per_number_limit is None else "1",
-            per_number_limit or 0, daily_limit, "1" if past_daily_limit else "0", DAY_KEYS_TTL,
-        ], client=self.connection)
+        limit, first = self._script(
+            keys=keys,
+            args=[
+                f"{seconds:.3f}",
+                SAME_TEXT_WINDOW.total_seconds(),
+                "0" if per_number_limit is None else "1",
+                per_number_limit or 0,
+                daily_limit,
+                "1" if past_daily_limit else "0",
+                DAY_KEYS_TTL,
+            ],
+            client=self.connection,
+        )
         limit = limit.decode() if isinstance(limit, bytes) else limit
         return Spent(limit or None, bool(first))
 

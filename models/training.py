@@ -4,6 +4,7 @@ Who may sign up, who is promoted, who is told of a change and who gets a follow-
 the features only turn those decisions into texts. Every change that counts seats first locks the
 training row (an UPDATE of it), so two last-seat sign-ups on PostgreSQL cannot both get the seat.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,8 +20,19 @@ from models.gsm import fold_to_gsm7
 from models.person import Person
 from models.phones import mask
 from models.settings import to_local
-from models.training_terms import (ANSWERS, CODE_PATTERN, KINDS, PLACE_MAX, SEATED, STEP_KINDS, STILL_COMING,
-                                   TITLE_MAX, TrainingError, local_label, step_due)
+from models.training_terms import (
+    ANSWERS,
+    CODE_PATTERN,
+    KINDS,
+    PLACE_MAX,
+    SEATED,
+    STEP_KINDS,
+    STILL_COMING,
+    TITLE_MAX,
+    TrainingError,
+    local_label,
+    step_due,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +61,7 @@ class Training(BaseModel):
         return local_label(self.starts_at)
 
     @classmethod
-    def by_code(cls, raw: str) -> "Training | None":
+    def by_code(cls, raw: str) -> Training | None:
         """The training with this code, typed in any case, with or without a dash."""
         code = normalise_code(raw)
         return cls.get_or_none(cls.code == code) if code else None
@@ -57,12 +69,23 @@ class Training(BaseModel):
     @classmethod
     def upcoming(cls, now: dt.datetime | None = None) -> peewee.ModelSelect[Training]:
         """Planned trainings that have not started, soonest first (what LATIH and "Pelatihan" list)."""
-        return (cls.select().where((cls.status == "planned") & (cls.starts_at > (now or utcnow())))
-                .order_by(cls.starts_at, cls.code))
+        return (
+            cls.select()
+            .where((cls.status == "planned") & (cls.starts_at > (now or utcnow())))
+            .order_by(cls.starts_at, cls.code)
+        )
 
     @classmethod
-    def add(cls, code: str, title: str, kind: str, starts_at: dt.datetime, place: str, capacity: int,
-            now: dt.datetime | None = None) -> "Training":
+    def add(
+        cls,
+        code: str,
+        title: str,
+        kind: str,
+        starts_at: dt.datetime,
+        place: str,
+        capacity: int,
+        now: dt.datetime | None = None,
+    ) -> Training:
         """Create a planned training and its steps (reminder, follow-ups); call inside a transaction."""
         now = now or utcnow()
         code = normalise_code(code)
@@ -81,8 +104,17 @@ class Training(BaseModel):
             raise TrainingError("training.invalid", "the start is in the past", "starts")
         if cls.select().where(cls.code == code).exists():
             raise TrainingError("training.invalid", f"a training with code {code} already exists", "code")
-        training = cls.create(code=code, title=title, kind=kind, starts_at=starts_at, place=place,
-                              capacity=capacity, status="planned", created_at=now, updated_at=now)
+        training = cls.create(
+            code=code,
+            title=title,
+            kind=kind,
+            starts_at=starts_at,
+            place=place,
+            capacity=capacity,
+            status="planned",
+            created_at=now,
+            updated_at=now,
+        )
         for kind_ in STEP_KINDS:
             TrainingStep.create(training=training, kind=kind_, due_at=step_due(kind_, starts_at))
         return training
@@ -94,8 +126,11 @@ class Training(BaseModel):
 
     def enrollments(self, statuses: tuple[str, ...]) -> peewee.ModelSelect[Enrollment]:
         """This training's enrollments in these statuses, first come first."""
-        return (Enrollment.select().where((Enrollment.training == self.id) & Enrollment.status.in_(statuses))
-                .order_by(Enrollment.queued_at, Enrollment.id))
+        return (
+            Enrollment.select()
+            .where((Enrollment.training == self.id) & Enrollment.status.in_(statuses))
+            .order_by(Enrollment.queued_at, Enrollment.id)
+        )
 
     def seats_taken(self) -> int:
         """People holding a seat."""
@@ -109,7 +144,7 @@ class Training(BaseModel):
         """Planned and not started: sign-ups and cancellations are taken."""
         return self.status == "planned" and self.starts_at > (now or utcnow())
 
-    def sign_up(self, phone: str, now: dt.datetime | None = None) -> tuple["Enrollment", str]:
+    def sign_up(self, phone: str, now: dt.datetime | None = None) -> tuple[Enrollment, str]:
         """Take a seat, or a place on the waiting list when full; (enrollment, outcome).
 
         Outcomes: `signed_up`, `waitlisted`, `already_signed_up`, `already_waitlisted`. Signing up twice
@@ -126,14 +161,15 @@ class Training(BaseModel):
             return enrollment, "already_waitlisted"
         status = "signed_up" if self.seats_taken() < self.capacity else "waitlisted"
         if enrollment is None:
-            enrollment = Enrollment.create(training=self.id, phone=phone, status=status, queued_at=now,
-                                           created_at=now, updated_at=now)
+            enrollment = Enrollment.create(
+                training=self.id, phone=phone, status=status, queued_at=now, created_at=now, updated_at=now
+            )
         else:
             enrollment.update_fields(status=status, queued_at=now)
         log.info("%s %s for training %s", mask(phone), status, self.code)
         return enrollment, status
 
-    def withdraw(self, phone: str, now: dt.datetime | None = None) -> tuple["Enrollment | None", "Enrollment | None"]:
+    def withdraw(self, phone: str, now: dt.datetime | None = None) -> tuple[Enrollment | None, Enrollment | None]:
         """Cancel this phone's seat or waiting place; (cancelled enrollment or None, promoted enrollment or None).
 
         A freed seat goes to the first on the waiting list. Call inside a transaction.
@@ -142,8 +178,9 @@ class Training(BaseModel):
         if not self.is_open(now):
             raise TrainingError("training.closed", f"training {self.code} takes no cancellations")
         self.lock()
-        enrollment = Enrollment.get_or_none((Enrollment.training == self.id) & (Enrollment.phone == phone)
-                                            & Enrollment.status.in_(STILL_COMING))
+        enrollment = Enrollment.get_or_none(
+            (Enrollment.training == self.id) & (Enrollment.phone == phone) & Enrollment.status.in_(STILL_COMING)
+        )
         if enrollment is None:
             return None, None
         freed = enrollment.status == "signed_up"
@@ -156,7 +193,7 @@ class Training(BaseModel):
                 log.info("%s promoted from the waiting list of %s", mask(promoted.phone), self.code)
         return enrollment, promoted
 
-    def cancel(self, now: dt.datetime | None = None) -> list["Enrollment"]:
+    def cancel(self, now: dt.datetime | None = None) -> list[Enrollment]:
         """Cancel the training; return who is to be told (signed up and waiting). Call inside a transaction."""
         if self.status != "planned":
             raise TrainingError("training.closed", f"training {self.code} is {self.status}, not planned")
@@ -165,7 +202,7 @@ class Training(BaseModel):
         self.save(only=[Training.status, Training.updated_at])
         return list(self.enrollments(STILL_COMING))
 
-    def move(self, starts_at: dt.datetime, now: dt.datetime | None = None) -> list["Enrollment"]:
+    def move(self, starts_at: dt.datetime, now: dt.datetime | None = None) -> list[Enrollment]:
         """Move the start (and so the reminder and follow-ups); return who is to be told. Call in a transaction."""
         now = now or utcnow()
         if self.status != "planned":
@@ -180,7 +217,7 @@ class Training(BaseModel):
             step.save()
         return list(self.enrollments(STILL_COMING))
 
-    def resize(self, capacity: int) -> list["Enrollment"]:
+    def resize(self, capacity: int) -> list[Enrollment]:
         """Change the number of seats; a larger room promotes the first on the waiting list (returned, to be
         told). Never below the people already holding a seat. Call inside a transaction."""
         if self.status != "planned":
@@ -188,9 +225,13 @@ class Training(BaseModel):
         self.lock()
         taken = self.seats_taken()
         if capacity < max(1, taken):
-            raise TrainingError("training.invalid", f"capacity {capacity} is below the {taken} people already "
-                                                    f"signed up" if capacity >= 1 else "capacity must be at least 1",
-                                "capacity")
+            raise TrainingError(
+                "training.invalid",
+                f"capacity {capacity} is below the {taken} people already signed up"
+                if capacity >= 1
+                else "capacity must be at least 1",
+                "capacity",
+            )
         self.capacity = capacity
         self.save(only=[Training.capacity, Training.updated_at])
         promoted = list(self.enrollments(("waitlisted",)).limit(capacity - taken))
@@ -205,13 +246,16 @@ class Training(BaseModel):
         if self.status == "cancelled":
             raise TrainingError("training.staff.cancelled", f"training {self.code} was cancelled")
         if to_local(now).date() < to_local(self.starts_at).date():
-            raise TrainingError("training.staff.too_early", f"training {self.code} is on {self.starts_label}: "
-                                                            "attendance is taken from that day on")
+            raise TrainingError(
+                "training.staff.too_early",
+                f"training {self.code} is on {self.starts_label}: attendance is taken from that day on",
+            )
         self.lock()
         marked, strangers = [], []
         for phone in dict.fromkeys(phones):
-            enrollment = Enrollment.get_or_none((Enrollment.training == self.id) & (Enrollment.phone == phone)
-                                                & Enrollment.status.in_(SEATED))
+            enrollment = Enrollment.get_or_none(
+                (Enrollment.training == self.id) & (Enrollment.phone == phone) & Enrollment.status.in_(SEATED)
+            )
             if enrollment is None:
                 strangers.append(phone)
                 continue
@@ -222,8 +266,11 @@ class Training(BaseModel):
             if self.status != "held":
                 self.status = "held"
                 self.save(only=[Training.status, Training.updated_at])
-            (Enrollment.update(status="absent", updated_at=now)
-             .where((Enrollment.training == self.id) & (Enrollment.status == "signed_up")).execute())
+            (
+                Enrollment.update(status="absent", updated_at=now)
+                .where((Enrollment.training == self.id) & (Enrollment.status == "signed_up"))
+                .execute()
+            )
         return marked, strangers
 
     @classmethod
@@ -238,14 +285,19 @@ class Training(BaseModel):
             return peewee.fn.SUM(peewee.Case(None, ((condition, 1),), 0))
 
         # peewee's stubs type a `.dicts()` query as yielding model instances
-        rows = cast("Iterable[dict[str, Any]]", Enrollment.select(
-            Enrollment.training,
-            count_where(Enrollment.status.in_(SEATED)).alias("signed_up"),
-            count_where(Enrollment.status == "waitlisted").alias("waitlisted"),
-            count_where(Enrollment.status == "attended").alias("attended"),
-            count_where((Enrollment.status == "attended") & (latest == "applied")).alias("applied"),
-            count_where((Enrollment.status == "attended") & (latest == "help")).alias("needs_help"),
-        ).group_by(Enrollment.training).dicts())
+        rows = cast(
+            "Iterable[dict[str, Any]]",
+            Enrollment.select(
+                Enrollment.training,
+                count_where(Enrollment.status.in_(SEATED)).alias("signed_up"),
+                count_where(Enrollment.status == "waitlisted").alias("waitlisted"),
+                count_where(Enrollment.status == "attended").alias("attended"),
+                count_where((Enrollment.status == "attended") & (latest == "applied")).alias("applied"),
+                count_where((Enrollment.status == "attended") & (latest == "help")).alias("needs_help"),
+            )
+            .group_by(Enrollment.training)
+            .dicts(),
+        )
         names = ("signed_up", "waitlisted", "attended", "applied", "needs_help")
         return {row["training"]: {name: int(row[name] or 0) for name in names} for row in rows}
 
@@ -253,8 +305,13 @@ class Training(BaseModel):
         """Flat record for `export trainings` (numbers are people)."""
         counts = measures or {}
         return {
-            "code": self.code, "title": self.title, "kind": self.kind, "starts": iso_utc(self.starts_at),
-            "place": self.place, "capacity": self.capacity, "status": self.status,
+            "code": self.code,
+            "title": self.title,
+            "kind": self.kind,
+            "starts": iso_utc(self.starts_at),
+            "place": self.place,
+            "capacity": self.capacity,
+            "status": self.status,
             **{name: counts.get(name, 0) for name in ("signed_up", "waitlisted", "attended", "applied", "needs_help")},
         }
 
@@ -273,15 +330,20 @@ class TrainingStep(BaseModel):
     @classmethod
     def due(cls, now: dt.datetime) -> peewee.ModelSelect[TrainingStep]:
         """Steps due and not done, of trainings not cancelled."""
-        return (cls.select(cls, Training).join(Training)
-                .where(cls.done_at.is_null() & (cls.due_at <= now) & (Training.status != "cancelled")))
+        return (
+            cls.select(cls, Training)
+            .join(Training)
+            .where(cls.done_at.is_null() & (cls.due_at <= now) & (Training.status != "cancelled"))
+        )
 
     def claim(self, now: dt.datetime | None = None) -> bool:
         """Mark the step done if nobody has (the job, the sweep's copy and a retry: one of them wins)."""
         now = now or utcnow()
-        won = (TrainingStep.update(done_at=now)
-               .where((TrainingStep.id == self.id) & TrainingStep.done_at.is_null() & (TrainingStep.due_at <= now))
-               .execute())
+        won = (
+            TrainingStep.update(done_at=now)
+            .where((TrainingStep.id == self.id) & TrainingStep.done_at.is_null() & (TrainingStep.due_at <= now))
+            .execute()
+        )
         if won:
             self.done_at = now
         return bool(won)
@@ -309,16 +371,23 @@ class Enrollment(BaseModel):
     @classmethod
     def of_phone(cls, phone: str, statuses: tuple[str, ...] = STILL_COMING) -> peewee.ModelSelect[Enrollment]:
         """This phone's enrollments in upcoming planned trainings, soonest first ("Pelatihan saya")."""
-        return (cls.select(cls, Training).join(Training)
-                .where((cls.phone == phone) & cls.status.in_(statuses) & (Training.status == "planned")
-                       & (Training.starts_at > utcnow()))
-                .order_by(Training.starts_at))
+        return (
+            cls.select(cls, Training)
+            .join(Training)
+            .where(
+                (cls.phone == phone)
+                & cls.status.in_(statuses)
+                & (Training.status == "planned")
+                & (Training.starts_at > utcnow())
+            )
+            .order_by(Training.starts_at)
+        )
 
     def ask(self, stage: int, now: dt.datetime | None = None) -> None:
         """Record that the `stage`-day follow-up question went to this attendee (its answer is awaited)."""
         self.update_fields(asked_stage=stage, asked_at=now or utcnow())
 
-    def answer(self, stage: int, answer: str, now: dt.datetime | None = None) -> "MentoringTask | None":
+    def answer(self, stage: int, answer: str, now: dt.datetime | None = None) -> MentoringTask | None:
         """Record the answer to the `stage`-day follow-up; return a mentoring task newly opened by it.
 
         "Needs help", or "not yet" at both follow-ups, opens one mentoring task for the organisers. A
@@ -351,7 +420,7 @@ class MentoringTask(BaseModel):
     created_at = peewee.DateTimeField(default=utcnow)
 
     @classmethod
-    def open_for(cls, enrollment: Enrollment, reason: str) -> "MentoringTask | None":
+    def open_for(cls, enrollment: Enrollment, reason: str) -> MentoringTask | None:
         """Open the task for this enrollment once; None if one exists already."""
         task, created = cls.get_or_create(enrollment=enrollment.id, defaults={"reason": reason, "status": "open"})
         return task if created else None

@@ -1,4 +1,5 @@
 """A training's vocabulary and calendar: kinds, statuses, codes, and when its reminder and follow-ups fall."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,10 +1,12 @@
 """KawalMigran web service: the Flask app factory (`service:create_app()` is the WSGI entry point)."""
+
 from __future__ import annotations
 
 import logging
 import os
 import stat
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -16,7 +18,6 @@ from service import cli, db, health, logs, simulator, webhooks
 from service.config import load_config
 from workers.binding import bind_workers
 from workers.queues import connect_redis
-
 
 INSTANCE_FOLDER_MODE = 0o700
 """`instance/` holds the generated secrets and the SQLite database: the service's user only."""
@@ -42,11 +43,18 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
 
     logs.init_app(app)
-    settings.configure(app.config["TIMEZONE"], app.config["DEFAULT_LANGUAGE"], app.config["CASE_ACK_MINUTES"],
-                       app.config["CASE_ACK_MINUTES_URGENT"], app.config["SMS_REPLIES_PER_DAY"],
-                       app.config["SMS_DAILY_LIMIT"], app.config["SMS_ALLOWED_COUNTRY_CODES"])
-    registry = app.extensions["menus"] = (app.config.get("FEATURES_REGISTRY")
-                                          or default_registry(app.config.get("FEATURE_MODULES") or ()))
+    settings.configure(
+        app.config["TIMEZONE"],
+        app.config["DEFAULT_LANGUAGE"],
+        app.config["CASE_ACK_MINUTES"],
+        app.config["CASE_ACK_MINUTES_URGENT"],
+        app.config["SMS_REPLIES_PER_DAY"],
+        app.config["SMS_DAILY_LIMIT"],
+        app.config["SMS_ALLOWED_COUNTRY_CODES"],
+    )
+    registry = app.extensions["menus"] = app.config.get("FEATURES_REGISTRY") or default_registry(
+        app.config.get("FEATURE_MODULES") or ()
+    )
     use_purposes(registry.purposes.values())
     catalog.CATALOGS.use_feature_folders(tuple(registry.catalog_folders))
     db.init_app(app)

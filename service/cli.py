@@ -1,4 +1,6 @@
-"""Command-line interface: `flask --app service NAME` (db, staff, training, export, worker, cron, sweep, demo, menus)."""
+"""Command-line interface: `flask --app service NAME` (db, staff, training, export, worker, cron, sweep, demo,
+menus)."""
+
 from __future__ import annotations
 
 import csv
@@ -7,18 +9,24 @@ import json
 import logging
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from menus.catalog import LANGUAGES
+from menus.check import check
+from menus.features import discover
+from menus.features.digests.jobs import village_heads_villages
+from menus.features.trainings.jobs import training_specs
+from menus.registry import build_registry
 from models import Case, Message, Person, Staff, Training, Village, database, utcnow
 from models.digest_figures import EXPORT_FIELDS as DIGEST_FIELDS
 from models.digest_figures import compute
 from models.digest_period import PERIOD_KINDS, last_complete
+from models.jobs import enqueue_after_commit
 from models.migrate import upgrade
 from models.phones import InvalidPhone, mask, to_e164
 from models.settings import to_local, to_utc
@@ -26,12 +34,6 @@ from models.staff import ROLES
 from service.digest_cli import digest_cli
 from service.gateway_cli import gateway_cli
 from service.training_cli import training_cli
-from menus.check import check
-from menus.features import discover
-from menus.features.digests.jobs import village_heads_villages
-from menus.features.trainings.jobs import training_specs
-from menus.registry import build_registry
-from models.jobs import enqueue_after_commit
 from workers.cron import build_scheduler
 from workers.queues import redis
 from workers.runner import run_worker
@@ -61,7 +63,6 @@ DEMO_TRAINING_PLACE = "Balai Desa Tracap"
 DEMO_TRAINING_CAPACITY = 20
 
 
-
 @dataclass(frozen=True)
 class ExportOptions:
     """What an export was asked for besides its name."""
@@ -70,8 +71,9 @@ class ExportOptions:
     period: str = "week"
 
 
-def _rows_of(model: type[Person] | type[Message] | type[Case],
-             order: object) -> Callable[[ExportOptions], list[dict[str, object]]]:
+def _rows_of(
+    model: type[Person] | type[Message] | type[Case], order: object
+) -> Callable[[ExportOptions], list[dict[str, object]]]:
     def rows(options: ExportOptions) -> list[dict[str, object]]:
         details = {"with_details": True} if options.with_details else {}
         return [row.to_export(**details) for row in model.select().order_by(order, model.id)]
@@ -90,14 +92,58 @@ def _digest_rows(options: ExportOptions) -> list[dict[str, object]]:
 
 
 EXPORTS: dict[str, tuple[list[str], Callable[[ExportOptions], list[dict[str, object]]]]] = {
-    "people": (["phone", "name", "village", "status", "country", "language", "consent_at", "opted_out_at",
-                "created_at"], _rows_of(Person, Person.created_at)),
-    "messages": (["id", "phone", "direction", "purpose", "status", "provider_id", "segments", "encoding", "attempts",
-                  "last_error", "created_at"], _rows_of(Message, Message.id)),
-    "cases": (["code", "status", "category", "severity", "country", "village", "created_at", "acknowledged_at",
-               "resolved_at", "events"], _rows_of(Case, Case.created_at)),
-    "trainings": (["code", "title", "kind", "starts", "place", "capacity", "status", "signed_up", "waitlisted",
-                   "attended", "applied", "needs_help"], _training_rows),
+    "people": (
+        ["phone", "name", "village", "status", "country", "language", "consent_at", "opted_out_at", "created_at"],
+        _rows_of(Person, Person.created_at),
+    ),
+    "messages": (
+        [
+            "id",
+            "phone",
+            "direction",
+            "purpose",
+            "status",
+            "provider_id",
+            "segments",
+            "encoding",
+            "attempts",
+            "last_error",
+            "created_at",
+        ],
+        _rows_of(Message, Message.id),
+    ),
+    "cases": (
+        [
+            "code",
+            "status",
+            "category",
+            "severity",
+            "country",
+            "village",
+            "created_at",
+            "acknowledged_at",
+            "resolved_at",
+            "events",
+        ],
+        _rows_of(Case, Case.created_at),
+    ),
+    "trainings": (
+        [
+            "code",
+            "title",
+            "kind",
+            "starts",
+            "place",
+            "capacity",
+            "status",
+            "signed_up",
+            "waitlisted",
+            "attended",
+            "applied",
+            "needs_help",
+        ],
+        _training_rows,
+    ),
     "digest": (list(DIGEST_FIELDS), _digest_rows),
 }
 """Every export: its fields (DESIGN "Exports") and how its records are read."""
@@ -118,8 +164,12 @@ def db_upgrade() -> None:
 @click.option("--name", required=True)
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--village", default=None)
-@click.option("--language", default=None, type=click.Choice(LANGUAGES),
-              help="Language of the SMS this number gets (default: DEFAULT_LANGUAGE).")
+@click.option(
+    "--language",
+    default=None,
+    type=click.Choice(LANGUAGES),
+    help="Language of the SMS this number gets (default: DEFAULT_LANGUAGE).",
+)
 def staff_add(phone: str, name: str, role: str, village: str | None, language: str | None) -> None:
     """Add a staff member, or update the one with this phone."""
     try:
@@ -177,8 +227,9 @@ def spreadsheet_safe(field: str, value: object) -> object:
 @click.argument("what", type=click.Choice(list(EXPORTS)))
 @click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
 @click.option("--with-details", is_flag=True, help="cases: add each case's story and notes (personal data).")
-@click.option("--period", type=click.Choice(PERIOD_KINDS), default=None,
-              help="digest: the last complete week (default) or month.")
+@click.option(
+    "--period", type=click.Choice(PERIOD_KINDS), default=None, help="digest: the last complete week (default) or month."
+)
 def export(what: str, fmt: str, with_details: bool, period: str | None) -> None:
     """Write records as a JSON array (or CSV) to stdout; logs go to stderr."""
     fields, read = EXPORTS[what]
@@ -233,16 +284,22 @@ def demo_seed() -> None:
                 starts_at = to_utc(dt.datetime.combine(today + dt.timedelta(days=days), DEMO_TRAINING_TIME))
                 added.append(Training.add(code, title, kind, starts_at, DEMO_TRAINING_PLACE, DEMO_TRAINING_CAPACITY))
     enqueue_after_commit([spec for training in added for spec in training_specs(training)])
-    log.info("demo data: %s villages, %s staff, %s trainings (%s added now)", Village.select().count(),
-             Staff.select().count(), Training.select().count(), len(added))
+    log.info(
+        "demo data: %s villages, %s staff, %s trainings (%s added now)",
+        Village.select().count(),
+        Staff.select().count(),
+        Training.select().count(),
+        len(added),
+    )
 
 
 @menus_cli.command("check")
 def menus_check() -> None:
     """Check every name the screens use resolves, and render every screen in every language."""
     villages = Village.names() if _has_tables() else None
-    report = check(build_registry(discover(current_app.config.get("FEATURE_MODULES") or ()), strict=False),
-                   villages or None)
+    report = check(
+        build_registry(discover(current_app.config.get("FEATURE_MODULES") or ()), strict=False), villages or None
+    )
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
     click.echo(f"menus check: {report.rendered} screens rendered, {len(report.problems)} problems", err=True)
@@ -259,6 +316,17 @@ def _has_tables() -> bool:
 
 def init_app(app: Flask) -> None:
     """Register the CLI commands."""
-    for command in (db_cli, staff_cli, demo_cli, menus_cli, training_cli, digest_cli, gateway_cli, export, worker, cron,
-                    sweep_command):
+    for command in (
+        db_cli,
+        staff_cli,
+        demo_cli,
+        menus_cli,
+        training_cli,
+        digest_cli,
+        gateway_cli,
+        export,
+        worker,
+        cron,
+        sweep_command,
+    ):
         app.cli.add_command(command)

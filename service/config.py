@@ -1,4 +1,5 @@
 """Configuration from the environment (and a `.env` file), with safe defaults for a local run."""
+
 from __future__ import annotations
 
 import logging
@@ -14,13 +15,21 @@ from dotenv import load_dotenv
 
 from menus.catalog import LANGUAGES
 from models.settings import (
-    DEFAULT_ALLOWED_COUNTRY_CODES, DEFAULT_SMS_DAILY_LIMIT, DEFAULT_SMS_REPLIES_PER_DAY, DEFAULT_TIMEZONE,
+    DEFAULT_ALLOWED_COUNTRY_CODES,
+    DEFAULT_SMS_DAILY_LIMIT,
+    DEFAULT_SMS_REPLIES_PER_DAY,
+    DEFAULT_TIMEZONE,
 )
 from workers.gateways import BACKENDS
-from workers.gateways.africastalking import DEFAULT_TIMEOUT_SECONDS as DEFAULT_AT_TIMEOUT_SECONDS, default_api_url
+from workers.gateways.africastalking import DEFAULT_TIMEOUT_SECONDS as DEFAULT_AT_TIMEOUT_SECONDS
+from workers.gateways.africastalking import default_api_url
 from workers.gateways.smsgate import (
     DEFAULT_MAX_PER_MINUTE as DEFAULT_SMSGATE_MAX_PER_MINUTE,
+)
+from workers.gateways.smsgate import (
     DEFAULT_TIMEOUT_SECONDS as DEFAULT_SMSGATE_TIMEOUT_SECONDS,
+)
+from workers.gateways.smsgate import (
     DEFAULT_URL as DEFAULT_SMSGATE_URL,
 )
 
@@ -112,8 +121,10 @@ def _url(env: dict[str, str], name: str, default: str) -> str:
 def _webhook_token(env: dict[str, str], instance_path: Path) -> str:
     token = env.get("WEBHOOK_TOKEN") or _instance_secret(instance_path, "webhook_token")
     if len(token) < MIN_WEBHOOK_TOKEN_LENGTH:
-        raise ConfigError(f"WEBHOOK_TOKEN must be at least {MIN_WEBHOOK_TOKEN_LENGTH} characters, got {len(token)}: "
-                          "unset it to generate one, or use `python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
+        raise ConfigError(
+            f"WEBHOOK_TOKEN must be at least {MIN_WEBHOOK_TOKEN_LENGTH} characters, got {len(token)}: "
+            "unset it to generate one, or use `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+        )
     return token
 
 
@@ -142,8 +153,9 @@ def parse_country_codes(raw: str) -> tuple[str, ...]:
         if not code:
             continue
         if not code.isdigit() or int(code) not in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            raise ConfigError(f"SMS_ALLOWED_COUNTRY_CODES must be country calling codes such as 62,852; "
-                              f"{part.strip()!r} is not one")
+            raise ConfigError(
+                f"SMS_ALLOWED_COUNTRY_CODES must be country calling codes such as 62,852; {part.strip()!r} is not one"
+            )
         codes.append(code)
     if not codes:
         raise ConfigError("SMS_ALLOWED_COUNTRY_CODES must name at least one country calling code")
@@ -186,10 +198,12 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "SMSGATE_USERNAME": env.get("SMSGATE_USERNAME", "").strip(),
         "SMSGATE_PASSWORD": env.get("SMSGATE_PASSWORD", ""),
         "SMSGATE_WEBHOOK_SECRET": env.get("SMSGATE_WEBHOOK_SECRET", ""),
-        "SMSGATE_MAX_PER_MINUTE": _positive_int(env, "SMSGATE_MAX_PER_MINUTE", DEFAULT_SMSGATE_MAX_PER_MINUTE,
-                                                unit="sends a minute"),
-        "SMSGATE_TIMEOUT_SECONDS": _float(env, "SMSGATE_TIMEOUT_SECONDS", DEFAULT_SMSGATE_TIMEOUT_SECONDS,
-                                          unit="seconds"),
+        "SMSGATE_MAX_PER_MINUTE": _positive_int(
+            env, "SMSGATE_MAX_PER_MINUTE", DEFAULT_SMSGATE_MAX_PER_MINUTE, unit="sends a minute"
+        ),
+        "SMSGATE_TIMEOUT_SECONDS": _float(
+            env, "SMSGATE_TIMEOUT_SECONDS", DEFAULT_SMSGATE_TIMEOUT_SECONDS, unit="seconds"
+        ),
         "USSD_SERVICE_CODE": env.get("USSD_SERVICE_CODE", DEFAULT_USSD_SERVICE_CODE).strip()
         or DEFAULT_USSD_SERVICE_CODE,
         "TIMEZONE": zone,
@@ -197,11 +211,13 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "CASE_ACK_MINUTES": _float(env, "CASE_ACK_MINUTES", 1440.0),
         "CASE_ACK_MINUTES_URGENT": _float(env, "CASE_ACK_MINUTES_URGENT", 120.0),
         "SMS_RETRY_DELAYS": parse_retry_delays(env.get("SMS_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
-        "SMS_REPLIES_PER_DAY": _positive_int(env, "SMS_REPLIES_PER_DAY", DEFAULT_SMS_REPLIES_PER_DAY,
-                                             unit="SMS a day to one number"),
+        "SMS_REPLIES_PER_DAY": _positive_int(
+            env, "SMS_REPLIES_PER_DAY", DEFAULT_SMS_REPLIES_PER_DAY, unit="SMS a day to one number"
+        ),
         "SMS_DAILY_LIMIT": _positive_int(env, "SMS_DAILY_LIMIT", DEFAULT_SMS_DAILY_LIMIT, unit="SMS a day"),
-        "SMS_ALLOWED_COUNTRY_CODES": parse_country_codes(env.get("SMS_ALLOWED_COUNTRY_CODES", "").strip()
-                                                         or ",".join(DEFAULT_ALLOWED_COUNTRY_CODES)),
+        "SMS_ALLOWED_COUNTRY_CODES": parse_country_codes(
+            env.get("SMS_ALLOWED_COUNTRY_CODES", "").strip() or ",".join(DEFAULT_ALLOWED_COUNTRY_CODES)
+        ),
         "FEATURE_MODULES": tuple(name.strip() for name in env.get("FEATURE_MODULES", "").split(",") if name.strip()),
         "SIMULATOR_ENABLED": backend == "outbox"
         and env.get("SIMULATOR", "").strip().lower() in ("1", "true", "on", "yes"),

@@ -1,4 +1,5 @@
 """Bind the models to DATABASE_URL and close the connection after every request."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -4,6 +4,7 @@ Ctrl-C, SIGTERM (a process manager) and SIGHUP (a closed terminal) all stop web,
 Redis: honcho runs in a session of its own, so a signal reaches it only through us, as a SIGTERM it answers by
 stopping its processes (killing any left after 5 s); Redis is stopped once they are gone.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from service.config import EMBEDDED_REDIS_PORT, embedded_redis_password, embedded_redis_url
 from service import embedded_redis
+from service.config import EMBEDDED_REDIS_PORT, embedded_redis_password, embedded_redis_url
 
 log = logging.getLogger("kawalmigran.run")
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,8 +83,9 @@ def main() -> int:
         log.info("simulator: http://127.0.0.1:%s/simulator  (health: /healthz; stop with Ctrl-C)", env["PORT"])
         bin_dir = Path(sys.executable).parent
         env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
-        honcho = subprocess.Popen([str(bin_dir / "honcho"), "start", "-f", str(ROOT / "Procfile")],
-                                  cwd=ROOT, env=env, start_new_session=True)
+        honcho = subprocess.Popen(
+            [str(bin_dir / "honcho"), "start", "-f", str(ROOT / "Procfile")], cwd=ROOT, env=env, start_new_session=True
+        )
         code = honcho.wait()
         return 0 if stopping else code
     finally:

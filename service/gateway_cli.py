@@ -1,4 +1,5 @@
 """`flask --app service gateway status|webhooks`: the phone's health, and its webhooks registered with the app."""
+
 from __future__ import annotations
 
 import sys
@@ -19,8 +20,13 @@ from workers.queues import redis
 
 gateway_cli = AppGroup("gateway", help="The SMS gateway: its health, and (SMS Gateway for Android) its webhooks.")
 
-EVENTS = (WebhookEvent.SMS_RECEIVED, WebhookEvent.SMS_SENT, WebhookEvent.SMS_DELIVERED, WebhookEvent.SMS_FAILED,
-          WebhookEvent.SYSTEM_PING)
+EVENTS = (
+    WebhookEvent.SMS_RECEIVED,
+    WebhookEvent.SMS_SENT,
+    WebhookEvent.SMS_DELIVERED,
+    WebhookEvent.SMS_FAILED,
+    WebhookEvent.SYSTEM_PING,
+)
 """The app's events the service uses, each registered as one webhook."""
 
 WEBHOOK_PATH = "/webhooks/smsgate"
@@ -37,8 +43,10 @@ def gateway_status() -> None:
         return
     health = watch_phone(redis(), utcnow())
     click.echo(f"phone: {health.state}" + (f" ({health.reason})" if health.reason else ""))
-    click.echo(f"last ping: {iso_utc(health.last_ping) or 'never'}"
-               + (f" (device {health.device_id}, app says {health.app_health})" if health.device_id else ""))
+    click.echo(
+        f"last ping: {iso_utc(health.last_ping) or 'never'}"
+        + (f" (device {health.device_id}, app says {health.app_health})" if health.device_id else "")
+    )
     click.echo(f"last accepted send: {iso_utc(health.last_send) or 'never'}")
     click.echo(f"limit: {current_app.config.get('SMSGATE_MAX_PER_MINUTE')} sends a minute")
     if health.state != "ok":
@@ -72,8 +80,7 @@ def gateway_webhooks(url: str) -> None:
     timeout = float(config.get("SMSGATE_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS)
     try:
         with TimeoutSession(timeout) as session:
-            client = client_for(config["SMSGATE_URL"], config["SMSGATE_USERNAME"], config["SMSGATE_PASSWORD"],
-                                session)
+            client = client_for(config["SMSGATE_URL"], config["SMSGATE_USERNAME"], config["SMSGATE_PASSWORD"], session)
             delete, add = _plan(client.get_webhooks(), target)
             for hook in delete:
                 client.delete_webhook(hook.id)
@@ -85,5 +92,7 @@ def gateway_webhooks(url: str) -> None:
         _, reason = classify_failure(error)
         raise click.ClickException(f"the app refused or did not answer: {reason}") from None
     kept = len(EVENTS) - len(add)
-    click.echo(f"{len(EVENTS)} events registered at {target}: {len(add)} added, {kept} already there, "
-               f"{len(delete)} stale deleted")
+    click.echo(
+        f"{len(EVENTS)} events registered at {target}: {len(add)} added, {kept} already there, "
+        f"{len(delete)} stale deleted"
+    )

@@ -5,6 +5,7 @@ status `degraded` with the reason, and the answer stays 200: the service itself 
 phone's own retried events all need it), and a load balancer that took a 503 for it would pull the one
 server the phone's events must reach. 503 stays for what the service cannot work without.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """Logging to stderr with secrets redacted (no API key or webhook token ever reaches a log line) and control
 characters escaped (a newline inside a payload cannot forge a log line)."""
+
 from __future__ import annotations
 
 import logging

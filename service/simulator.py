@@ -1,4 +1,5 @@
 """GET /simulator: a phone simulator for the embedded default, talking to the real webhooks as AT does."""
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,7 @@ def _host_name(host: str) -> str:
 
 def is_local_request() -> bool:
     """True when the client is loopback and the Host header names this machine, as the person running it typed."""
-    return (request.remote_addr in LOOPBACK_ADDRESSES
-            and _host_name(request.headers.get("Host", "")) in LOCAL_HOSTS)
+    return request.remote_addr in LOOPBACK_ADDRESSES and _host_name(request.headers.get("Host", "")) in LOCAL_HOSTS
 
 
 @bp.before_request
@@ -64,16 +64,21 @@ def local_only():
     """Answer 404 to anyone but a browser on this machine: the page carries the webhook token, the inbox
     anyone's messages."""
     if not is_local_request():
-        log.warning("simulator refused a request from %s for host %r", request.remote_addr,
-                    request.headers.get("Host", "")[:100])
+        log.warning(
+            "simulator refused a request from %s for host %r",
+            request.remote_addr,
+            request.headers.get("Host", "")[:100],
+        )
         abort(404)
 
 
 def staff_picks() -> list[tuple[str, str, str]]:
     """Active staff numbers as (number, role label, name), organisers first, so a person can act as staff."""
     order = list(ROLE_LABELS)
-    staff = sorted(Staff.select().where(Staff.active == True),  # noqa: E712
-                   key=lambda s: (order.index(s.role) if s.role in order else len(order), s.phone))
+    staff = sorted(
+        Staff.select().where(Staff.active == True),  # noqa: E712
+        key=lambda s: (order.index(s.role) if s.role in order else len(order), s.phone),
+    )
     return [(s.phone, ROLE_LABELS.get(s.role, s.role), s.name) for s in staff[:STAFF_PICKS_LIMIT]]
 
 

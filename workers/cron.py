@@ -6,12 +6,14 @@ builds a `ZonedCronJob`, a `CronJob` whose two public methods `get_next_enqueue_
 `enqueue()` read cron fields in a `zoneinfo` zone and enqueue with `JSONSerializer`; the rest
 (`enqueue_jobs()`, `start()`, heartbeats, monitoring) is RQ's own.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -138,6 +140,7 @@ def build_scheduler(connection: Redis, timezone: str, entries: tuple[Entry, ...]
     (e.g. "Asia/Jakarta")."""
     scheduler = ZonedCronScheduler(connection, timezone)
     for entry in schedule() if entries is None else entries:
-        scheduler.register(entry.func, entry.queue, interval=entry.interval, cron=entry.cron,
-                           job_timeout=entry.job_timeout)
+        scheduler.register(
+            entry.func, entry.queue, interval=entry.interval, cron=entry.cron, job_timeout=entry.job_timeout
+        )
     return scheduler

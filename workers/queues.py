@@ -1,9 +1,10 @@
 """The project's RQ queues and the one generic way to enqueue a job by ids (now or at a time), declared jobs only."""
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -23,10 +24,12 @@ JOB_OPTIONS = {"job_timeout": 300, "result_ttl": 3600, "failure_ttl": 7 * 86400}
 
 LIVE_STATUSES = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
 
-WORKER_JOBS = frozenset({
-    "workers.sms_jobs.send_message",
-    "workers.sweep.sweep",
-})
+WORKER_JOBS = frozenset(
+    {
+        "workers.sms_jobs.send_message",
+        "workers.sweep.sweep",
+    }
+)
 """The workers' own job functions; the features declare theirs (`Feature.jobs`, `Feature.cron`)."""
 
 
@@ -87,13 +90,13 @@ def enqueue(specs: Iterable[JobSpec], connection: Redis | None = None) -> int:
             raise JobNotAllowed(f"{spec.func} is not a declared job function: the worker would refuse it")
     try:
         connection = connection or redis()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         with connection.pipeline() as pipe:
             pipe.multi()  # RQ starts the transaction only before anything is buffered; a job for later may come first
             for spec in specs:
                 q = queue(spec.queue, connection)
                 options = {**JOB_OPTIONS, **spec.options, "job_id": spec.job_id, "pipeline": pipe}
-                at = spec.at.replace(tzinfo=dt.timezone.utc) if spec.at is not None else None
+                at = spec.at.replace(tzinfo=dt.UTC) if spec.at is not None else None
                 if at is not None and at > now:  # aware: RQ reads a naive time as the host's local time
                     q.enqueue_at(at, spec.func, args=spec.args, **options)
                 else:

@@ -1,5 +1,6 @@
 """Start an RQ worker on every queue the project uses, with RQ's scheduler for delayed retries; it runs only
 the project's own job functions."""
+
 from __future__ import annotations
 
 import functools
@@ -51,8 +52,13 @@ class AllowListMixin(_MixinBase):
         job.webhooks = []
         self.prepare_job_execution(job, remove_from_intermediate_queue=len(self.queues) == 1)
         job.ended_at = now()
-        self.handle_job_failure(job, queue, started_job_registry=queue.started_job_registry,
-                                exc_string=f"JobNotAllowed: {reason}", execution=execution)
+        self.handle_job_failure(
+            job,
+            queue,
+            started_job_registry=queue.started_job_registry,
+            exc_string=f"JobNotAllowed: {reason}",
+            execution=execution,
+        )
         return False
 
 
@@ -68,8 +74,8 @@ def make_worker(connection: Redis, worker_class: type[Worker] = Worker) -> Worke
     """A worker on all project queues (most urgent first), reading JSON jobs and running only project jobs."""
     queues = [queue(name, connection) for name in QUEUES]
     # mypy checks a class object against Hashable with its instances' __hash__: a class is always hashable
-    return allow_listed(worker_class)(queues, connection=connection,  # type: ignore[arg-type]
-                                      serializer=JSONSerializer)
+    worker_type = allow_listed(worker_class)  # type: ignore[arg-type]
+    return worker_type(queues, connection=connection, serializer=JSONSerializer)
 
 
 def run_worker(connection: Redis, burst: bool = False, worker_class: type[Worker] = Worker) -> bool:

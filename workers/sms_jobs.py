@@ -6,15 +6,16 @@ stays queued with its turn as `next_attempt_at` and a job scheduled for then, so
 a backlog and nothing over the limit fails. Staff alerts and escalations use the `sms-urgent` queue and go
 before the others.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
-from redis.exceptions import RedisError
 from peewee import Case
+from redis.exceptions import RedisError
 
 from models import Message, database, utcnow
 from models.jobs import SMS_QUEUE, SMS_URGENT_QUEUE, JobSpec, with_database
@@ -47,14 +48,26 @@ def send_spec(message_id: int, attempt: int, at: dt.datetime | None = None, urge
 
     Retry policy: the job re-enqueues itself after SMS_RETRY_DELAYS on retryable errors only.
     """
-    return JobSpec("workers.sms_jobs.send_message", (message_id,), send_job_id(message_id, attempt),
-                   SMS_URGENT_QUEUE if urgent else SMS_QUEUE, at, {"job_timeout": SEND_JOB_TIMEOUT})
+    return JobSpec(
+        "workers.sms_jobs.send_message",
+        (message_id,),
+        send_job_id(message_id, attempt),
+        SMS_URGENT_QUEUE if urgent else SMS_QUEUE,
+        at,
+        {"job_timeout": SEND_JOB_TIMEOUT},
+    )
 
 
 def turn_spec(message_id: int, attempt: int, at: dt.datetime, urgent: bool = False) -> JobSpec:
     """The job that sends a message the throttle deferred to its turn `at` (naive UTC, its `next_attempt_at`)."""
-    return JobSpec("workers.sms_jobs.send_message", (message_id, True), turn_job_id(message_id, attempt, at),
-                   SMS_URGENT_QUEUE if urgent else SMS_QUEUE, at, {"job_timeout": SEND_JOB_TIMEOUT})
+    return JobSpec(
+        "workers.sms_jobs.send_message",
+        (message_id, True),
+        turn_job_id(message_id, attempt, at),
+        SMS_URGENT_QUEUE if urgent else SMS_QUEUE,
+        at,
+        {"job_timeout": SEND_JOB_TIMEOUT},
+    )
 
 
 def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
@@ -168,8 +181,9 @@ def _send_paced(message: Message, throttle: Throttle, has_turn: bool) -> str:
         log.info("message %s was claimed by another job", message.id)
         return "skipped"
     gateway = make_gateway(settings())
-    [result] = _one_per_message([message], gateway.send(message.text, [Recipient(message.phone,
-                                                                                 message_ref(message.id))]))
+    [result] = _one_per_message(
+        [message], gateway.send(message.text, [Recipient(message.phone, message_ref(message.id))])
+    )
     if result.outcome == ACCEPTED:
         record_send(redis(), utcnow())
     return record_result(message, result, settings()["SMS_RETRY_DELAYS"])
@@ -181,8 +195,11 @@ def _defer(message: Message, throttle: Throttle, wait: float, urgent: bool, has_
     delay = wait if urgent or has_turn else throttle.turn()
     at = utcnow() + dt.timedelta(seconds=delay)
     with database.atomic():
-        moved = (Message.update(next_attempt_at=at, updated_at=utcnow())
-                 .where((Message.id == message.id) & (Message.status == "queued")).execute())
+        moved = (
+            Message.update(next_attempt_at=at, updated_at=utcnow())
+            .where((Message.id == message.id) & (Message.status == "queued"))
+            .execute()
+        )
     if moved:
         enqueue([turn_spec(message.id, message.attempts, at, urgent)])
         log.info("message %s waits %.1fs for its turn (at most %s a minute)", message.id, delay, throttle.per_minute)
@@ -205,9 +222,17 @@ def _send_batch(lead: Message) -> str:
 def _due_with_text(text: str) -> list[Message]:
     """A few queued messages of this text that are due now, oldest first (candidates for the next batch)."""
     now = utcnow()
-    return list(Message.select().where(
-        (Message.direction == "out") & (Message.status == "queued") & (Message.text == text)
-        & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now))).order_by(Message.id).limit(5))
+    return list(
+        Message.select()
+        .where(
+            (Message.direction == "out")
+            & (Message.status == "queued")
+            & (Message.text == text)
+            & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now))
+        )
+        .order_by(Message.id)
+        .limit(5)
+    )
 
 
 def _companions(message: Message) -> list[Message]:
@@ -219,14 +244,19 @@ def _companions(message: Message) -> list[Message]:
     now = utcnow()
     found = (
         Message.select()
-        .where((Message.direction == "out") & (Message.status == "queued") & (Message.text == message.text)
-               & (Message.id != message.id) & (Message.phone != message.phone)
-               & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now)))
+        .where(
+            (Message.direction == "out")
+            & (Message.status == "queued")
+            & (Message.text == message.text)
+            & (Message.id != message.id)
+            & (Message.phone != message.phone)
+            & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now))
+        )
         .order_by(Message.id)
         .limit(4 * BATCH_LIMIT)
     )
     one_per_phone = {m.phone: m for m in reversed(list(found))}
-    return sorted(one_per_phone.values(), key=lambda m: m.id)[:BATCH_LIMIT - 1]
+    return sorted(one_per_phone.values(), key=lambda m: m.id)[: BATCH_LIMIT - 1]
 
 
 def _one_per_message(messages: list[Message], results: list[SendResult]) -> list[SendResult]:
@@ -234,8 +264,10 @@ def _one_per_message(messages: list[Message], results: list[SendResult]) -> list
     if len(results) == len(messages):
         return results
     log.error("gateway returned %s results for %s messages", len(results), len(messages))
-    return [results[i] if i < len(results) else SendResult(m.phone, "retryable", error="no result from gateway")
-            for i, m in enumerate(messages)]
+    return [
+        results[i] if i < len(results) else SendResult(m.phone, "retryable", error="no result from gateway")
+        for i, m in enumerate(messages)
+    ]
 
 
 def record_result(message: Message, result: SendResult, retry_delays: list[float]) -> str:
@@ -244,9 +276,15 @@ def record_result(message: Message, result: SendResult, retry_delays: list[float
     if result.outcome == ACCEPTED:
         # a provider event (SMS Gateway for Android's sms:sent, sms:failed…) may have moved it on before this answer
         unsent = Message.status.in_(UNSENT_STATUSES)
-        _update(message, status=Case(None, [(unsent, "sent")], Message.status), provider_id=result.provider_id,
-                cost=result.cost, last_error=Case(None, [(unsent, None)], Message.last_error), next_attempt_at=None,
-                updated_at=now)
+        _update(
+            message,
+            status=Case(None, [(unsent, "sent")], Message.status),
+            provider_id=result.provider_id,
+            cost=result.cost,
+            last_error=Case(None, [(unsent, None)], Message.last_error),
+            next_attempt_at=None,
+            updated_at=now,
+        )
         log.info("message %s to %s accepted by %s", message.id, mask(message.phone), result.provider_id)
         return "sent"
     if result.outcome == REJECTED:
@@ -255,15 +293,25 @@ def record_result(message: Message, result: SendResult, retry_delays: list[float
         return "rejected"
     retry_number = message.attempts
     if retry_number > len(retry_delays):
-        _update(message, status="failed", updated_at=now,
-                last_error=f"gave up after {message.attempts} attempts: {result.error}"[:200])
+        _update(
+            message,
+            status="failed",
+            updated_at=now,
+            last_error=f"gave up after {message.attempts} attempts: {result.error}"[:200],
+        )
         log.error("message %s to %s failed after %s attempts", message.id, mask(message.phone), message.attempts)
         return "failed"
     delay = retry_delays[retry_number - 1]
-    _update(message, status="queued", last_error=(result.error or "retryable error")[:200], updated_at=now,
-            next_attempt_at=now + dt.timedelta(seconds=delay))
-    log.warning("message %s: retryable error (%s); attempt %s in %ss", message.id, result.error,
-                message.attempts + 1, delay)
+    _update(
+        message,
+        status="queued",
+        last_error=(result.error or "retryable error")[:200],
+        updated_at=now,
+        next_attempt_at=now + dt.timedelta(seconds=delay),
+    )
+    log.warning(
+        "message %s: retryable error (%s); attempt %s in %ss", message.id, result.error, message.attempts + 1, delay
+    )
     enqueue([send_spec(message.id, message.attempts, now + dt.timedelta(seconds=delay), jumps_queue(message.purpose))])
     return "retry"
 

@@ -5,12 +5,13 @@ An entry finds the rows whose time has come and fires their jobs when Redis does
 a restart, or never enqueued because Redis was down): what is due fires once, late rather than never.
 Jobs are idempotent, so an entry firing a job that is already done costs nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from menus.feature import Sweep
 from models import Message, database, utcnow
@@ -42,8 +43,11 @@ def fire_due_sends(now: dt.datetime) -> int:
         freed = Message.free_stuck(now, STUCK_SENDING_AFTER)
     if freed:
         log.warning("sweep: %s messages were stuck in sending; queued again", freed)
-    waiting = [m for m in Message.due_unsent(now)  # a message deferred by the throttle has its turn's job
-               if not (m.next_attempt_at and job_is_live(turn_job_id(m.id, m.attempts, m.next_attempt_at)))]
+    waiting = [
+        m
+        for m in Message.due_unsent(now)  # a message deferred by the throttle has its turn's job
+        if not (m.next_attempt_at and job_is_live(turn_job_id(m.id, m.attempts, m.next_attempt_at)))
+    ]
     return enqueue_missing(send_spec(m.id, m.attempts, urgent=jumps_queue(m.purpose)) for m in waiting)
 
 

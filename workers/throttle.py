@@ -13,9 +13,11 @@ is waiting: ordinary senders step aside until it got its permit) and `tail` (the
 ordinary sender that could not wait: they come back in the order they were deferred, and a newcomer queues
 behind them rather than jumping in).
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from redis import Redis
 

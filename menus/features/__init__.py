@@ -5,11 +5,12 @@ has tables, its migration: nothing else (see README "Where things live").
 Features from elsewhere (a deployment's own, or the tests' sample feature) are named by module in the
 `FEATURE_MODULES` setting and merged the same way.
 """
+
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Iterable
+from collections.abc import Iterable
 
 from menus.feature import Feature
 from menus.registry import Registry, build_registry

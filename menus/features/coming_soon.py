@@ -1,4 +1,5 @@
 """Agency checks before their feature lands: an honest "coming soon"."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -10,14 +11,12 @@ if TYPE_CHECKING:
     from menus.turn import SmsTurn
 
 
-def _soon(turn: "SmsTurn", found: "Match") -> None:
+def _soon(turn: SmsTurn, found: Match) -> None:
     turn.reply("sms.soon")
 
 
 FEATURE = Feature(
     name="coming_soon",
-    keywords=(
-        Keyword("CEK", ("CHECK", "CEKAGEN"), _soon),
-    ),
+    keywords=(Keyword("CEK", ("CHECK", "CEKAGEN"), _soon),),
 )
 """What the agency-check feature will replace."""

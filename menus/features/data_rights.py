@@ -3,6 +3,7 @@ after a confirmation, unless a case they reported is still open (then the organi
 
 What an erasure clears, and when it must not, is `models.data_rights.erase`; this module holds the words.
 """
+
 from __future__ import annotations
 
 import logging
@@ -60,14 +61,13 @@ def data_params(person: Person | None, language: str) -> dict[str, str]:
     }
 
 
-def _data(turn: "SmsTurn", found: "Match") -> None:
+def _data(turn: SmsTurn, found: Match) -> None:
     person = turn.person
-    holds = person is not None and any((person.name, person.village, person.status, person.country,
-                                        person.consent_at))
+    holds = person is not None and any((person.name, person.village, person.status, person.country, person.consent_at))
     turn.reply("sms.data" if holds else "sms.data_none", data_params(person, turn.language) if holds else None)
 
 
-def _erase(turn: "SmsTurn", found: "Match") -> None:
+def _erase(turn: SmsTurn, found: Match) -> None:
     turn.start_flow(ROOT)
 
 
@@ -83,8 +83,15 @@ def erase_data(turn: FlowTurn) -> str | None:
     staff = {member.phone: member for case in open_cases for member in case.erasure_recipients()}
     for member in staff.values():
         turn.lookups.remember_staff(member)
-        turn.queued(notify(member.phone, "staff.erase_request", {"phone": turn.phone, "codes": codes}, "alert",
-                           lookups=turn.lookups))
+        turn.queued(
+            notify(
+                member.phone,
+                "staff.erase_request",
+                {"phone": turn.phone, "codes": codes},
+                "alert",
+                lookups=turn.lookups,
+            )
+        )
     log.info("erasure asked by %s kept: open case(s) %s; %s staff told", mask(turn.phone), codes, len(staff))
     return "rights.erase_case_open"
 
@@ -108,9 +115,11 @@ FEATURE = Feature(
     sms_samples={
         "person_status": longest_label("status_short."),
         "person_country": lambda catalogs, language: max(
-            (catalogs.text(f"country.{c}", language) for c in COUNTRIES), key=len),
+            (catalogs.text(f"country.{c}", language) for c in COUNTRIES), key=len
+        ),
         "language_name": lambda catalogs, language: max(
-            (catalogs.text(f"language.{code}", language) for code in catalog.LANGUAGES), key=len),
+            (catalogs.text(f"language.{code}", language) for code in catalog.LANGUAGES), key=len
+        ),
         "consent_date": fixed_sample("31/12/2026"),
     },
 )

@@ -1,4 +1,5 @@
 """Safe-migration information: USSD screens and `INFO [AMAN|HAK|KONTAK]`."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -16,14 +17,19 @@ TOPICS = ("safe", "rights", "contacts", "keywords")
 """Info topics in menu order; each has a label `info.<topic>` and a text `info.<topic>.text`."""
 
 SMS_TOPICS = {
-    "AMAN": "info.safe.text", "SAFE": "info.safe.text", "MIGRASI": "info.safe.text",
-    "HAK": "info.rights.text", "RIGHTS": "info.rights.text",
-    "KONTAK": "info.contacts.text", "CONTACT": "info.contacts.text", "CONTACTS": "info.contacts.text",
+    "AMAN": "info.safe.text",
+    "SAFE": "info.safe.text",
+    "MIGRASI": "info.safe.text",
+    "HAK": "info.rights.text",
+    "RIGHTS": "info.rights.text",
+    "KONTAK": "info.contacts.text",
+    "CONTACT": "info.contacts.text",
+    "CONTACTS": "info.contacts.text",
 }
 """Words after `INFO` that name a topic."""
 
 
-def _info(turn: "SmsTurn", found: "Match") -> None:
+def _info(turn: SmsTurn, found: Match) -> None:
     topic = SMS_TOPICS.get(found.argument.split()[0].upper() if found.argument else "")
     turn.reply(topic or "sms.info.menu")
 

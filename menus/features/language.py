@@ -1,4 +1,5 @@
 """Language: Bahasa Indonesia, Javanese or English, by USSD menu or `BAHASA [ID|JV|EN]`."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -16,9 +17,16 @@ if TYPE_CHECKING:
 ROOT = "language"
 
 LANGUAGE_WORDS = {
-    "ID": "id", "INDONESIA": "id", "INDO": "id",
-    "JV": "jv", "JAWA": "jv", "JAVA": "jv", "JAVANESE": "jv",
-    "EN": "en", "ENGLISH": "en", "INGGRIS": "en",
+    "ID": "id",
+    "INDONESIA": "id",
+    "INDO": "id",
+    "JV": "jv",
+    "JAWA": "jv",
+    "JAVA": "jv",
+    "JAVANESE": "jv",
+    "EN": "en",
+    "ENGLISH": "en",
+    "INGGRIS": "en",
 }
 """Words after `BAHASA` that name a language."""
 
@@ -33,7 +41,7 @@ def save_language(turn: FlowTurn) -> None:
         Person.contact(turn.phone).update_fields(language=language)
 
 
-def _bahasa(turn: "SmsTurn", found: "Match") -> None:
+def _bahasa(turn: SmsTurn, found: Match) -> None:
     language = LANGUAGE_WORDS.get(found.argument.split()[0].upper() if found.argument else "")
     if not language:
         turn.start_flow(ROOT)
@@ -48,8 +56,12 @@ FEATURE = Feature(
     menu_entries=(MenuEntry(MAIN_MENU, Option("main.language", ROOT), order=70),),
     roots=(ROOT,),
     screens=(
-        Menu(ROOT, "language.title", store="language", options=tuple(
-            Option(f"language.{code}", "language.saved", value=code) for code in LANGUAGES)),
+        Menu(
+            ROOT,
+            "language.title",
+            store="language",
+            options=tuple(Option(f"language.{code}", "language.saved", value=code) for code in LANGUAGES),
+        ),
         End("language.saved", "language.saved", action="save_language"),
     ),
     actions={"save_language": save_language},

@@ -1,5 +1,6 @@
 """The USSD main menu: where every session starts. Its options are the entries the features add (`MenuEntry`), in
 the order of DESIGN.md."""
+
 from __future__ import annotations
 
 from menus.feature import Feature

@@ -1,4 +1,5 @@
 """`BANTUAN`/`HELP`: the keywords a person can use, or for a staff number the staff commands."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ if TYPE_CHECKING:
     from menus.turn import SmsTurn
 
 
-def _help(turn: "SmsTurn", found: "Match") -> None:
+def _help(turn: SmsTurn, found: Match) -> None:
     if turn.staff is not None:
         turn.reply("staff.help")
     else:

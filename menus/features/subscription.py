@@ -1,4 +1,5 @@
 """Opting out of unsolicited SMS (`BERHENTI`/`STOP`) and back in (`MULAI`)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -11,12 +12,12 @@ if TYPE_CHECKING:
     from menus.turn import SmsTurn
 
 
-def _stop(turn: "SmsTurn", found: "Match") -> None:
+def _stop(turn: SmsTurn, found: Match) -> None:
     Person.opt_out(turn.phone)
     turn.reply("sms.optout")
 
 
-def _start(turn: "SmsTurn", found: "Match") -> None:
+def _start(turn: SmsTurn, found: Match) -> None:
     Person.opt_in(turn.phone)
     turn.reply("sms.optin")
 

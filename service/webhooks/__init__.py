@@ -1,4 +1,5 @@
 """Inbound provider webhooks: one blueprint per provider."""
+
 from flask import Flask
 
 from service.webhooks import at, smsgate

@@ -1,4 +1,5 @@
 """Africa's Talking callbacks: each view parses, validates, calls the domain, replies."""
+
 from __future__ import annotations
 
 import hmac
@@ -113,8 +114,13 @@ def optout():
 def ussd_events():
     """End-of-session notification: a report cut off (Incomplete, Failed) becomes an incomplete case now."""
     event = UssdSessionEnd.parse(request.form)
-    log.info("USSD session %s ended: %s after %s ms%s", event.session_id, event.status or "?",
-             event.duration_ms or "?", f" ({event.error_message})" if event.error_message else "")
+    log.info(
+        "USSD session %s ended: %s after %s ms%s",
+        event.session_id,
+        event.status or "?",
+        event.duration_ms or "?",
+        f" ({event.error_message})" if event.error_message else "",
+    )
     if event.status not in DROPPED_SESSION_STATUSES:
         return jsonify(status="ok"), 200
     registry = _registry()

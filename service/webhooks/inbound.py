@@ -1,4 +1,5 @@
 """The one inbound SMS path of every provider: stored once, answered in the same transaction, then enqueued."""
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,9 @@ def receive_sms(sender: str, text: str, provider_id: str) -> tuple[Response, int
             if Message.record_inbound(sender, text, provider_id) is None:
                 log.info("SMS %s already received; replay ignored", provider_id)
                 return jsonify(status="duplicate"), 200
-            turn = IncomingSmsTurn(current_app.extensions["menus"], sender, text, provider_id,
-                                   current_app.config["USSD_SERVICE_CODE"])
+            turn = IncomingSmsTurn(
+                current_app.extensions["menus"], sender, text, provider_id, current_app.config["USSD_SERVICE_CODE"]
+            )
             queued = turn.handle_safely()
     except UNREACHABLE_ERRORS:
         log.exception("could not store SMS %s; answering 503 so the provider retries", provider_id)

@@ -1,9 +1,10 @@
 """Typed payloads of Africa's Talking callbacks, validated at the edge: errors name the field."""
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from models.phones import InvalidPhone, to_e164
 
@@ -62,7 +63,7 @@ class UssdStep:
     service_code: str
 
     @classmethod
-    def parse(cls, form: Mapping[str, str]) -> "UssdStep":
+    def parse(cls, form: Mapping[str, str]) -> UssdStep:
         """Validate a USSD callback form."""
         session_id = required(form, "sessionId")
         phone = phone_field(form, "phoneNumber")
@@ -82,7 +83,7 @@ class IncomingSms:
     link_id: str | None
 
     @classmethod
-    def parse(cls, form: Mapping[str, str]) -> "IncomingSms":
+    def parse(cls, form: Mapping[str, str]) -> IncomingSms:
         """Validate an incoming SMS callback form."""
         sender = phone_field(form, "from")
         to = required(form, "to", max_length=30)
@@ -101,7 +102,7 @@ class DeliveryReport:
     failure_reason: str | None
 
     @classmethod
-    def parse(cls, form: Mapping[str, str], known_statuses: Mapping[str, str]) -> "DeliveryReport":
+    def parse(cls, form: Mapping[str, str], known_statuses: Mapping[str, str]) -> DeliveryReport:
         """Validate a delivery report; the status must be one of AT's known words."""
         provider_id = required(form, "id").strip()
         status = required(form, "status").strip()
@@ -118,7 +119,7 @@ class OptOut:
     sender_id: str | None
 
     @classmethod
-    def parse(cls, form: Mapping[str, str]) -> "OptOut":
+    def parse(cls, form: Mapping[str, str]) -> OptOut:
         """Validate an opt-out callback."""
         return cls(phone_field(form, "phoneNumber"), form.get("senderId") or None)
 
@@ -133,7 +134,11 @@ class UssdSessionEnd:
     error_message: str | None
 
     @classmethod
-    def parse(cls, form: Mapping[str, str]) -> "UssdSessionEnd":
+    def parse(cls, form: Mapping[str, str]) -> UssdSessionEnd:
         """Validate an end-of-session callback."""
-        return cls(required(form, "sessionId"), form.get("status", ""), form.get("durationInMillis"),
-                   form.get("errorMessage") or None)
+        return cls(
+            required(form, "sessionId"),
+            form.get("status", ""),
+            form.get("durationInMillis"),
+            form.get("errorMessage") or None,
+        )

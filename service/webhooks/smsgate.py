@@ -4,6 +4,7 @@ The app signs every event (no token in the URL): 401 for a missing, wrong or sta
 else; 400 naming the field of a malformed event; 200 for an event type we do not use. It retries anything
 but a 2xx with a doubling back-off for about two days, so 503 means "try again later".
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,13 @@ from models.phones import mask
 from service.webhooks.inbound import receive_sms, unavailable
 from service.webhooks.payloads import BadPayload
 from service.webhooks.smsgate_events import (
-    PING, RECEIVED, Event, MessageStatus, Ping, SmsReceived, signature_problem,
+    PING,
+    RECEIVED,
+    Event,
+    MessageStatus,
+    Ping,
+    SmsReceived,
+    signature_problem,
 )
 from service.webhooks.vocabulary import SMSGATE_EVENT_STATUS
 from workers.gateways import message_id_of

@@ -3,14 +3,16 @@
 An event is JSON `{"deviceId", "event", "id", "payload": {...}, "webhookId"}`; `id` is unique per event
 and is what an incoming SMS is de-duplicated on (the payload's `messageId` is derived from the content).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 from models.phones import InvalidPhone, to_e164
 from service.webhooks.payloads import MAX_SMS_TEXT, BadPayload
@@ -55,8 +57,7 @@ def signature_problem(secret: str, body: bytes, headers: HeaderLookup, now: floa
     return None
 
 
-def _string(data: Mapping[str, Any], field: str, name: str, allow_empty: bool = False,
-            max_length: int = 200) -> str:
+def _string(data: Mapping[str, Any], field: str, name: str, allow_empty: bool = False, max_length: int = 200) -> str:
     value = data.get(field)
     if value is None:
         raise BadPayload(name, "is required")
@@ -98,7 +99,7 @@ def parse_time(value: str, name: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise BadPayload(name, "must be an ISO 8601 time such as 2024-06-22T15:46:11.000+07:00") from None
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ class Event:
         return _string(data, "event", "event", max_length=60).strip(), data
 
     @classmethod
-    def parse(cls, event: str, data: Mapping[str, Any]) -> "Event":
+    def parse(cls, event: str, data: Mapping[str, Any]) -> Event:
         """Validate the envelope of an event we use."""
         event_id = _string(data, "id", "id", max_length=100).strip()
         payload = _object(data, "payload", "payload")
@@ -140,12 +141,13 @@ class SmsReceived:
     received_at: dt.datetime
 
     @classmethod
-    def parse(cls, payload: Mapping[str, Any]) -> "SmsReceived":
+    def parse(cls, payload: Mapping[str, Any]) -> SmsReceived:
         """Validate an `sms:received` payload."""
         raw_sender = _string(payload, "phoneNumber", "payload.phoneNumber", max_length=40)
         text = _string(payload, "message", "payload.message", allow_empty=True, max_length=10 * MAX_SMS_TEXT)
-        received_at = parse_time(_string(payload, "receivedAt", "payload.receivedAt", max_length=40),
-                                 "payload.receivedAt")
+        received_at = parse_time(
+            _string(payload, "receivedAt", "payload.receivedAt", max_length=40), "payload.receivedAt"
+        )
         return cls(sender_phone(raw_sender), raw_sender, text[:MAX_SMS_TEXT], received_at)
 
 
@@ -157,7 +159,7 @@ class MessageStatus:
     reason: str | None
 
     @classmethod
-    def parse(cls, payload: Mapping[str, Any]) -> "MessageStatus":
+    def parse(cls, payload: Mapping[str, Any]) -> MessageStatus:
         """Validate a message status payload (`reason` comes with `sms:failed`)."""
         message_id = _string(payload, "messageId", "payload.messageId", max_length=100).strip()
         reason = payload.get("reason")
@@ -173,7 +175,7 @@ class Ping:
     health: str | None
 
     @classmethod
-    def parse(cls, payload: Mapping[str, Any]) -> "Ping":
+    def parse(cls, payload: Mapping[str, Any]) -> Ping:
         """Validate a ping payload (`health` optional: `{"status": …, "checks": …}`)."""
         health = payload.get("health")
         if health is None:

@@ -1,4 +1,5 @@
 """Providers' words mapped to ours, in tables (Africa's Talking, SMS Gateway for Android)."""
+
 from __future__ import annotations
 
 DELIVERY_STATUS = {

@@ -1,5 +1,6 @@
 """Status look-up: "Cek laporan" lists the caller's own cases, `STATUS [code]` answers only the reporter's number,
 the safe number and staff, in neutral words; to anyone else a real code looks like an unknown one."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,11 +24,21 @@ ORGANIZER = "+6281200000001"
 _sources = itertools.count(1)
 
 
-def open_case(phone: str, *, category: str = "violence", safe: bool = True, safe_phone: str | None = None,
-              days_ago: int = 0) -> Case:
-    report = Report(reporter_phone=phone, for_whom="self", category=category, country="taiwan",
-                    safe_to_contact=safe or bool(safe_phone), safe_phone=safe_phone, story="majikan memukul saya",
-                    consent_to_refer=False, channel="sms", source_key=f"test:{next(_sources)}")
+def open_case(
+    phone: str, *, category: str = "violence", safe: bool = True, safe_phone: str | None = None, days_ago: int = 0
+) -> Case:
+    report = Report(
+        reporter_phone=phone,
+        for_whom="self",
+        category=category,
+        country="taiwan",
+        safe_to_contact=safe or bool(safe_phone),
+        safe_phone=safe_phone,
+        story="majikan memukul saya",
+        consent_to_refer=False,
+        channel="sms",
+        source_key=f"test:{next(_sources)}",
+    )
     with database.atomic():
         case, _ = Case.open(report, now=dt.datetime(2026, 11, 28, 3, 0) - dt.timedelta(days=days_ago))
     return case
@@ -63,13 +74,15 @@ def test_cek_laporan_lists_own_cases_newest_first_without_the_problem(app, ussd,
     session = ussd(REPORTER)
     session.dial()
     reply = session.answer("5")
-    assert reply == "\n".join([
-        f"CON {text('check.title')}",
-        f"1. Kode {newest.display_code}: {state(newest, short=True)}",
-        f"2. Kode {named_safe.display_code}: {state(named_safe, short=True)}",
-        f"3. Kode {older.display_code}: {state(older, short=True)}",
-        "0. Kembali",
-    ])
+    assert reply == "\n".join(
+        [
+            f"CON {text('check.title')}",
+            f"1. Kode {newest.display_code}: {state(newest, short=True)}",
+            f"2. Kode {named_safe.display_code}: {state(named_safe, short=True)}",
+            f"3. Kode {older.display_code}: {state(older, short=True)}",
+            "0. Kembali",
+        ]
+    )
     for word in ("Kekerasan", "Gaji", "Taiwan", "majikan"):
         assert word not in reply
     detail = session.answer("3")
@@ -116,8 +129,9 @@ def test_status_with_a_code_answers_the_reporter_in_neutral_words(app, send_sms,
 
 def test_status_answers_the_safe_number(app, send_sms):
     case = open_case(REPORTER, safe=False, safe_phone=SAFE)
-    assert Phone(send_sms, SAFE).say(f"status {case.code}") == text("case.status.one", code=case.display_code,
-                                                                     case_state=state(case))
+    assert Phone(send_sms, SAFE).say(f"status {case.code}") == text(
+        "case.status.one", code=case.display_code, case_state=state(case)
+    )
 
 
 def test_status_answers_staff(app, send_sms, organizer):
@@ -125,7 +139,8 @@ def test_status_answers_staff(app, send_sms, organizer):
     with database.atomic():
         case.resolve(organizer)
     assert Phone(send_sms, ORGANIZER).say(f"STATUS {case.display_code}") == text(
-        "case.status.one", code=case.display_code, case_state=text("case.reporter_state.resolved"))
+        "case.status.one", code=case.display_code, case_state=text("case.reporter_state.resolved")
+    )
 
 
 def test_a_stranger_gets_the_unknown_code_answer(app, send_sms):

@@ -1,5 +1,6 @@
 """Escalation: a case nobody takes in time is told again (organisers and coordinators, then officials), each
 step once, on time by its RQ job or late by the sweep when Redis lost the job. Time moves with time-machine."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from menus.features.cases.jobs import escalate, escalation_job_id, escalation_spec
 
 from menus import catalog
+from menus.features.cases.jobs import escalate, escalation_job_id, escalation_spec
 from menus.features.cases.notices import staff_params
 from models import Case, CaseEvent, Message, Staff, database
 from models.settings import SETTINGS
@@ -46,8 +47,12 @@ def at(moment: dt.datetime):
 def received(fake_at, key: str) -> list[str]:
     """Phones the fake AT sent this escalation text to (one entry per SMS)."""
     level_text = catalog.raw_text(key, "id").split("{")[0]
-    return sorted(phone for request in fake_at.requests if request.form["message"].startswith(level_text)
-                  for phone in request.form["to"].split(","))
+    return sorted(
+        phone
+        for request in fake_at.requests
+        if request.form["message"].startswith(level_text)
+        for phone in request.form["to"].split(",")
+    )
 
 
 def settle(drain, runner) -> None:
@@ -58,12 +63,13 @@ def settle(drain, runner) -> None:
 
 
 def test_a_case_nobody_takes_escalates_at_the_deadline_then_to_officials_at_twice_it(
-        app, staff, ussd, drain, runner, use_africastalking):
+    app, staff, ussd, drain, runner, use_africastalking
+):
     with at(OPENED):
         case = report(ussd)
         drain()
     deadline = OPENED + dt.timedelta(minutes=1440)
-    assert case.ack_due_at == deadline.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    assert case.ack_due_at == deadline.astimezone(dt.UTC).replace(tzinfo=None)
     alerts = len(use_africastalking.requests)
 
     with at(deadline - dt.timedelta(minutes=1)):
@@ -90,8 +96,10 @@ def test_a_case_nobody_takes_escalates_at_the_deadline_then_to_officials_at_twic
     assert received(use_africastalking, "case.escalation.2") == [OFFICIAL]
     case = Case.get_by_id(case.id)
     assert (case.escalation_level, case.next_escalation_at, case.status) == (2, None, "new")
-    assert [e.note for e in case.events.where(CaseEvent.kind == "escalated").order_by(CaseEvent.id)] == \
-        ["level 1", "level 2"]
+    assert [e.note for e in case.events.where(CaseEvent.kind == "escalated").order_by(CaseEvent.id)] == [
+        "level 1",
+        "level 2",
+    ]
 
 
 def test_the_escalation_says_what_staff_need_in_their_words(app, staff, ussd, drain):
@@ -147,8 +155,9 @@ def test_urgent_cases_escalate_after_the_urgent_deadline(app, staff, ussd, drain
     assert received(use_africastalking, "case.escalation.2") == [OFFICIAL]
 
 
-def test_deadlines_follow_the_settings_in_fractions_of_minutes(app, staff, ussd, drain, runner, monkeypatch,
-                                                                use_africastalking):
+def test_deadlines_follow_the_settings_in_fractions_of_minutes(
+    app, staff, ussd, drain, runner, monkeypatch, use_africastalking
+):
     monkeypatch.setattr(SETTINGS, "case_ack_minutes_urgent", 1.5)
     with at(OPENED):
         case = report(ussd, VIOLENCE)

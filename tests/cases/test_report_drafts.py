@@ -1,4 +1,5 @@
 """A dropped USSD session does not lose a report: the answers become an incomplete case, alerted like any other."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,9 +23,17 @@ def organizer(app):
 
 
 def session_end(client, session_id: str, status: str = "Incomplete"):
-    return client.post(f"/webhooks/at/ussd-events?token={TOKEN}", data={
-        "sessionId": session_id, "status": status, "phoneNumber": REPORTER, "input": "2*1*3",
-        "durationInMillis": "90000", "lastAppResponse": "CON ..."})
+    return client.post(
+        f"/webhooks/at/ussd-events?token={TOKEN}",
+        data={
+            "sessionId": session_id,
+            "status": status,
+            "phoneNumber": REPORTER,
+            "input": "2*1*3",
+            "durationInMillis": "90000",
+            "lastAppResponse": "CON ...",
+        },
+    )
 
 
 def start_report(ussd, *answers: str, session_id: str = "drop-1"):
@@ -42,8 +51,9 @@ def test_a_session_cut_after_the_problem_becomes_an_incomplete_case(app, client,
     case = Case.get()
     assert (case.incomplete, case.category, case.severity, case.country) == (True, "violence", "urgent", "taiwan")
     assert case.safe_to_contact is False and case.contact_phone is None, "unknown safety counts as not safe"
-    assert Person.for_phone(REPORTER) is None or Person.for_phone(REPORTER).unsafe_at is None, \
+    assert Person.for_phone(REPORTER) is None or Person.for_phone(REPORTER).unsafe_at is None, (
         "an unanswered question marks nothing"
+    )
     alert = outbox(ORGANIZER, "alert")[0].text
     assert alert.startswith(f"LAPORAN TERPUTUS MENDESAK {case.display_code}: Kekerasan, Taiwan")
     assert outbox(REPORTER) == [], "nothing goes to a reporter whose safety we do not know"
@@ -66,7 +76,7 @@ def test_nothing_is_kept_before_the_problem_is_chosen(app, client, ussd, organiz
 
 
 def test_a_silent_session_becomes_a_case_after_five_minutes(app, ussd, organizer, runner, drain):
-    start = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False):
         start_report(ussd, "2", "1", "1", "2")  # family, wages, Hong Kong, not safe
     with time_machine.travel(start + dt.timedelta(minutes=4, seconds=59), tick=False):
@@ -80,8 +90,9 @@ def test_a_silent_session_becomes_a_case_after_five_minutes(app, ussd, organizer
         drain()
     case = Case.get()
     assert (case.incomplete, case.for_whom, case.category) == (True, "family", "wages")
-    assert Person.for_phone(REPORTER).unsafe_at == stored(start + dt.timedelta(minutes=5)), \
+    assert Person.for_phone(REPORTER).unsafe_at == stored(start + dt.timedelta(minutes=5)), (
         "the reporter said SMS is not safe: recorded when the draft became a case"
+    )
     assert [m.status for m in outbox(ORGANIZER)] == ["sent"]
 
 
@@ -102,7 +113,7 @@ def test_a_finished_report_leaves_no_draft(app, ussd, organizer, runner):
     start_report(ussd, "1", "1", "1", "1", "1", "1")
     assert Case.select().count() == 1 and not Case.get().incomplete
     assert ReportDraft.select().count() == 0
-    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=10), tick=False):
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10), tick=False):
         runner.invoke(args=["sweep"])
     assert Case.select().count() == 1
 
@@ -110,8 +121,17 @@ def test_a_finished_report_leaves_no_draft(app, ussd, organizer, runner):
 def test_a_completed_report_that_turns_out_urgent_gets_the_urgent_deadline(app):
     from models.case_terms import Report
 
-    base = dict(reporter_phone=REPORTER, for_whom="self", country="taiwan", safe_to_contact=False, safe_phone=None,
-                story=None, consent_to_refer=False, channel="ussd", source_key="ussd:drop-9")
+    base = dict(
+        reporter_phone=REPORTER,
+        for_whom="self",
+        country="taiwan",
+        safe_to_contact=False,
+        safe_phone=None,
+        story=None,
+        consent_to_refer=False,
+        channel="ussd",
+        source_key="ussd:drop-9",
+    )
     case, _ = Case.open(Report(category="wages", incomplete=True, **base))
     assert case.ack_due_at == case.created_at + dt.timedelta(minutes=1440)
     Case.open(Report(category="violence", **base))

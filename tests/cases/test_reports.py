@@ -1,4 +1,5 @@
 """Reports by USSD and SMS: whole dialogues open one case each, alert the right staff, confirm only when safe."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,9 +22,18 @@ def staff(case_staff):
     """Who a case alerts (see conftest)."""
 
 
-def report_by_ussd(ussd, phone: str, *, for_whom: str = "1", category: int = 1, country: str = "1",
-                   safe: str = "1", consent: str = "1", story: str = "Majikan tidak bayar gaji 3 bulan",
-                   session_id: str | None = None):
+def report_by_ussd(
+    ussd,
+    phone: str,
+    *,
+    for_whom: str = "1",
+    category: int = 1,
+    country: str = "1",
+    safe: str = "1",
+    consent: str = "1",
+    story: str = "Majikan tidak bayar gaji 3 bulan",
+    session_id: str | None = None,
+):
     """Walk "Lapor masalah" to the end; return (session, final reply)."""
     session = ussd(phone, session_id)
     session.dial()
@@ -41,12 +51,19 @@ def the_case() -> Case:
 
 
 @pytest.mark.parametrize("number,category", list(enumerate(CATEGORIES, start=1)))
-def test_every_category_by_ussd_opens_one_case_and_alerts(app, staff, ussd, drain, use_africastalking, number, category):
+def test_every_category_by_ussd_opens_one_case_and_alerts(
+    app, staff, ussd, drain, use_africastalking, number, category
+):
     session, reply = report_by_ussd(ussd, REPORTER, category=number)
     case = the_case()
     assert reply == "END " + text("report.done", case_code=case.display_code)
     assert (case.category, case.severity) == (category, "urgent" if category in URGENT_CATEGORIES else "normal")
-    assert (case.for_whom, case.country, case.safe_to_contact, case.consent_to_refer) == ("self", "hongkong", True, True)
+    assert (case.for_whom, case.country, case.safe_to_contact, case.consent_to_refer) == (
+        "self",
+        "hongkong",
+        True,
+        True,
+    )
     assert case.story == "Majikan tidak bayar gaji 3 bulan" and case.status == "new"
     assert [e.kind for e in case.events] == ["opened"]
     drain()
@@ -77,14 +94,19 @@ def test_alert_says_what_staff_need_in_two_gsm7_segments(app, staff, ussd):
     report_by_ussd(ussd, REPORTER, for_whom="2", category=3, country="2", safe="1", consent="1")
     case = the_case()
     alert = outbox(ORGANIZER, "alert")[0].text
-    assert alert == (f"KASUS BARU MENDESAK {case.display_code}: Kekerasan, Taiwan, untuk keluarga pelapor. "
-                     f"Aman dihubungi: {REPORTER}. Balas TERIMA {case.display_code}")
+    assert alert == (
+        f"KASUS BARU MENDESAK {case.display_code}: Kekerasan, Taiwan, untuk keluarga pelapor. "
+        f"Aman dihubungi: {REPORTER}. Balas TERIMA {case.display_code}"
+    )
     assert is_gsm7_basic(alert) and sms_size(alert).segments <= 2
     official = outbox(OFFICIAL, "alert")[0].text
-    assert official == (f"KASUS MENDESAK {case.display_code}: Kekerasan, Taiwan, untuk keluarga pelapor. "
-                        "Untuk diketahui; pengurus KBMI menanganinya. Bila dirujuk ke Anda: DETAIL")
-    assert REPORTER not in official and "TERIMA" not in official, \
+    assert official == (
+        f"KASUS MENDESAK {case.display_code}: Kekerasan, Taiwan, untuk keluarga pelapor. "
+        "Untuk diketahui; pengurus KBMI menanganinya. Bila dirujuk ke Anda: DETAIL"
+    )
+    assert REPORTER not in official and "TERIMA" not in official, (
         "an official sees who reported only after a referral with consent, and cannot take an unreferred case"
+    )
 
 
 @frozen_at(MONDAY_MORNING)

@@ -1,6 +1,7 @@
 """Digests: a scripted week (registrations in two villages, cases in every status, one overdue, a training
 with follow-ups), every figure of every scope, the texts' budget and privacy, and one digest per recipient and
 period whoever sends it, however often. Time moves with time-machine."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,11 @@ HEAD = "+6281200000021"
 MONDAY = dt.datetime(2026, 11, 23, 7, 0, tzinfo=JAKARTA)
 """When last week's digest (16-22 November) is due."""
 REPORTERS = {"Tracap": "+6281234567301", "Lamuk": "+6281234567302"}
-NEW_PEOPLE = [("+6281234567311", "Tracap", "calon"), ("+6281234567312", "Tracap", "purna"),
-              ("+6281234567313", "Lamuk", "aktif")]
+NEW_PEOPLE = [
+    ("+6281234567311", "Tracap", "calon"),
+    ("+6281234567312", "Tracap", "purna"),
+    ("+6281234567313", "Lamuk", "aktif"),
+]
 STORY = "Majikan memukul saya setiap malam"
 
 
@@ -52,9 +56,18 @@ def at(moment: dt.datetime):
 
 
 def open_case(village: str, category: str, key: str) -> Case:
-    report = Report(reporter_phone=REPORTERS[village], for_whom="self", category=category, country="hongkong",
-                    safe_to_contact=True, safe_phone=None, story=STORY, consent_to_refer=True, channel="sms",
-                    source_key=key)
+    report = Report(
+        reporter_phone=REPORTERS[village],
+        for_whom="self",
+        category=category,
+        country="hongkong",
+        safe_to_contact=True,
+        safe_phone=None,
+        story=STORY,
+        consent_to_refer=True,
+        channel="sms",
+        source_key=key,
+    )
     with database.atomic():
         return Case.open(report)[0]
 
@@ -88,13 +101,15 @@ def week(app, case_staff):
         earlier.acknowledge(other)
         earlier.resolve(other)
     with at(local(1)), database.atomic():
-        training = Training.add("KOPI1", "Budidaya kopi", "economic", to_utc(dt.datetime(2026, 11, 19, 8)),
-                                "Balai Desa Tracap", 10)
+        training = Training.add(
+            "KOPI1", "Budidaya kopi", "economic", to_utc(dt.datetime(2026, 11, 19, 8)), "Balai Desa Tracap", 10
+        )
         for phone in (REPORTERS["Tracap"], REPORTERS["Lamuk"], NEW_PEOPLE[0][0]):
             training.sign_up(phone)
     with at(local(1, month=10)), database.atomic():
-        earlier_training = Training.add("TERNAK1", "Ternak", "economic", to_utc(dt.datetime(2026, 10, 10, 8)),
-                                        "Balai Desa Lamuk", 10)
+        earlier_training = Training.add(
+            "TERNAK1", "Ternak", "economic", to_utc(dt.datetime(2026, 10, 10, 8)), "Balai Desa Lamuk", 10
+        )
         for phone in (REPORTERS["Tracap"], REPORTERS["Lamuk"]):
             earlier_training.sign_up(phone)
     with at(local(10, month=10)), database.atomic():
@@ -103,8 +118,9 @@ def week(app, case_staff):
         training.mark_attended([REPORTERS["Tracap"], REPORTERS["Lamuk"]])
     with at(local(20)):  # answers to TERNAK1's 30-day follow-up, in the week
         for village, answer in (("Tracap", "applied"), ("Lamuk", "help")):
-            enrollment = Enrollment.get((Enrollment.phone == REPORTERS[village])
-                                        & (Enrollment.training == earlier_training.id))
+            enrollment = Enrollment.get(
+                (Enrollment.phone == REPORTERS[village]) & (Enrollment.training == earlier_training.id)
+            )
             enrollment.answer(30, answer)
     return cases
 
@@ -139,7 +155,8 @@ def test_each_recipient_gets_their_scope_in_their_language_within_three_gsm_segm
     assert texts[OFFICIAL] == (
         "KawalMigran minggu 16-22/11 (semua desa): Daftar baru 3 (Calon PMI 1, PMI aktif 1, Purna PMI 1). "
         "Laporan 4, mendesak 1 (Gaji 1, Dokumen ditahan 1, Kekerasan 1, Ditipu/utang 1). "
-        "Kasus terbuka 3, telat 1, dirujuk 1, selesai 2. Pelatihan 1, hadir 2, sudah menerapkan 1 dari 2 jawaban.")
+        "Kasus terbuka 3, telat 1, dirujuk 1, selesai 2. Pelatihan 1, hadir 2, sudah menerapkan 1 dari 2 jawaban."
+    )
     assert texts[HEAD].startswith("KawalMigran minggu 16-22/11 (Tracap): Daftar baru 2 (Calon PMI 1, Purna PMI 1).")
     assert "Kasus terbuka 2, telat 1, dirujuk 0, selesai 1." in texts[HEAD]
     assert texts[COORDINATOR].startswith("KawalMigran week 16-22/11 (all villages): New registrations 3")
@@ -243,10 +260,24 @@ def test_export_digest_has_the_same_numbers_as_the_texts(week, runner):
         assert result.exit_code == 0, result.output
         records = json.loads(result.stdout)
         csv_out = runner.invoke(args=["export", "digest", "--format", "csv"]).stdout
-    assert records[0] == {"scope": "all", "period_start": "2026-11-16", "period_end": "2026-11-22", "registrations": 3,
-                          "reports": 4, "urgent": 1, "open": 3, "overdue": 1, "referred_waiting": 1, "resolved": 2,
-                          "trainings_held": 1, "attended": 2, "applied": 1}
+    assert records[0] == {
+        "scope": "all",
+        "period_start": "2026-11-16",
+        "period_end": "2026-11-22",
+        "registrations": 3,
+        "reports": 4,
+        "urgent": 1,
+        "open": 3,
+        "overdue": 1,
+        "referred_waiting": 1,
+        "resolved": 2,
+        "trainings_held": 1,
+        "attended": 2,
+        "applied": 1,
+    }
     assert [r["scope"] for r in records] == ["all", "Tracap"], "the area, and each village with a village head"
-    assert csv_out.splitlines()[0] == ("scope,period_start,period_end,registrations,reports,urgent,open,overdue,"
-                                       "referred_waiting,resolved,trainings_held,attended,applied")
+    assert csv_out.splitlines()[0] == (
+        "scope,period_start,period_end,registrations,reports,urgent,open,overdue,"
+        "referred_waiting,resolved,trainings_held,attended,applied"
+    )
     assert csv_out.splitlines()[1] == "all,2026-11-16,2026-11-22,3,4,1,3,1,1,2,1,2,1"

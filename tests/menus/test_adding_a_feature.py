@@ -1,6 +1,7 @@
 """Adding a feature touches only its own folder, its catalog texts and its table: the sample feature in
 `tests/sample_feature` (a keyword, screens, a staff command, a purpose, a model, a job, a sweep) registers itself
 through FEATURE_MODULES and works end to end: SMS in, a job run by a real worker at its time, SMS out."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,7 @@ from tests.support.phones import Phone
 from workers.queues import allowed_jobs
 from workers.sweep import sweep
 
-NOON_WIB = dt.datetime(2026, 12, 2, 5, 0, tzinfo=dt.timezone.utc)
+NOON_WIB = dt.datetime(2026, 12, 2, 5, 0, tzinfo=dt.UTC)
 """A Wednesday at 12:00 in Jakarta: no quiet hours in the way."""
 
 WORKER, STAFF = "+6281311110001", "+6281311110002"

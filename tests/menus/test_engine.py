@@ -1,4 +1,5 @@
 """The pure engine on a small flow: navigation, paging, validation and actions, with no database."""
+
 from __future__ import annotations
 
 from menus.engine import Context, run
@@ -31,8 +32,12 @@ def flows() -> FlowSet:
     flow = FlowSet()
     flow.add(
         Menu("root", "title", options=(Option("pick", "colour"), Option("list", "items"))),
-        Menu("colour", "colour?", store="colour", options=(Option("red", "route", value="red"),
-                                                           Option("blue", "route", value="blue"))),
+        Menu(
+            "colour",
+            "colour?",
+            store="colour",
+            options=(Option("red", "route", value="red"), Option("blue", "route", value="blue")),
+        ),
         Switch("route", cases=(("red", "name"),), default="done"),
         Input("name", "name?", store="name", validator="alpha", next="done"),
         End("done", "thanks", action="save"),
@@ -97,8 +102,12 @@ class Chooser(Recorder):
 def test_an_end_action_may_choose_its_reply():
     flow = FlowSet()
     flow.add(
-        Menu("root", "colour?", store="colour", options=(Option("red", "done", value="red"),
-                                                         Option("blue", "done", value="blue"))),
+        Menu(
+            "root",
+            "colour?",
+            store="colour",
+            options=(Option("red", "done", value="red"), Option("blue", "done", value="blue")),
+        ),
         End("done", "thanks", action="save", other_texts=("thanks.waitlist",)),
     )
     red = run(flow, "root", ["1"], Context("+62", "s", "test", "id"), Chooser())

@@ -1,4 +1,5 @@
 """Staff commands: only from staff numbers, matched exactly, one parser; a bug in any SMS handler gets the apology."""
+
 from __future__ import annotations
 
 import pytest
@@ -43,25 +44,37 @@ def worker(app, send_sms):
     return Phone(send_sms, WORKER)
 
 
-@pytest.mark.parametrize("body,expected", [
-    ("TERIMA K7-M3QX", StaffCommand("TERIMA", "K7M3QX", "")),
-    ("terima k7m3qx", StaffCommand("TERIMA", "K7M3QX", "")),
-    ("Catat k7-m3qx  sudah ditelepon, aman ", StaffCommand("CATAT", "K7M3QX", "sudah ditelepon, aman")),
-    ("SELESAI: K7-M3QX gaji dibayar", StaffCommand("SELESAI", "K7M3QX", "gaji dibayar")),
-    ("hadir lat-01 0812345678 +6285712345678", StaffCommand("HADIR", "LAT01", "0812345678 +6285712345678")),
-    ("KASUS", StaffCommand("KASUS", "", "")),
-    ("  detail ", StaffCommand("DETAIL", "", "")),
-    ("TERIMAKASIH", None),
-    ("TRIMA K7M3QX", None),
-    ("Makasih, terima", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "body,expected",
+    [
+        ("TERIMA K7-M3QX", StaffCommand("TERIMA", "K7M3QX", "")),
+        ("terima k7m3qx", StaffCommand("TERIMA", "K7M3QX", "")),
+        ("Catat k7-m3qx  sudah ditelepon, aman ", StaffCommand("CATAT", "K7M3QX", "sudah ditelepon, aman")),
+        ("SELESAI: K7-M3QX gaji dibayar", StaffCommand("SELESAI", "K7M3QX", "gaji dibayar")),
+        ("hadir lat-01 0812345678 +6285712345678", StaffCommand("HADIR", "LAT01", "0812345678 +6285712345678")),
+        ("KASUS", StaffCommand("KASUS", "", "")),
+        ("  detail ", StaffCommand("DETAIL", "", "")),
+        ("TERIMAKASIH", None),
+        ("TRIMA K7M3QX", None),
+        ("Makasih, terima", None),
+        ("", None),
+    ],
+)
 def test_one_parser_reads_keyword_code_and_rest(body, expected):
     assert parse(body, default_registry().staff_commands) == expected
 
 
-@pytest.mark.parametrize("body", ["Terima kasih pak", "terima kasih", "Selesai kerja", "SELESAI kerja jam 5",
-                                  "Buka puasa bersama", "Kasus apa ini?"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Terima kasih pak",
+        "terima kasih",
+        "Selesai kerja",
+        "SELESAI kerja jam 5",
+        "Buka puasa bersama",
+        "Kasus apa ini?",
+    ],
+)
 def test_a_workers_words_are_never_staff_commands(worker, body):
     assert worker.say(body) == todays_answer(body)
     assert not Staff.select().exists()
@@ -73,8 +86,9 @@ def test_a_worker_mid_registration_can_answer_selesai_kerja(worker, app):
     Village.create(name="Tracap", position=0)
     worker.say("DAFTAR")
     worker.say("1")
-    assert worker.say("Selesai") == "Desa Anda:\n1. Tracap\n2. Lainnya\n0. Kembali\n00. Menu utama", \
+    assert worker.say("Selesai") == "Desa Anda:\n1. Tracap\n2. Lainnya\n0. Kembali\n00. Menu utama", (
         "on the name screen 'Selesai' is a name"
+    )
 
 
 def test_staff_bantuan_lists_the_staff_commands(staff, worker):
@@ -122,8 +136,10 @@ def exploding_client(app, base_config):
 
 
 def _post(client, body: str, sms_id: str):
-    return client.post(f"/webhooks/at/sms?token={TOKEN}", data={
-        "from": WORKER, "to": "21234", "text": body, "id": sms_id, "date": "2026-11-28 06:04:45"})
+    return client.post(
+        f"/webhooks/at/sms?token={TOKEN}",
+        data={"from": WORKER, "to": "21234", "text": body, "id": sms_id, "date": "2026-11-28 06:04:45"},
+    )
 
 
 def test_a_handler_that_raises_gives_200_and_the_apology(exploding_client, caplog):
@@ -141,7 +157,8 @@ def test_after_a_bug_the_conversation_is_as_it_was(exploding_client, app):
     _post(exploding_client, "DAFTAR", "c-1")
     assert Conversation.get(Conversation.phone == WORKER).screen == "register.consent"
     _post(exploding_client, "MELEDAK", "c-2")
-    assert Conversation.get(Conversation.phone == WORKER).screen == "register.consent", \
+    assert Conversation.get(Conversation.phone == WORKER).screen == "register.consent", (
         "leaving the conversation was part of what the bug undid"
+    )
     assert _post(exploding_client, "1", "c-3").status_code == 200
     assert outbox(WORKER)[-1].text == "Tulis nama Anda:\n0. Kembali"

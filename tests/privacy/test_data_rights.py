@@ -1,5 +1,6 @@
 """People's data rights (UU 27/2022) by SMS: DATA shows what is held, HAPUS erases it after a confirmation,
 except what an open case needs (its organisers are told instead); both in every language and in BANTUAN."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,11 +39,16 @@ def test_data_answers_with_everything_held_within_two_segments(phone, language, 
 
     reply = phone.say(word)
 
-    assert reply == text("sms.data", language, name="Siti Aminah", village="Tracap",
-                         person_status=text("status_short.calon", language),
-                         person_country=text("country.hongkong", language),
-                         language_name=text(f"language.{language}", language),
-                         consent_date=f"{to_local(person.consent_at):%d/%m/%Y}")
+    assert reply == text(
+        "sms.data",
+        language,
+        name="Siti Aminah",
+        village="Tracap",
+        person_status=text("status_short.calon", language),
+        person_country=text("country.hongkong", language),
+        language_name=text(f"language.{language}", language),
+        consent_date=f"{to_local(person.consent_at):%d/%m/%Y}",
+    )
     assert "Siti Aminah" in reply and "Tracap" in reply
     assert sms_size(reply).segments <= 2
 

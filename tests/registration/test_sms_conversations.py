@@ -1,4 +1,5 @@
 """Whole SMS conversations: keywords, registration by SMS, language, opt-out, replays, size limits, Redis away."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,23 +14,27 @@ from models.gsm import is_gsm7_basic, non_gsm7_basic, sms_size
 from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
+from tests.support.redis_switch import use_redis
 from tests.support.registration import register_by_sms
 from tests.support.texts import text
 from tests.support.villages import seed_villages
 from workers.queues import connect_redis
-from tests.support.redis_switch import use_redis
 
 PHONE = "+6281234567001"
 PHONE_2 = "+6281234567002"
 PHONE_HK = "+85291234567"
 PHONE_TW = "+886912345678"
 
-CONSENT = ("Kami simpan nama, desa, status & negara Anda untuk info, pelatihan & bantuan. "
-           "Tidak dibagikan tanpa izin Anda. Setuju?\n1. Ya, setuju\n2. Tidak")
+CONSENT = (
+    "Kami simpan nama, desa, status & negara Anda untuk info, pelatihan & bantuan. "
+    "Tidak dibagikan tanpa izin Anda. Setuju?\n1. Ya, setuju\n2. Tidak"
+)
 NAME_PROMPT = "Tulis nama Anda:\n0. Kembali"
 VILLAGES = "Desa Anda:\n1. Tracap\n2. Kaliwiro\n3. Pesodongan\n4. Lainnya\n0. Kembali\n00. Menu utama"
-STATUS_SCREEN = ("Status Anda:\n1. Calon PMI (akan berangkat)\n2. PMI aktif (di luar negeri)\n"
-                 "3. Purna PMI (sudah pulang)\n4. Keluarga PMI\n0. Kembali\n00. Menu utama")
+STATUS_SCREEN = (
+    "Status Anda:\n1. Calon PMI (akan berangkat)\n2. PMI aktif (di luar negeri)\n"
+    "3. Purna PMI (sudah pulang)\n4. Keluarga PMI\n0. Kembali\n00. Menu utama"
+)
 INVALID_CONSENT = "Pilihan salah, ulangi:\n1. Ya, setuju\n2. Tidak"
 USSD_CODE = "*384*123#"
 CATALOG_PREFIXES = ("sms", "register", "profile", "language", "info", "report", "case", "training")
@@ -65,8 +70,12 @@ def test_daftar_registers_by_sms_and_sends_one_welcome(phone, drain):
     assert done == text("register.done", name="Siti Aminah")
 
     person = Person.for_phone(PHONE)
-    assert (person.name, person.village, person.status, person.country) == ("Siti Aminah", "Tracap", "calon",
-                                                                            "hongkong")
+    assert (person.name, person.village, person.status, person.country) == (
+        "Siti Aminah",
+        "Tracap",
+        "calon",
+        "hongkong",
+    )
     assert person.registered_via == "sms"
     assert (person.consent_at, person.consent_version) == (stored(MONDAY_MORNING), "consent-v1")
     [welcome] = outbox(PHONE, "welcome")
@@ -87,8 +96,23 @@ def test_messages_after_registration_do_not_send_another_welcome(phone):
     assert len(outbox(PHONE, "welcome")) == 1
 
 
-@pytest.mark.parametrize("word", ["DAFTAR", "daftar", "Daftar", "dAfTaR", "DAFTR", "daftr", "Daftar.", "  daftar  ",
-                                  "REGISTER", "register", "REG", "NDAFTAR"])
+@pytest.mark.parametrize(
+    "word",
+    [
+        "DAFTAR",
+        "daftar",
+        "Daftar",
+        "dAfTaR",
+        "DAFTR",
+        "daftr",
+        "Daftar.",
+        "  daftar  ",
+        "REGISTER",
+        "register",
+        "REG",
+        "NDAFTAR",
+    ],
+)
 def test_registration_keyword_variants_start_registration(phone, word):
     assert phone.say(word) == CONSENT
 
@@ -108,11 +132,18 @@ def test_declining_consent_stores_nothing_personal(phone):
     assert phone.say("2") == text("register.declined")
     person = Person.for_phone(PHONE)
     if person is not None:
-        assert (person.name, person.village, person.status, person.country, person.consent_at,
-                person.registered_via) == (None,) * 6
+        assert (
+            person.name,
+            person.village,
+            person.status,
+            person.country,
+            person.consent_at,
+            person.registered_via,
+        ) == (None,) * 6
     assert outbox(PHONE, "welcome") == []
-    assert phone.say("Siti Aminah") == text("sms.unknown", suggestion="", code=USSD_CODE), \
+    assert phone.say("Siti Aminah") == text("sms.unknown", suggestion="", code=USSD_CODE), (
         "the conversation is over: free text is an unknown command"
+    )
     person = Person.for_phone(PHONE)
     assert person is None or person.name is None
 
@@ -166,12 +197,18 @@ def test_near_miss_gets_a_suggestion(phone, word, keyword):
     assert Person.for_phone(PHONE) is None or Person.for_phone(PHONE).opted_out_at is None
 
 
-@pytest.mark.parametrize("word,keyword", [("DAFTRA", "DAFTAR"), ("DAFTA", "DAFTAR"), ("INFOO", "INFO"),
-                                          ("BANTAUN", "BANTUAN"), ("BERHNTI", "BERHENTI")])
+@pytest.mark.parametrize(
+    "word,keyword",
+    [("DAFTRA", "DAFTAR"), ("DAFTA", "DAFTAR"), ("INFOO", "INFO"), ("BANTAUN", "BANTUAN"), ("BERHNTI", "BERHENTI")],
+)
 def test_close_typo_is_taken_as_the_keyword(phone, word, keyword):
     assert match(word, ALIASES).keyword == keyword
-    expected = {"DAFTAR": CONSENT, "INFO": text("sms.info.menu"), "BANTUAN": text("sms.help", code=USSD_CODE),
-                "BERHENTI": text("sms.optout")}[keyword]
+    expected = {
+        "DAFTAR": CONSENT,
+        "INFO": text("sms.info.menu"),
+        "BANTUAN": text("sms.help", code=USSD_CODE),
+        "BERHENTI": text("sms.optout"),
+    }[keyword]
     assert phone.say(word) == expected
 
 
@@ -188,17 +225,20 @@ def test_blank_sms_in_a_conversation_repeats_the_screen_with_the_error(phone):
 # INFO, LAPOR and friends -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body,key", [
-    ("INFO", "sms.info.menu"),
-    ("info", "sms.info.menu"),
-    ("INFO AMAN", "info.safe.text"),
-    ("info aman", "info.safe.text"),
-    ("INFO HAK", "info.rights.text"),
-    ("Info hak", "info.rights.text"),
-    ("INFO KONTAK", "info.contacts.text"),
-    ("INFO SAFE", "info.safe.text"),
-    ("INFO entah", "sms.info.menu"),
-])
+@pytest.mark.parametrize(
+    "body,key",
+    [
+        ("INFO", "sms.info.menu"),
+        ("info", "sms.info.menu"),
+        ("INFO AMAN", "info.safe.text"),
+        ("info aman", "info.safe.text"),
+        ("INFO HAK", "info.rights.text"),
+        ("Info hak", "info.rights.text"),
+        ("INFO KONTAK", "info.contacts.text"),
+        ("INFO SAFE", "info.safe.text"),
+        ("INFO entah", "sms.info.menu"),
+    ],
+)
 def test_info_topics(phone, body, key):
     assert phone.say(body) == text(key)
 
@@ -219,8 +259,17 @@ def test_bahasa_jv_switches_replies_to_javanese(phone):
     assert phone.say("DAFTAR").startswith(text("register.consent", "jv") + "\n1. Ya, setuju\n2. Ora")
 
 
-@pytest.mark.parametrize("body,language", [("BAHASA jawa", "jv"), ("bahasa en", "en"), ("BAHASA ENGLISH", "en"),
-                                           ("BASA JV", "jv"), ("LANGUAGE EN", "en"), ("BAHASA ID", "id")])
+@pytest.mark.parametrize(
+    "body,language",
+    [
+        ("BAHASA jawa", "jv"),
+        ("bahasa en", "en"),
+        ("BAHASA ENGLISH", "en"),
+        ("BASA JV", "jv"),
+        ("LANGUAGE EN", "en"),
+        ("BAHASA ID", "id"),
+    ],
+)
 def test_bahasa_with_a_language_word(phone, body, language):
     assert phone.say(body) == text("language.saved", language)
     assert phone.say("CEK") == text("sms.soon", language)
@@ -354,9 +403,37 @@ def test_other_village_is_typed(phone):
 @pytest.mark.parametrize("language,choice", [("id", "1"), ("jv", "2"), ("en", "3")])
 def test_every_reply_fits_two_gsm7_segments(phone, drain, language, choice):
     assert phone.say(f"BAHASA {language.upper()}") == text("language.saved", language)
-    bodies = ["REGIS", "BANTUAN", "INFO", "INFO AMAN", "INFO HAK", "INFO KONTAK", "LAPOR", "CEK X",
-              "DAFTAR", "7", "1", "123", "Siti Aminah", "9", "1", "3", "1", "DAFTAR", "1", "0", "2", "2",
-              "DAFTAR", "2", "1", "BERHENTI", "MULAI", "BAHASA", choice]
+    bodies = [
+        "REGIS",
+        "BANTUAN",
+        "INFO",
+        "INFO AMAN",
+        "INFO HAK",
+        "INFO KONTAK",
+        "LAPOR",
+        "CEK X",
+        "DAFTAR",
+        "7",
+        "1",
+        "123",
+        "Siti Aminah",
+        "9",
+        "1",
+        "3",
+        "1",
+        "DAFTAR",
+        "1",
+        "0",
+        "2",
+        "2",
+        "DAFTAR",
+        "2",
+        "1",
+        "BERHENTI",
+        "MULAI",
+        "BAHASA",
+        choice,
+    ]
     for body in bodies:
         reply = phone.say(body)
         assert reply and "{" not in reply and reply.split(".")[0] not in CATALOG_PREFIXES, (body, reply)
@@ -394,8 +471,12 @@ def test_number_from_abroad_registers_by_sms(app, make_phone, number):
         assert worker.say(body)
     assert worker.say("2") == text("register.done", name="Sri Wahyuni")
     person = Person.for_phone(number)
-    assert (person.name, person.status, person.country, person.registered_via) == ("Sri Wahyuni", "aktif",
-                                                                                    "taiwan", "sms")
+    assert (person.name, person.status, person.country, person.registered_via) == (
+        "Sri Wahyuni",
+        "aktif",
+        "taiwan",
+        "sms",
+    )
     assert len(outbox(number, "welcome")) == 1
 
 

@@ -1,12 +1,13 @@
 """Whole USSD dialogues: registration, consent, profile, replays, and Redis or the database going away."""
+
 from __future__ import annotations
 
 from models import Message, Person
 from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
+from tests.support.redis_switch import use_redis
 from tests.support.registration import register_by_ussd
 from tests.support.villages import seed_villages
-from tests.support.redis_switch import use_redis
 
 PHONE = "+6281234567001"
 
@@ -153,9 +154,28 @@ def test_coming_soon_items_offer_back(app, ussd):
         assert session.answer("0").startswith("CON KawalMigran")
 
 
-HOSTILE = ["", "*", "***", "1**", "1*1*" + "A" * 600, "x" * 600, "1*1*😀🙂", "1*1*Budi 😀", "1*1*<script>",
-           "1*1*[{}]\\^~|€", "99", "1*9999999999999999999", "0*0*0", "00*00", "1*1*Budi*1*1*1*1*1*1*1", "1*" + "*" * 200,
-           "98*98*98", "-1", "1.5", "١"]
+HOSTILE = [
+    "",
+    "*",
+    "***",
+    "1**",
+    "1*1*" + "A" * 600,
+    "x" * 600,
+    "1*1*😀🙂",
+    "1*1*Budi 😀",
+    "1*1*<script>",
+    "1*1*[{}]\\^~|€",
+    "99",
+    "1*9999999999999999999",
+    "0*0*0",
+    "00*00",
+    "1*1*Budi*1*1*1*1*1*1*1",
+    "1*" + "*" * 200,
+    "98*98*98",
+    "-1",
+    "1.5",
+    "١",
+]
 
 
 def test_every_reply_is_framed_short_and_gsm7_for_hostile_input(app, ussd):

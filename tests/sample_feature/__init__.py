@@ -4,6 +4,7 @@ how many are waiting. It registers itself through the `FEATURE_MODULES` setting,
 
 Its keyword, screens, staff command, SMS purpose, model, job and sweep are all declared below.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,7 @@ from menus.feature import Feature, Keyword, StaffKeyword, Sweep, fixed_sample
 from menus.screens import End, Input
 from models.sending_policy import Purpose
 from tests.sample_feature import jobs
-from tests.sample_feature.conversation import (ROOT, count_waiting, keep_reminder, start, validate_minutes,
-                                               validate_what)
+from tests.sample_feature.conversation import ROOT, count_waiting, keep_reminder, start, validate_minutes, validate_what
 from tests.sample_feature.reminder import Reminder
 
 FEATURE = Feature(

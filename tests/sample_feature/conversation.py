@@ -1,5 +1,6 @@
 """The sample feature's conversation: `INGATKAN [what]`, what (if not given) and the minutes, the confirmation; and
 `INGATAN` for staff."""
+
 from __future__ import annotations
 
 import datetime as dt

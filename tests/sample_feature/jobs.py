@@ -1,4 +1,5 @@
 """The sample feature's job (text the reminder at its time, once) and its sweep (fire those whose job was lost)."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """The sample feature's one table: a reminder with its due time (the row the sweep fires if its job is lost)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,5 +32,6 @@ class Reminder(BaseModel):
 
     def claim(self) -> bool:
         """Mark it sent, once: True for the one caller that did."""
-        return bool(Reminder.update(sent_at=utcnow()).where(
-            (Reminder.id == self.id) & Reminder.sent_at.is_null()).execute())
+        return bool(
+            Reminder.update(sent_at=utcnow()).where((Reminder.id == self.id) & Reminder.sent_at.is_null()).execute()
+        )

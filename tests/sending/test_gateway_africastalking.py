@@ -1,4 +1,5 @@
 """The Africa's Talking gateway against a local fake of AT's send API; the outbox gateway; the factory."""
+
 from __future__ import annotations
 
 import logging
@@ -43,10 +44,12 @@ def fake(api_key):
         yield server
 
 
-def make_at(fake: FakeAfricasTalking, timeout: float = 5.0, sender_id: str | None = SENDER_ID,
-            api_key: str | None = None) -> AfricasTalkingGateway:
-    return AfricasTalkingGateway(username=fake.username, api_key=api_key or fake.api_key,
-                                 sender_id=sender_id, api_url=fake.url, timeout=timeout)
+def make_at(
+    fake: FakeAfricasTalking, timeout: float = 5.0, sender_id: str | None = SENDER_ID, api_key: str | None = None
+) -> AfricasTalkingGateway:
+    return AfricasTalkingGateway(
+        username=fake.username, api_key=api_key or fake.api_key, sender_id=sender_id, api_url=fake.url, timeout=timeout
+    )
 
 
 @pytest.fixture
@@ -68,24 +71,28 @@ def test_default_answer_is_accepted(gateway):
     assert result.cost == "IDR 250.0000"
 
 
-@pytest.mark.parametrize("code,status", [
-    (401, "RiskHold"),
-    (402, "InvalidSenderId"),
-    (403, "InvalidPhoneNumber"),
-    (404, "UnsupportedNumberType"),
-    (405, "InsufficientBalance"),
-    (406, "UserInBlacklist"),
-    (407, "CouldNotRoute"),
-    (409, "DoNotDisturbRejection"),
-])
+@pytest.mark.parametrize(
+    "code,status",
+    [
+        (401, "RiskHold"),
+        (402, "InvalidSenderId"),
+        (403, "InvalidPhoneNumber"),
+        (404, "UnsupportedNumberType"),
+        (405, "InsufficientBalance"),
+        (406, "UserInBlacklist"),
+        (407, "CouldNotRoute"),
+        (409, "DoNotDisturbRejection"),
+    ],
+)
 def test_rejection_codes_are_rejected_with_reason(fake, gateway, code, status):
     fake.respond_for(PHONE, status_code=code, status=status)
     [result] = gateway.send(TEXT, to(PHONE))
     assert (result.outcome, result.error, result.provider_id) == (REJECTED, f"{code} {status}", None)
 
 
-@pytest.mark.parametrize("code,status", [(500, "InternalServerError"), (501, "GatewayError"),
-                                         (502, "RejectedByGateway")])
+@pytest.mark.parametrize(
+    "code,status", [(500, "InternalServerError"), (501, "GatewayError"), (502, "RejectedByGateway")]
+)
 def test_gateway_error_codes_are_retryable(fake, gateway, code, status):
     fake.respond_for(PHONE, status_code=code, status=status)
     [result] = gateway.send(TEXT, to(PHONE))
@@ -98,22 +105,34 @@ def test_unknown_recipient_code_is_retryable(fake, gateway):
     assert (result.outcome, result.error) == (RETRYABLE, "999 Mystery")
 
 
-@pytest.mark.parametrize("failure,outcome,error", [
-    (dict(http_status=500), RETRYABLE, "HTTP 500"),
-    (dict(http_status=502, body="<html>Bad Gateway</html>", content_type="text/html"), RETRYABLE, "HTTP 502"),
-    (dict(http_status=503), RETRYABLE, "HTTP 503"),
-    (dict(http_status=429, body="Too many requests"), RETRYABLE, "HTTP 429: Too many requests"),
-    (dict(http_status=400, body="Request is missing required form field 'to'"), REJECTED,
-     "HTTP 400: Request is missing required form field 'to'"),
-    (dict(http_status=403, body="Forbidden"), REJECTED, "HTTP 403: Forbidden"),
-    (dict(http_status=200, body="<html>maintenance</html>", content_type="text/html"), RETRYABLE, "not JSON"),
-    (dict(http_status=201, body="{not json", content_type="application/json"), RETRYABLE, "not JSON"),
-    (dict(http_status=201, body='{"SMSMessageData": {"Message": "InvalidSenderId"}}',
-          content_type="application/json"), RETRYABLE, "no SMSMessageData.Recipients"),
-    (dict(http_status=201, body='{"error": "x"}', content_type="application/json"), RETRYABLE,
-     "no SMSMessageData"),
-    (dict(http_status=201, body="[]", content_type="application/json"), RETRYABLE, "not an object"),
-])
+@pytest.mark.parametrize(
+    "failure,outcome,error",
+    [
+        (dict(http_status=500), RETRYABLE, "HTTP 500"),
+        (dict(http_status=502, body="<html>Bad Gateway</html>", content_type="text/html"), RETRYABLE, "HTTP 502"),
+        (dict(http_status=503), RETRYABLE, "HTTP 503"),
+        (dict(http_status=429, body="Too many requests"), RETRYABLE, "HTTP 429: Too many requests"),
+        (
+            dict(http_status=400, body="Request is missing required form field 'to'"),
+            REJECTED,
+            "HTTP 400: Request is missing required form field 'to'",
+        ),
+        (dict(http_status=403, body="Forbidden"), REJECTED, "HTTP 403: Forbidden"),
+        (dict(http_status=200, body="<html>maintenance</html>", content_type="text/html"), RETRYABLE, "not JSON"),
+        (dict(http_status=201, body="{not json", content_type="application/json"), RETRYABLE, "not JSON"),
+        (
+            dict(
+                http_status=201,
+                body='{"SMSMessageData": {"Message": "InvalidSenderId"}}',
+                content_type="application/json",
+            ),
+            RETRYABLE,
+            "no SMSMessageData.Recipients",
+        ),
+        (dict(http_status=201, body='{"error": "x"}', content_type="application/json"), RETRYABLE, "no SMSMessageData"),
+        (dict(http_status=201, body="[]", content_type="application/json"), RETRYABLE, "not an object"),
+    ],
+)
 def test_whole_request_failures_apply_to_every_phone(fake, gateway, failure, outcome, error):
     fake.fail_next(**failure)
     results = gateway.send(TEXT, to(PHONE, PHONE_2))
@@ -132,8 +151,10 @@ def test_error_body_is_truncated(fake, gateway):
 
 
 def test_json_under_another_content_type_is_parsed(fake, gateway):
-    body = ('{"SMSMessageData": {"Message": "Sent to 1/1", "Recipients": [{"statusCode": 101, '
-            f'"number": "{PHONE}", "status": "Success", "cost": "IDR 250.0000", "messageId": "ATXid_1"}}]}}}}')
+    body = (
+        '{"SMSMessageData": {"Message": "Sent to 1/1", "Recipients": [{"statusCode": 101, '
+        f'"number": "{PHONE}", "status": "Success", "cost": "IDR 250.0000", "messageId": "ATXid_1"}}]}}}}'
+    )
     fake.fail_next(http_status=201, body=body, content_type="application/json; charset=utf-8")
     [result] = gateway.send(TEXT, to(PHONE))
     assert (result.outcome, result.provider_id) == (ACCEPTED, "ATXid_1")
@@ -170,8 +191,13 @@ def test_request_carries_the_documented_fields(fake, gateway):
     [request] = fake.requests
     assert request.path == "/version1/messaging"
     assert request.headers["apikey"] == fake.api_key
-    assert request.form == {"username": "kawalmigran", "to": f"{PHONE},{PHONE_HK}", "message": TEXT,
-                            "from": SENDER_ID, "bulkSMSMode": "1"}
+    assert request.form == {
+        "username": "kawalmigran",
+        "to": f"{PHONE},{PHONE_HK}",
+        "message": TEXT,
+        "from": SENDER_ID,
+        "bulkSMSMode": "1",
+    }
 
 
 def test_no_sender_id_sends_no_from(fake):
@@ -246,38 +272,57 @@ def test_outbox_accepts_everything():
     results = gateway.send(TEXT, to(PHONE, PHONE_HK))
     assert gateway.name == "outbox"
     assert [(r.phone, r.outcome, r.cost, r.error) for r in results] == [
-        (PHONE, ACCEPTED, None, None), (PHONE_HK, ACCEPTED, None, None)]
+        (PHONE, ACCEPTED, None, None),
+        (PHONE_HK, ACCEPTED, None, None),
+    ]
     assert all(re.fullmatch(r"outbox-[0-9a-f]{32}", r.provider_id) for r in results)
     assert results[0].provider_id != results[1].provider_id
 
 
-AT_CONFIG = {"SMS_BACKEND": "africastalking", "AT_USERNAME": "kawalmigran", "AT_API_KEY": "k",
-             "AT_SENDER_ID": "", "AT_API_URL": "http://127.0.0.1:9", "AT_TIMEOUT_SECONDS": 3.0}
+AT_CONFIG = {
+    "SMS_BACKEND": "africastalking",
+    "AT_USERNAME": "kawalmigran",
+    "AT_API_KEY": "k",
+    "AT_SENDER_ID": "",
+    "AT_API_URL": "http://127.0.0.1:9",
+    "AT_TIMEOUT_SECONDS": 3.0,
+}
 
 
-@pytest.mark.parametrize("config,kind", [
-    ({"SMS_BACKEND": "outbox"}, OutboxGateway),
-    ({}, OutboxGateway),
-    (AT_CONFIG, AfricasTalkingGateway),
-])
+@pytest.mark.parametrize(
+    "config,kind",
+    [
+        ({"SMS_BACKEND": "outbox"}, OutboxGateway),
+        ({}, OutboxGateway),
+        (AT_CONFIG, AfricasTalkingGateway),
+    ],
+)
 def test_make_gateway_chooses_backend(config, kind):
     assert isinstance(make_gateway(config), kind)
 
 
-@pytest.mark.parametrize("config,missing", [
-    ({**AT_CONFIG, "AT_API_KEY": ""}, "AT_API_KEY"),
-    ({k: v for k, v in AT_CONFIG.items() if k != "AT_API_KEY"}, "AT_API_KEY"),
-    ({**AT_CONFIG, "AT_USERNAME": ""}, "AT_USERNAME"),
-    ({"SMS_BACKEND": "carrier-pigeon"}, "SMS_BACKEND"),
-])
+@pytest.mark.parametrize(
+    "config,missing",
+    [
+        ({**AT_CONFIG, "AT_API_KEY": ""}, "AT_API_KEY"),
+        ({k: v for k, v in AT_CONFIG.items() if k != "AT_API_KEY"}, "AT_API_KEY"),
+        ({**AT_CONFIG, "AT_USERNAME": ""}, "AT_USERNAME"),
+        ({"SMS_BACKEND": "carrier-pigeon"}, "SMS_BACKEND"),
+    ],
+)
 def test_make_gateway_names_what_is_wrong(config, missing):
     with pytest.raises(ValueError, match=missing):
         make_gateway(config)
 
 
 def test_make_gateway_honours_api_url_and_sender_id(fake):
-    config = {**AT_CONFIG, "AT_USERNAME": fake.username, "AT_API_KEY": fake.api_key,
-              "AT_SENDER_ID": SENDER_ID, "AT_API_URL": fake.url}
+    config = {
+        **AT_CONFIG,
+        "AT_USERNAME": fake.username,
+        "AT_API_KEY": fake.api_key,
+        "AT_SENDER_ID": SENDER_ID,
+        "AT_API_URL": fake.url,
+    }
     gateway = make_gateway(config)
     assert gateway.name == "africastalking"
     assert [r.outcome for r in gateway.send(TEXT, to(PHONE))] == [ACCEPTED]

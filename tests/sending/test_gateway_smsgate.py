@@ -1,4 +1,5 @@
 """The SMS Gateway for Android gateway against a local fake of the app's API; the factory; the config."""
+
 from __future__ import annotations
 
 import json
@@ -74,7 +75,10 @@ def test_send_passes_our_id_and_the_documented_fields(fake, gateway):
 def test_one_request_per_message_each_with_its_own_id(fake, gateway):
     results = gateway.send(TEXT, to(PHONE, PHONE_2, PHONE_HK))
     assert [(r.phone, r.outcome, r.provider_id) for r in results] == [
-        (PHONE, ACCEPTED, "km-1"), (PHONE_2, ACCEPTED, "km-2"), (PHONE_HK, ACCEPTED, "km-3")]
+        (PHONE, ACCEPTED, "km-1"),
+        (PHONE_2, ACCEPTED, "km-2"),
+        (PHONE_HK, ACCEPTED, "km-3"),
+    ]
     assert [r.json["id"] for r in fake.requests] == ["km-1", "km-2", "km-3"]
     assert all(len(r.json["phoneNumbers"]) == 1 for r in fake.requests)
 
@@ -104,23 +108,32 @@ def test_a_timeout_after_the_phone_took_it_is_retried_without_a_second_sms(fake)
     assert [m.id for m in fake.sent] == ["km-9"]
 
 
-@pytest.mark.parametrize("failure,outcome,error", [
-    (dict(http_status=500), RETRYABLE, "HTTP 500"),
-    (dict(http_status=502, body="<html>Bad Gateway</html>"), RETRYABLE, "HTTP 502"),
-    (dict(http_status=503, body='{"message": "queue limits exceeded; ensure device is online"}'), RETRYABLE,
-     "phone offline"),
-    (dict(http_status=504), RETRYABLE, "HTTP 504"),
-    (dict(http_status=429, body='{"message": "too many requests"}'), RETRYABLE, "HTTP 429: too many requests"),
-    (dict(http_status=400, body='{"message": "invalid phone number"}'), REJECTED, "HTTP 400: invalid phone number"),
-    (dict(http_status=401, body='{"message": "Unauthorized"}'), REJECTED, "HTTP 401: Unauthorized"),
-    (dict(http_status=403), REJECTED, "HTTP 403"),
-    (dict(http_status=404, body="not here"), REJECTED, "HTTP 404"),
-    (dict(http_status=202, body="<html>captive portal</html>"), RETRYABLE, "malformed answer"),
-    (dict(http_status=202, body="[]"), RETRYABLE, "malformed answer"),
-    (dict(http_status=202, body='{"id": "km-1", "state": "Mystery", "recipients": []}'), RETRYABLE,
-     "malformed answer"),
-    (dict(http_status=202, body=""), RETRYABLE, "malformed answer"),
-])
+@pytest.mark.parametrize(
+    "failure,outcome,error",
+    [
+        (dict(http_status=500), RETRYABLE, "HTTP 500"),
+        (dict(http_status=502, body="<html>Bad Gateway</html>"), RETRYABLE, "HTTP 502"),
+        (
+            dict(http_status=503, body='{"message": "queue limits exceeded; ensure device is online"}'),
+            RETRYABLE,
+            "phone offline",
+        ),
+        (dict(http_status=504), RETRYABLE, "HTTP 504"),
+        (dict(http_status=429, body='{"message": "too many requests"}'), RETRYABLE, "HTTP 429: too many requests"),
+        (dict(http_status=400, body='{"message": "invalid phone number"}'), REJECTED, "HTTP 400: invalid phone number"),
+        (dict(http_status=401, body='{"message": "Unauthorized"}'), REJECTED, "HTTP 401: Unauthorized"),
+        (dict(http_status=403), REJECTED, "HTTP 403"),
+        (dict(http_status=404, body="not here"), REJECTED, "HTTP 404"),
+        (dict(http_status=202, body="<html>captive portal</html>"), RETRYABLE, "malformed answer"),
+        (dict(http_status=202, body="[]"), RETRYABLE, "malformed answer"),
+        (
+            dict(http_status=202, body='{"id": "km-1", "state": "Mystery", "recipients": []}'),
+            RETRYABLE,
+            "malformed answer",
+        ),
+        (dict(http_status=202, body=""), RETRYABLE, "malformed answer"),
+    ],
+)
 def test_failures_are_sorted_into_retryable_or_rejected(fake, gateway, failure, outcome, error):
     fake.fail_next(**failure)
     [result] = gateway.send(TEXT, to(PHONE))
@@ -144,8 +157,17 @@ def test_a_failure_applies_to_its_own_message_only(fake, gateway):
     assert [r.outcome for r in results] == [RETRYABLE, ACCEPTED]
 
 
-@pytest.mark.parametrize("state,outcome", [("Pending", ACCEPTED), ("Processed", ACCEPTED), ("Sent", ACCEPTED),
-                                           ("Delivered", ACCEPTED), ("Failed", REJECTED), ("Cancelled", REJECTED)])
+@pytest.mark.parametrize(
+    "state,outcome",
+    [
+        ("Pending", ACCEPTED),
+        ("Processed", ACCEPTED),
+        ("Sent", ACCEPTED),
+        ("Delivered", ACCEPTED),
+        ("Failed", REJECTED),
+        ("Cancelled", REJECTED),
+    ],
+)
 def test_recipient_state_in_the_answer(fake, gateway, state, outcome):
     fake.respond_for(PHONE, state=state, error="RESULT_ERROR_NO_SERVICE" if state == "Failed" else None)
     [result] = gateway.send(TEXT, to(PHONE))
@@ -244,8 +266,9 @@ def test_classify_failure_refuses_what_is_not_a_send_failure():
         classify_failure(RuntimeError("bug"))
 
 
-@pytest.mark.parametrize("ref,message_id", [("km-42", 42), (" km-7 ", 7), ("km-", None), ("ATXid_1", None),
-                                            ("km-1x", None), ("", None)])
+@pytest.mark.parametrize(
+    "ref,message_id", [("km-42", 42), (" km-7 ", 7), ("km-", None), ("ATXid_1", None), ("km-1x", None), ("", None)]
+)
 def test_our_reference_reads_back_to_the_message_id(ref, message_id):
     assert message_id_of(ref) == message_id
     if message_id is not None:
@@ -254,13 +277,24 @@ def test_our_reference_reads_back_to_the_message_id(ref, message_id):
 
 # Factory and configuration ---------------------------------------------------------------------------------
 
-SMSGATE_CONFIG = {"SMS_BACKEND": "smsgate", "SMSGATE_URL": "http://127.0.0.1:9", "SMSGATE_USERNAME": "u",
-                  "SMSGATE_PASSWORD": "p", "SMSGATE_TIMEOUT_SECONDS": 3.0}
+SMSGATE_CONFIG = {
+    "SMS_BACKEND": "smsgate",
+    "SMSGATE_URL": "http://127.0.0.1:9",
+    "SMSGATE_USERNAME": "u",
+    "SMSGATE_PASSWORD": "p",
+    "SMSGATE_TIMEOUT_SECONDS": 3.0,
+}
 
 
 def test_make_gateway_builds_smsgate(fake):
-    gateway = make_gateway({**SMSGATE_CONFIG, "SMSGATE_URL": fake.url, "SMSGATE_USERNAME": fake.username,
-                            "SMSGATE_PASSWORD": fake.password})
+    gateway = make_gateway(
+        {
+            **SMSGATE_CONFIG,
+            "SMSGATE_URL": fake.url,
+            "SMSGATE_USERNAME": fake.username,
+            "SMSGATE_PASSWORD": fake.password,
+        }
+    )
     assert isinstance(gateway, SmsGateGateway) and gateway.name == "smsgate" and gateway.timeout == 3.0
     assert [r.outcome for r in gateway.send(TEXT, to(PHONE))] == [ACCEPTED]
 
@@ -270,24 +304,41 @@ def test_make_gateway_defaults_to_the_cloud_relay():
     assert gateway.url == DEFAULT_URL == "https://api.sms-gate.app/3rdparty/v1"
 
 
-@pytest.mark.parametrize("config,missing", [
-    ({**SMSGATE_CONFIG, "SMSGATE_USERNAME": ""}, "SMSGATE_USERNAME"),
-    ({**SMSGATE_CONFIG, "SMSGATE_PASSWORD": ""}, "SMSGATE_PASSWORD"),
-    ({k: v for k, v in SMSGATE_CONFIG.items() if k != "SMSGATE_PASSWORD"}, "SMSGATE_PASSWORD"),
-])
+@pytest.mark.parametrize(
+    "config,missing",
+    [
+        ({**SMSGATE_CONFIG, "SMSGATE_USERNAME": ""}, "SMSGATE_USERNAME"),
+        ({**SMSGATE_CONFIG, "SMSGATE_PASSWORD": ""}, "SMSGATE_PASSWORD"),
+        ({k: v for k, v in SMSGATE_CONFIG.items() if k != "SMSGATE_PASSWORD"}, "SMSGATE_PASSWORD"),
+    ],
+)
 def test_make_gateway_names_what_is_missing(config, missing):
     with pytest.raises(ValueError, match=missing):
         make_gateway(config)
 
 
 def test_config_reads_the_smsgate_settings(tmp_path):
-    config = load_config(tmp_path, env={
-        "SMS_BACKEND": "smsgate", "SMSGATE_URL": "http://192.168.1.20:8080/", "SMSGATE_USERNAME": " sms ",
-        "SMSGATE_PASSWORD": "pw", "SMSGATE_WEBHOOK_SECRET": "key", "SMSGATE_MAX_PER_MINUTE": "12"})
+    config = load_config(
+        tmp_path,
+        env={
+            "SMS_BACKEND": "smsgate",
+            "SMSGATE_URL": "http://192.168.1.20:8080/",
+            "SMSGATE_USERNAME": " sms ",
+            "SMSGATE_PASSWORD": "pw",
+            "SMSGATE_WEBHOOK_SECRET": "key",
+            "SMSGATE_MAX_PER_MINUTE": "12",
+        },
+    )
     assert (config["SMS_BACKEND"], config["SMSGATE_URL"], config["SMSGATE_USERNAME"]) == (
-        "smsgate", "http://192.168.1.20:8080", "sms")
+        "smsgate",
+        "http://192.168.1.20:8080",
+        "sms",
+    )
     assert (config["SMSGATE_PASSWORD"], config["SMSGATE_WEBHOOK_SECRET"], config["SMSGATE_MAX_PER_MINUTE"]) == (
-        "pw", "key", 12)
+        "pw",
+        "key",
+        12,
+    )
     assert config["SIMULATOR_ENABLED"] is False
 
 
@@ -298,13 +349,16 @@ def test_config_defaults(tmp_path):
     assert config["SMSGATE_WEBHOOK_SECRET"] == "" and config["SMSGATE_TIMEOUT_SECONDS"] == 10.0
 
 
-@pytest.mark.parametrize("env,variable", [
-    ({"SMSGATE_MAX_PER_MINUTE": "twenty"}, "SMSGATE_MAX_PER_MINUTE"),
-    ({"SMSGATE_MAX_PER_MINUTE": "0"}, "SMSGATE_MAX_PER_MINUTE"),
-    ({"SMSGATE_MAX_PER_MINUTE": "2.5"}, "SMSGATE_MAX_PER_MINUTE"),
-    ({"SMSGATE_URL": "192.168.1.20:8080"}, "SMSGATE_URL"),
-    ({"SMSGATE_TIMEOUT_SECONDS": "soon"}, "SMSGATE_TIMEOUT_SECONDS"),
-])
+@pytest.mark.parametrize(
+    "env,variable",
+    [
+        ({"SMSGATE_MAX_PER_MINUTE": "twenty"}, "SMSGATE_MAX_PER_MINUTE"),
+        ({"SMSGATE_MAX_PER_MINUTE": "0"}, "SMSGATE_MAX_PER_MINUTE"),
+        ({"SMSGATE_MAX_PER_MINUTE": "2.5"}, "SMSGATE_MAX_PER_MINUTE"),
+        ({"SMSGATE_URL": "192.168.1.20:8080"}, "SMSGATE_URL"),
+        ({"SMSGATE_TIMEOUT_SECONDS": "soon"}, "SMSGATE_TIMEOUT_SECONDS"),
+    ],
+)
 def test_bad_smsgate_values_name_the_variable(tmp_path, env, variable):
     with pytest.raises(ConfigError, match=variable):
         load_config(tmp_path, env=env)

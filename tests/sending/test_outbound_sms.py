@@ -1,4 +1,5 @@
 """Outbound SMS end to end: outbox rows, send jobs on a real worker, Africa's Talking (the fake), retries, sweep."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +13,10 @@ from rq.registry import ScheduledJobRegistry
 
 from models import Message
 from models.gsm import sms_size
+from models.jobs import SMS_QUEUE
 from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
 from tests.support.settings import AT_API_KEY, AT_USERNAME, TOKEN
-from models.jobs import SMS_QUEUE
 from workers.queues import queue
 
 PHONE = "+6281234567002"
@@ -44,8 +45,9 @@ def test_reply_goes_through_africastalking(app, send_sms, drain, use_africastalk
     assert sent.cost == "IDR 250.0000"
 
 
-@pytest.mark.parametrize("code,status", [(403, "InvalidPhoneNumber"), (405, "InsufficientBalance"),
-                                         (406, "UserInBlacklist")])
+@pytest.mark.parametrize(
+    "code,status", [(403, "InvalidPhoneNumber"), (405, "InsufficientBalance"), (406, "UserInBlacklist")]
+)
 def test_rejection_is_final_and_keeps_the_reason(app, send_sms, drain, use_africastalking, code, status):
     use_africastalking.respond_for(PHONE, status_code=code, status=status)
     reply = ask_help(send_sms)
@@ -149,14 +151,26 @@ def test_api_key_never_logged(app, send_sms, drain, use_africastalking, caplog):
 def test_flask_worker_cli_sends_in_burst_mode(app, send_sms, base_config, fake_at):
     """The real `flask worker --burst` process (a forking RQ worker) sends what is queued."""
     reply = ask_help(send_sms)
-    env = {**os.environ, "DATABASE_URL": base_config["DATABASE_URL"], "REDIS_URL": base_config["REDIS_URL"],
-           "SMS_BACKEND": "africastalking", "AT_USERNAME": AT_USERNAME, "AT_API_KEY": AT_API_KEY,
-           "AT_API_URL": fake_at.url, "WEBHOOK_TOKEN": TOKEN}
+    env = {
+        **os.environ,
+        "DATABASE_URL": base_config["DATABASE_URL"],
+        "REDIS_URL": base_config["REDIS_URL"],
+        "SMS_BACKEND": "africastalking",
+        "AT_USERNAME": AT_USERNAME,
+        "AT_API_KEY": AT_API_KEY,
+        "AT_API_URL": fake_at.url,
+        "WEBHOOK_TOKEN": TOKEN,
+    }
     from models import database
 
     database.close()
-    done = subprocess.run([sys.executable, "-m", "flask", "--app", "service", "worker", "--burst"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "service", "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert AT_API_KEY not in done.stderr + done.stdout
     assert Message.get_by_id(reply.id).status == "sent"
@@ -184,8 +198,10 @@ def test_identical_texts_to_one_number_are_never_in_one_provider_call(app, drain
     # rows written straight to the outbox: the sending policy refuses the same text to a number within 10 minutes
     text = catalog.text("sms.optin", "id")
     with database.atomic():
-        written = [Message.queue_outbound(phone, text, "reply")
-                   for phone in ("+6281234567051", "+6281234567051", "+6281234567052")]
+        written = [
+            Message.queue_outbound(phone, text, "reply")
+            for phone in ("+6281234567051", "+6281234567051", "+6281234567052")
+        ]
     enqueue_after_commit(written)
     drain()
     assert [Message.get_by_id(o.message_id).status for o in written] == ["sent", "sent", "sent"]

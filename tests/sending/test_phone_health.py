@@ -1,4 +1,5 @@
 """The phone's health on /healthz and `gateway status`, the outage logged once, and `gateway webhooks`."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,8 +41,9 @@ def test_healthz_shows_the_phones_last_ping_and_send(client, redis, use_smsgate)
 
 
 @pytest.mark.parametrize("minutes_ago, state", [(14, "ok"), (16, "degraded"), (None, "degraded")])
-def test_a_phone_silent_for_15_minutes_is_degraded_and_the_service_stays_up(client, redis, use_smsgate,
-                                                                             minutes_ago, state):
+def test_a_phone_silent_for_15_minutes_is_degraded_and_the_service_stays_up(
+    client, redis, use_smsgate, minutes_ago, state
+):
     if minutes_ago is not None:
         ping(redis, minutes_ago)
     response = client.get("/healthz")
@@ -101,19 +103,22 @@ def test_gateway_webhooks_registers_every_event_once(runner, use_smsgate):
 
 
 def test_gateway_webhooks_replaces_stale_and_duplicate_registrations(runner, use_smsgate):
-    use_smsgate.webhooks.extend([
-        {"id": "old1", "url": "https://old.example.org/webhooks/smsgate", "event": "sms:received"},
-        {"id": "dup1", "url": "https://kawal.example.org/webhooks/smsgate", "event": "sms:sent"},
-        {"id": "dup2", "url": "https://kawal.example.org/webhooks/smsgate", "event": "sms:sent"},
-        {"id": "other", "url": "https://elsewhere.example.org/hook", "event": "sms:data-received"},
-    ])
+    use_smsgate.webhooks.extend(
+        [
+            {"id": "old1", "url": "https://old.example.org/webhooks/smsgate", "event": "sms:received"},
+            {"id": "dup1", "url": "https://kawal.example.org/webhooks/smsgate", "event": "sms:sent"},
+            {"id": "dup2", "url": "https://kawal.example.org/webhooks/smsgate", "event": "sms:sent"},
+            {"id": "other", "url": "https://elsewhere.example.org/hook", "event": "sms:data-received"},
+        ]
+    )
     result = runner.invoke(args=["gateway", "webhooks", "--url", "https://kawal.example.org"])
     assert result.exit_code == 0, result.output
     assert "deleted sms:received -> https://old.example.org/webhooks/smsgate (old1)" in result.output
     assert "(dup2)" in result.output and "4 added, 1 already there, 2 stale deleted" in result.output
     url = "https://kawal.example.org/webhooks/smsgate"
-    assert hooks(use_smsgate) == sorted([*((event, url) for event in OURS),
-                                         ("sms:data-received", "https://elsewhere.example.org/hook")])
+    assert hooks(use_smsgate) == sorted(
+        [*((event, url) for event in OURS), ("sms:data-received", "https://elsewhere.example.org/hook")]
+    )
 
 
 def test_gateway_webhooks_says_when_the_app_refuses(runner, use_smsgate, app):

@@ -1,4 +1,5 @@
 """The one sending policy: language, who may get what (opt-out, abroad, unsafe, staff) and quiet hours."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,11 +11,11 @@ import time_machine
 from menus import catalog
 from menus.notify import notify
 from models import Message, Person, Staff, database
+from models.jobs import enqueue_after_commit
 from models.sending_policy import Recipient, UnknownPurpose, decide, purpose_named
 from models.settings import quiet_hours_end
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
-from models.jobs import enqueue_after_commit
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 WORKER = "+6281234567021"
@@ -27,7 +28,7 @@ def local(day: int, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def utc(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def write(phone: str, purpose: str, key: str = "sms.optin", **params: str):
@@ -48,43 +49,52 @@ def staff_member(app):
 DAYTIME = utc(local(28, 10))
 
 
-@pytest.mark.parametrize("purpose,recipient,refusal", [
-    ("broadcast", Recipient(WORKER, opted_out=True), "opted out"),
-    ("broadcast", Recipient(ABROAD), "abroad"),
-    ("broadcast", Recipient(WORKER, unsafe=True), "unsafe"),
-    ("case_news", Recipient(WORKER, unsafe=True), "unsafe"),
-    ("reminder", Recipient(ABROAD, unsafe=True), "unsafe"),
-    ("alert", Recipient(WORKER), "staff only"),
-    ("digest", Recipient(ABROAD), "staff only"),
-    ("alert", Recipient(STAFF, is_staff=True, unsafe=True), "unsafe"),
-])
+@pytest.mark.parametrize(
+    "purpose,recipient,refusal",
+    [
+        ("broadcast", Recipient(WORKER, opted_out=True), "opted out"),
+        ("broadcast", Recipient(ABROAD), "abroad"),
+        ("broadcast", Recipient(WORKER, unsafe=True), "unsafe"),
+        ("case_news", Recipient(WORKER, unsafe=True), "unsafe"),
+        ("reminder", Recipient(ABROAD, unsafe=True), "unsafe"),
+        ("alert", Recipient(WORKER), "staff only"),
+        ("digest", Recipient(ABROAD), "staff only"),
+        ("alert", Recipient(STAFF, is_staff=True, unsafe=True), "unsafe"),
+    ],
+)
 def test_the_policy_refuses_each_forbidden_case(purpose, recipient, refusal):
     verdict = decide(purpose_named(purpose), recipient, DAYTIME)
     assert not verdict.allowed and refusal in verdict.reason
 
 
-@pytest.mark.parametrize("purpose,recipient", [
-    ("reply", Recipient(WORKER, opted_out=True, unsafe=True)),
-    ("reply", Recipient(ABROAD, opted_out=True, unsafe=True)),
-    ("welcome", Recipient(ABROAD, unsafe=True)),
-    ("case_news", Recipient(ABROAD, opted_out=True)),
-    ("reminder", Recipient(WORKER, opted_out=True)),
-    ("alert", Recipient(STAFF, is_staff=True, opted_out=True)),
-    ("broadcast", Recipient(WORKER)),
-])
+@pytest.mark.parametrize(
+    "purpose,recipient",
+    [
+        ("reply", Recipient(WORKER, opted_out=True, unsafe=True)),
+        ("reply", Recipient(ABROAD, opted_out=True, unsafe=True)),
+        ("welcome", Recipient(ABROAD, unsafe=True)),
+        ("case_news", Recipient(ABROAD, opted_out=True)),
+        ("reminder", Recipient(WORKER, opted_out=True)),
+        ("alert", Recipient(STAFF, is_staff=True, opted_out=True)),
+        ("broadcast", Recipient(WORKER)),
+    ],
+)
 def test_the_policy_allows_what_was_asked_for(purpose, recipient):
     verdict = decide(purpose_named(purpose), recipient, DAYTIME)
     assert verdict.allowed and verdict.not_before is None
 
 
-@pytest.mark.parametrize("clock,waits_until", [
-    (local(28, 20, 59), None),
-    (local(28, 21, 0), local(29, 6, 0)),
-    (local(28, 23, 30), local(29, 6, 0)),
-    (local(29, 0, 0), local(29, 6, 0)),
-    (local(29, 5, 59), local(29, 6, 0)),
-    (local(29, 6, 0), None),
-])
+@pytest.mark.parametrize(
+    "clock,waits_until",
+    [
+        (local(28, 20, 59), None),
+        (local(28, 21, 0), local(29, 6, 0)),
+        (local(28, 23, 30), local(29, 6, 0)),
+        (local(29, 0, 0), local(29, 6, 0)),
+        (local(29, 5, 59), local(29, 6, 0)),
+        (local(29, 6, 0), None),
+    ],
+)
 def test_quiet_hours_are_21_to_6_local(app, clock, waits_until):
     assert quiet_hours_end(utc(clock)) == (utc(waits_until) if waits_until else None)
 

@@ -3,6 +3,7 @@ the service's SMS_DAILY_LIMIT (urgent case alerts still go, the coordinators tol
 
 Real Redis, real database, a real burst worker; time moves with time-machine.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,13 +15,13 @@ import time_machine
 from menus import catalog
 from menus.notify import notify
 from models import Message, database
+from models.jobs import enqueue_after_commit
 from models.settings import SETTINGS
 from service.config import ConfigError, load_config
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.staff import COORDINATOR, ORGANIZER
 from tests.support.villages import seed_villages
-from models.jobs import enqueue_after_commit
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 WORKER = "+6281234567031"
@@ -134,7 +135,8 @@ def test_a_registration_by_sms_completes_within_the_limits(phone_of, drain):
 
 
 def test_over_the_daily_limit_only_urgent_alerts_go_and_the_coordinators_are_told_once(
-        case_staff, phone_of, drain, use_africastalking, monkeypatch):
+    case_staff, phone_of, drain, use_africastalking, monkeypatch
+):
     monkeypatch.setattr(SETTINGS, "sms_daily_limit", 3)
     numbers = [f"+62812345670{40 + i}" for i in range(5)]
     with time_machine.travel(local(28, 10, 0), tick=True):
@@ -144,8 +146,9 @@ def test_over_the_daily_limit_only_urgent_alerts_go_and_the_coordinators_are_tol
         escalation = write(COORDINATOR, "escalation", "sms.optin")
         drain()
     assert [statuses(n, "reply")[0] for n in numbers] == ["sent"] * 3 + ["refused"] * 2
-    assert reasons(numbers[3]) == ["refused: 3 SMS sent today (SMS_DAILY_LIMIT); only urgent case alerts go until "
-                                   "tomorrow"]
+    assert reasons(numbers[3]) == [
+        "refused: 3 SMS sent today (SMS_DAILY_LIMIT); only urgent case alerts go until tomorrow"
+    ]
     assert Message.get_by_id(alert.id).status == "sent" and Message.get_by_id(escalation.id).status == "sent"
     [told] = outbox(COORDINATOR, "alert")
     assert told.status == "sent" and told.text == catalog.text("sms.daily_limit_reached", "id", {"count": "3"})
@@ -170,33 +173,61 @@ def test_a_number_outside_the_allowed_countries_gets_nothing(phone_of, drain, us
 
 def test_the_default_countries_are_indonesia_the_destinations_brunei_and_the_gulf(app):
     allowed = set(SETTINGS.sms_allowed_prefixes)
-    assert {"+62", "+852", "+886", "+60", "+65", "+966", "+82", "+81", "+673",
-            "+971", "+974", "+965", "+973", "+968"} == allowed
+    assert {
+        "+62",
+        "+852",
+        "+886",
+        "+60",
+        "+65",
+        "+966",
+        "+82",
+        "+81",
+        "+673",
+        "+971",
+        "+974",
+        "+965",
+        "+973",
+        "+968",
+    } == allowed
 
 
-@pytest.mark.parametrize("env,error", [
-    ({"SMS_ALLOWED_COUNTRY_CODES": "62,999"}, "SMS_ALLOWED_COUNTRY_CODES"),
-    ({"SMS_ALLOWED_COUNTRY_CODES": "62,abc"}, "SMS_ALLOWED_COUNTRY_CODES"),
-    ({"SMS_ALLOWED_COUNTRY_CODES": " , "}, "SMS_ALLOWED_COUNTRY_CODES"),
-    ({"SMS_REPLIES_PER_DAY": "0"}, "SMS_REPLIES_PER_DAY"),
-    ({"SMS_REPLIES_PER_DAY": "many"}, "SMS_REPLIES_PER_DAY"),
-    ({"SMS_DAILY_LIMIT": "-5"}, "SMS_DAILY_LIMIT"),
-])
+@pytest.mark.parametrize(
+    "env,error",
+    [
+        ({"SMS_ALLOWED_COUNTRY_CODES": "62,999"}, "SMS_ALLOWED_COUNTRY_CODES"),
+        ({"SMS_ALLOWED_COUNTRY_CODES": "62,abc"}, "SMS_ALLOWED_COUNTRY_CODES"),
+        ({"SMS_ALLOWED_COUNTRY_CODES": " , "}, "SMS_ALLOWED_COUNTRY_CODES"),
+        ({"SMS_REPLIES_PER_DAY": "0"}, "SMS_REPLIES_PER_DAY"),
+        ({"SMS_REPLIES_PER_DAY": "many"}, "SMS_REPLIES_PER_DAY"),
+        ({"SMS_DAILY_LIMIT": "-5"}, "SMS_DAILY_LIMIT"),
+    ],
+)
 def test_bad_limit_settings_stop_the_app_naming_the_variable(tmp_path, env, error):
     with pytest.raises(ConfigError, match=error):
         load_config(tmp_path, {"WEBHOOK_TOKEN": "x" * 40, "REDIS_URL": "redis://localhost/0", **env})
 
 
 def test_limit_settings_are_read(tmp_path):
-    config = load_config(tmp_path, {"WEBHOOK_TOKEN": "x" * 40, "REDIS_URL": "redis://localhost/0",
-                                    "SMS_ALLOWED_COUNTRY_CODES": "+62, 852", "SMS_REPLIES_PER_DAY": "12",
-                                    "SMS_DAILY_LIMIT": "500"})
+    config = load_config(
+        tmp_path,
+        {
+            "WEBHOOK_TOKEN": "x" * 40,
+            "REDIS_URL": "redis://localhost/0",
+            "SMS_ALLOWED_COUNTRY_CODES": "+62, 852",
+            "SMS_REPLIES_PER_DAY": "12",
+            "SMS_DAILY_LIMIT": "500",
+        },
+    )
     assert (config["SMS_ALLOWED_COUNTRY_CODES"], config["SMS_REPLIES_PER_DAY"], config["SMS_DAILY_LIMIT"]) == (
-        ("62", "852"), 12, 500)
+        ("62", "852"),
+        12,
+        500,
+    )
 
 
-def test_alerts_to_staff_count_in_the_days_total_once_committed(case_staff, phone_of, drain, use_africastalking,
-                                                                monkeypatch):
+def test_alerts_to_staff_count_in_the_days_total_once_committed(
+    case_staff, phone_of, drain, use_africastalking, monkeypatch
+):
     monkeypatch.setattr(SETTINGS, "sms_daily_limit", 3)
     with time_machine.travel(local(28, 10, 0), tick=True):
         with database.atomic():

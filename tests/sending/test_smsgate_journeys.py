@@ -1,6 +1,7 @@
 """Whole SMS journeys on the SMS Gateway for Android backend: signed events in, replies out through the fake app
 by a real burst worker, the app's status events back: registration, a report and the staff's TERIMA, a
 training sign-up."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,8 +44,9 @@ class GatePhone:
         """Send one SMS; the reply it got (written, not yet sent), or None."""
         before = len(outbox(self.number, "reply"))
         payload = self.fake.received_payload(self.written, body)
-        response = self.client.post(URL, data=(signed := self.fake.event("sms:received", payload))[0],
-                                    headers=signed[1])
+        response = self.client.post(
+            URL, data=(signed := self.fake.event("sms:received", payload))[0], headers=signed[1]
+        )
         assert response.status_code == 200, response.get_data(as_text=True)
         new = outbox(self.number, "reply")[before:]
         assert len(new) <= 1, f"one SMS got {len(new)} replies"
@@ -82,8 +84,12 @@ def test_registration_by_sms_through_the_phone(app, client, drain, use_smsgate):
     replies = [consent] + [phone.say(answer) for answer in ("1", "Siti Aminah", "1", "1", "1")]
     assert replies[-1] == text("register.done", name="Siti Aminah")
     person = Person.for_phone(WORKER)
-    assert (person.name, person.village, person.status, person.registered_via) == ("Siti Aminah", "Tracap", "calon",
-                                                                                  "sms")
+    assert (person.name, person.village, person.status, person.registered_via) == (
+        "Siti Aminah",
+        "Tracap",
+        "calon",
+        "sms",
+    )
     assert drain()
 
     welcome = text("sms.welcome", name="Siti Aminah")
@@ -130,20 +136,35 @@ def test_a_report_by_sms_and_the_organisers_terima_through_the_phone(app, client
 
 def test_a_training_sign_up_by_sms_through_the_phone(app, client, drain, use_smsgate):
     with database.atomic():
-        training = Training.add("KOPI1", "Budidaya kopi", "economic", to_utc(dt.datetime(2026, 12, 10, 8, 0)),
-                                "Balai Desa Tracap", 20)
-    Person.register(WORKER, name="Sri Lestari", village="Tracap", status="purna", country="hongkong", language="id",
-                    via="sms", registration_key=f"test:{WORKER}")
+        training = Training.add(
+            "KOPI1", "Budidaya kopi", "economic", to_utc(dt.datetime(2026, 12, 10, 8, 0)), "Balai Desa Tracap", 20
+        )
+    Person.register(
+        WORKER,
+        name="Sri Lestari",
+        village="Tracap",
+        status="purna",
+        country="hongkong",
+        language="id",
+        via="sms",
+        registration_key=f"test:{WORKER}",
+    )
     phone = GatePhone(client, use_smsgate, WORKER)
 
     reply = phone.say("LATIH KOPI1")
-    assert reply == text("training.signed", training_code="KOPI1", training_title=training.title,
-                         training_date=training.starts_label, training_place=training.place)
+    assert reply == text(
+        "training.signed",
+        training_code="KOPI1",
+        training_title=training.title,
+        training_date=training.starts_label,
+        training_place=training.place,
+    )
     assert drain()
     assert phone.received() == [reply], "by SMS the reply is the confirmation"
     assert went_out_once_each(use_smsgate, outbox(WORKER))
-    assert phone.say("LATIH KOPI1").startswith(text("training.already", training_code="KOPI1",
-                                                    training_date="10/12 08:00", training_place="Balai Desa Tracap"))
+    assert phone.say("LATIH KOPI1").startswith(
+        text("training.already", training_code="KOPI1", training_date="10/12 08:00", training_place="Balai Desa Tracap")
+    )
 
 
 def test_a_send_whose_answer_was_lost_is_retried_without_a_second_sms(app, client, drain, use_smsgate):

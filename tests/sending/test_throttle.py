@@ -1,4 +1,5 @@
 """The phone backend's send throttle: GCRA permits in Redis, urgent first, turns; send jobs that wait, never fail."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,11 +8,10 @@ import pytest
 from rq.registry import ScheduledJobRegistry
 
 from models import Message, database
+from models.jobs import SMS_QUEUE, SMS_URGENT_QUEUE, enqueue_after_commit
 from models.message import turn_job_id
 from tests.support.clock import MONDAY_MORNING, frozen_at, stored
-from models.jobs import SMS_QUEUE, SMS_URGENT_QUEUE
 from workers.queues import queue
-from models.jobs import enqueue_after_commit
 from workers.sweep import fire_due_sends
 from workers.throttle import KEY_PREFIX, Throttle, throttle_for
 
@@ -70,8 +70,9 @@ def test_an_urgent_sender_keeps_ordinary_ones_out_until_it_got_its_permit(redis)
     next_permit = scheduled(redis, "tat")
     urgent = asked(redis, lambda: throttle.acquire(urgent=True))
     assert urgent[0] > 0 and told_to_come_at(next_permit, urgent), "the urgent sender waits for the next permit"
-    assert told_to_come_at(next_permit + 1000, asked(redis, throttle.acquire)), \
+    assert told_to_come_at(next_permit + 1000, asked(redis, throttle.acquire)), (
         "an ordinary sender is told to come back one interval past the urgent one's permit"
+    )
 
 
 def test_turns_are_handed_out_one_interval_apart_and_newcomers_queue_behind_them(redis):
@@ -81,10 +82,12 @@ def test_turns_are_handed_out_one_interval_apart_and_newcomers_queue_behind_them
     for number in range(3):
         assert told_to_come_at(next_permit + number * 1000, asked(redis, throttle.turn)), f"turn {number + 1}"
     assert scheduled(redis, "tail") == next_permit + 2000
-    assert told_to_come_at(next_permit + 3000, asked(redis, throttle.acquire)), \
+    assert told_to_come_at(next_permit + 3000, asked(redis, throttle.acquire)), (
         "a sender without a turn waits behind every deferred one"
-    assert told_to_come_at(next_permit, asked(redis, lambda: throttle.acquire(urgent=True))), \
+    )
+    assert told_to_come_at(next_permit, asked(redis, lambda: throttle.acquire(urgent=True))), (
         "an urgent one does not: it waits only for the next permit"
+    )
 
 
 def test_only_the_phone_backend_is_throttled(app, redis):
@@ -125,7 +128,8 @@ def test_over_the_limit_a_message_waits_its_turn_queued_and_never_fails(app, red
         assert earliest <= message.next_attempt_at <= latest, (message.next_attempt_at, earliest, latest)
         job_id = turn_job_id(message.id, 0, message.next_attempt_at)
         assert registry.get_scheduled_time(job_id).replace(tzinfo=None) == message.next_attempt_at.replace(
-            microsecond=0), "its job is scheduled for its turn"
+            microsecond=0
+        ), "its job is scheduled for its turn"
 
 
 def test_the_sweep_does_not_duplicate_a_message_that_waits_for_its_turn(app, redis, drain, use_smsgate):

@@ -1,4 +1,5 @@
 """The CLI as a deployer uses it: migrations, staff, demo data, exports to stdout, menus check."""
+
 from __future__ import annotations
 
 import csv
@@ -9,18 +10,38 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from menus.features.trainings.jobs import step_job_id
 
+from menus.features.trainings.jobs import step_job_id
 from models import Staff, Training, TrainingStep, Village
 from models.migrate import SchemaMigration, migration_names
 from models.settings import to_local
 from tests.support.villages import seed_villages
 from workers.queues import job_is_live
 
-PEOPLE_FIELDS = ["phone", "name", "village", "status", "country", "language", "consent_at", "opted_out_at",
-                 "created_at"]
-MESSAGE_FIELDS = ["id", "phone", "direction", "purpose", "status", "provider_id", "segments", "encoding",
-                  "attempts", "last_error", "created_at"]
+PEOPLE_FIELDS = [
+    "phone",
+    "name",
+    "village",
+    "status",
+    "country",
+    "language",
+    "consent_at",
+    "opted_out_at",
+    "created_at",
+]
+MESSAGE_FIELDS = [
+    "id",
+    "phone",
+    "direction",
+    "purpose",
+    "status",
+    "provider_id",
+    "segments",
+    "encoding",
+    "attempts",
+    "last_error",
+    "created_at",
+]
 
 
 def test_db_upgrade_is_idempotent(runner):
@@ -45,8 +66,9 @@ def test_staff_add_spells_a_village_as_the_list_does_and_refuses_an_unknown_one(
 
 @pytest.mark.parametrize("phone", ["081299990000", "6281299990000", "+6281299990000"])
 def test_staff_add_normalises_the_phone(runner, phone, villages):
-    result = runner.invoke(args=["staff", "add", "--phone", phone, "--name", "Siti", "--role", "organizer",
-                                 "--village", "Tracap"])
+    result = runner.invoke(
+        args=["staff", "add", "--phone", phone, "--name", "Siti", "--role", "organizer", "--village", "Tracap"]
+    )
     assert result.exit_code == 0, result.output
     staff = Staff.get(Staff.phone == "+6281299990000")
     assert (staff.name, staff.role, staff.village) == ("Siti", "organizer", "Tracap")
@@ -59,12 +81,15 @@ def test_staff_add_sets_the_language_staff_get_sms_in(runner):
     assert Staff.get(Staff.phone == "+6281299990000").language == "jv"
 
 
-@pytest.mark.parametrize("args,complaint", [
-    (["--phone", "MPESA", "--name", "Siti", "--role", "organizer"], "--phone"),
-    (["--phone", "081299990000", "--name", "Siti", "--role", "boss"], "--role"),
-    (["--phone", "081299990000", "--name", " ", "--role", "official"], "--name"),
-    (["--phone", "081299990000", "--name", "Siti", "--role", "official", "--language", "fr"], "--language"),
-])
+@pytest.mark.parametrize(
+    "args,complaint",
+    [
+        (["--phone", "MPESA", "--name", "Siti", "--role", "organizer"], "--phone"),
+        (["--phone", "081299990000", "--name", "Siti", "--role", "boss"], "--role"),
+        (["--phone", "081299990000", "--name", " ", "--role", "official"], "--name"),
+        (["--phone", "081299990000", "--name", "Siti", "--role", "official", "--language", "fr"], "--language"),
+    ],
+)
 def test_staff_add_rejects_bad_input(runner, args, complaint):
     result = runner.invoke(args=["staff", "add", *args])
     assert result.exit_code != 0 and complaint in result.output
@@ -78,23 +103,32 @@ SEED_DAY = dt.datetime(2026, 12, 1, 6, 30, tzinfo=ZoneInfo("Asia/Jakarta"))
 def test_demo_seed_fills_once(runner):
     with time_machine.travel(SEED_DAY, tick=False):
         assert runner.invoke(args=["demo", "seed"]).exit_code == 0
-        counts = (Village.select().count(), Staff.select().count(), Training.select().count(),
-                  TrainingStep.select().count())
+        counts = (
+            Village.select().count(),
+            Staff.select().count(),
+            Training.select().count(),
+            TrainingStep.select().count(),
+        )
         assert counts[0] >= 5 and counts[1] == 3 and counts[2:] == (2, 6)
         assert {s.role for s in Staff.select()} == {"organizer", "coordinator", "official"}
-        trainings = [(t.code, t.title, t.kind, to_local(t.starts_at).replace(tzinfo=None), t.place, t.capacity,
-                      t.status) for t in Training.select().order_by(Training.starts_at)]
+        trainings = [
+            (t.code, t.title, t.kind, to_local(t.starts_at).replace(tzinfo=None), t.place, t.capacity, t.status)
+            for t in Training.select().order_by(Training.starts_at)
+        ]
         assert trainings == [
             ("KOPI1", "Budidaya kopi", "economic", dt.datetime(2026, 12, 8, 8, 0), "Balai Desa Tracap", 20, "planned"),
-            ("AMAN1", "Migrasi aman", "education", dt.datetime(2026, 12, 9, 8, 0), "Balai Desa Tracap", 20,
-             "planned"),
+            ("AMAN1", "Migrasi aman", "education", dt.datetime(2026, 12, 9, 8, 0), "Balai Desa Tracap", 20, "planned"),
         ]
         steps = list(TrainingStep.select())
         assert all(job_is_live(step_job_id(step)) for step in steps), "the reminder and follow-ups are scheduled"
 
         runner.invoke(args=["demo", "seed"])
-        assert (Village.select().count(), Staff.select().count(), Training.select().count(),
-                TrainingStep.select().count()) == counts
+        assert (
+            Village.select().count(),
+            Staff.select().count(),
+            Training.select().count(),
+            TrainingStep.select().count(),
+        ) == counts
 
 
 def test_demo_seed_keeps_a_demo_training_an_organiser_changed(runner):
@@ -102,8 +136,10 @@ def test_demo_seed_keeps_a_demo_training_an_organiser_changed(runner):
         assert runner.invoke(args=["demo", "seed"]).exit_code == 0
         assert runner.invoke(args=["training", "cancel", "--code", "KOPI1"]).exit_code == 0
         assert runner.invoke(args=["demo", "seed"]).exit_code == 0
-    assert [(t.code, t.status) for t in Training.select().order_by(Training.code)] == [("AMAN1", "planned"),
-                                                                                      ("KOPI1", "cancelled")]
+    assert [(t.code, t.status) for t in Training.select().order_by(Training.code)] == [
+        ("AMAN1", "planned"),
+        ("KOPI1", "cancelled"),
+    ]
 
 
 def test_export_people_json_and_csv(runner, ussd, send_sms):

@@ -1,4 +1,5 @@
 """Configuration from the environment: defaults, generated secrets, and clear errors for bad values."""
+
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
@@ -35,13 +36,16 @@ def test_simulator_is_never_on_with_africastalking(tmp_path):
     assert config["SIMULATOR_ENABLED"] is False
 
 
-@pytest.mark.parametrize("env,variable", [
-    ({"SMS_BACKEND": "twilio"}, "SMS_BACKEND"),
-    ({"DEFAULT_LANGUAGE": "fr"}, "DEFAULT_LANGUAGE"),
-    ({"SMS_RETRY_DELAYS": "30,soon"}, "SMS_RETRY_DELAYS"),
-    ({"SMS_RETRY_DELAYS": "-5"}, "SMS_RETRY_DELAYS"),
-    ({"CASE_ACK_MINUTES": "a day"}, "CASE_ACK_MINUTES"),
-])
+@pytest.mark.parametrize(
+    "env,variable",
+    [
+        ({"SMS_BACKEND": "twilio"}, "SMS_BACKEND"),
+        ({"DEFAULT_LANGUAGE": "fr"}, "DEFAULT_LANGUAGE"),
+        ({"SMS_RETRY_DELAYS": "30,soon"}, "SMS_RETRY_DELAYS"),
+        ({"SMS_RETRY_DELAYS": "-5"}, "SMS_RETRY_DELAYS"),
+        ({"CASE_ACK_MINUTES": "a day"}, "CASE_ACK_MINUTES"),
+    ],
+)
 def test_bad_values_name_the_variable(tmp_path, env, variable):
     with pytest.raises(ConfigError, match=variable):
         load_config(tmp_path, env=env)

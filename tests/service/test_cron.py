@@ -1,4 +1,5 @@
 """The cron schedule: cron times are TIMEZONE local time whatever the host's timezone; jobs land as JSON jobs."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,8 @@ from rq import Queue
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from workers.cron import Entry, build_scheduler, next_run, schedule
 from models.jobs import DEFAULT_QUEUE
+from workers.cron import Entry, build_scheduler, next_run, schedule
 
 
 def morning_job() -> None:
@@ -62,36 +63,53 @@ def test_the_sweep_runs_at_once_then_every_minute_and_the_digests_wait_for_their
     with time_machine.travel(datetime(2026, 3, 3, 0, 0, tzinfo=UTC), tick=False) as traveller:  # a Tuesday
         scheduler = build_scheduler(redis, "Asia/Jakarta")
         assert [j.func_name for j in scheduler.get_jobs()] == [
-            "workers.sweep.sweep", "menus.features.digests.jobs.weekly_digests",
-            "menus.features.digests.jobs.monthly_digests"]
+            "workers.sweep.sweep",
+            "menus.features.digests.jobs.weekly_digests",
+            "menus.features.digests.jobs.monthly_digests",
+        ]
         assert len(scheduler.enqueue_jobs()) == 1
         traveller.shift(59)
         assert scheduler.enqueue_jobs() == []
         traveller.shift(1)
         assert len(scheduler.enqueue_jobs()) == 1
     assert queue.count == 2
-    assert all(Job.fetch(i, connection=redis, serializer=JSONSerializer).func_name == "workers.sweep.sweep"
-               for i in queue.job_ids)
+    assert all(
+        Job.fetch(i, connection=redis, serializer=JSONSerializer).func_name == "workers.sweep.sweep"
+        for i in queue.job_ids
+    )
 
 
-@pytest.mark.parametrize("cron, after, zone, expected", [
-    ("0 7 * * *", datetime(2026, 3, 1, 23, 59, tzinfo=UTC), "Asia/Jakarta", datetime(2026, 3, 2, 0, 0, tzinfo=UTC)),
-    ("0 7 * * *", datetime(2026, 3, 2, 0, 0, tzinfo=UTC), "Asia/Jakarta", datetime(2026, 3, 3, 0, 0, tzinfo=UTC)),
-    # Monday 07:00 local; 2026-03-02 is a Monday
-    ("0 7 * * 1", datetime(2026, 2, 27, 12, 0, tzinfo=UTC), "Asia/Jakarta", datetime(2026, 3, 2, 0, 0, tzinfo=UTC)),
-    ("0 7 1 * *", datetime(2026, 3, 1, 0, 0, tzinfo=UTC), "Asia/Jakarta", datetime(2026, 4, 1, 0, 0, tzinfo=UTC)),
-    # 02:30 does not exist on 2026-03-08 in New York: it fires at 03:30 EDT, late rather than never
-    ("30 2 * * *", datetime(2026, 3, 8, 0, 0, tzinfo=UTC), "America/New_York", datetime(2026, 3, 8, 7, 30, tzinfo=UTC)),
-    # 01:30 happens twice on 2026-11-01 (05:30 and 06:30 UTC): it fired at the first, so next is tomorrow
-    ("30 1 * * *", datetime(2026, 11, 1, 6, 0, tzinfo=UTC), "America/New_York",
-     datetime(2026, 11, 2, 6, 30, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "cron, after, zone, expected",
+    [
+        ("0 7 * * *", datetime(2026, 3, 1, 23, 59, tzinfo=UTC), "Asia/Jakarta", datetime(2026, 3, 2, 0, 0, tzinfo=UTC)),
+        ("0 7 * * *", datetime(2026, 3, 2, 0, 0, tzinfo=UTC), "Asia/Jakarta", datetime(2026, 3, 3, 0, 0, tzinfo=UTC)),
+        # Monday 07:00 local; 2026-03-02 is a Monday
+        ("0 7 * * 1", datetime(2026, 2, 27, 12, 0, tzinfo=UTC), "Asia/Jakarta", datetime(2026, 3, 2, 0, 0, tzinfo=UTC)),
+        ("0 7 1 * *", datetime(2026, 3, 1, 0, 0, tzinfo=UTC), "Asia/Jakarta", datetime(2026, 4, 1, 0, 0, tzinfo=UTC)),
+        # 02:30 does not exist on 2026-03-08 in New York: it fires at 03:30 EDT, late rather than never
+        (
+            "30 2 * * *",
+            datetime(2026, 3, 8, 0, 0, tzinfo=UTC),
+            "America/New_York",
+            datetime(2026, 3, 8, 7, 30, tzinfo=UTC),
+        ),
+        # 01:30 happens twice on 2026-11-01 (05:30 and 06:30 UTC): it fired at the first, so next is tomorrow
+        (
+            "30 1 * * *",
+            datetime(2026, 11, 1, 6, 0, tzinfo=UTC),
+            "America/New_York",
+            datetime(2026, 11, 2, 6, 30, tzinfo=UTC),
+        ),
+    ],
+)
 def test_next_run_reads_cron_in_local_time(cron, after, zone, expected):
     assert next_run(cron, after, zone) == expected
 
 
-@pytest.mark.parametrize("options", [{}, {"interval": 60, "cron": "* * * * *"}, {"interval": 0},
-                                     {"cron": "every morning"}])
+@pytest.mark.parametrize(
+    "options", [{}, {"interval": 60, "cron": "* * * * *"}, {"interval": 0}, {"cron": "every morning"}]
+)
 def test_a_bad_entry_is_refused_when_declared(options):
     with pytest.raises(ValueError):
         Entry(morning_job, DEFAULT_QUEUE, **options)

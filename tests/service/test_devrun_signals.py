@@ -1,5 +1,6 @@
 """`make run` stopped by SIGTERM (a process manager) or SIGHUP (a closed terminal), not only Ctrl-C, leaves
 nothing running: web, worker, cron and the embedded Redis all stop."""
+
 from __future__ import annotations
 
 import os
@@ -25,7 +26,6 @@ STOP_SECONDS = 10
 """Everything gone within this (honcho kills what is left after 5 s)."""
 
 
-
 def _healthy(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
@@ -39,13 +39,27 @@ def devrun(tmp_path):
     """`python -m service.devrun` in its own process group, on a throwaway instance folder and free ports,
     waited on until /healthz answers 200 and the worker and cron run; yields (process, every descendant)."""
     port, redis_port = free_port(), free_port()
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("REDIS_URL", "DATABASE_URL", "WEBHOOK_TOKEN", "SECRET_KEY", "SMS_BACKEND")}
-    env.update(INSTANCE_PATH=str(tmp_path / "instance"), PORT=str(port), EMBEDDED_REDIS_PORT=str(redis_port),
-               SIMULATOR="1", WEB_CONCURRENCY="1")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("REDIS_URL", "DATABASE_URL", "WEBHOOK_TOKEN", "SECRET_KEY", "SMS_BACKEND")
+    }
+    env.update(
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        PORT=str(port),
+        EMBEDDED_REDIS_PORT=str(redis_port),
+        SIMULATOR="1",
+        WEB_CONCURRENCY="1",
+    )
     log = open(tmp_path / "devrun.log", "wb")
-    process = subprocess.Popen([sys.executable, "-m", "service.devrun"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.devrun"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     output = OutputWatcher(process.stdout, copy_to=log)
     started: list[psutil.Process] = []
     try:

@@ -1,5 +1,6 @@
 """`make run`'s embedded Redis requires the password generated into `instance/`: a local process without it
 cannot queue jobs."""
+
 from __future__ import annotations
 
 import stat

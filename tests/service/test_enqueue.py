@@ -1,4 +1,5 @@
 """Jobs a change leaves are enqueued in one Redis transaction, whatever their order: one due later may come first."""
+
 from __future__ import annotations
 
 import datetime as dt

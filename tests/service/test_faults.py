@@ -1,5 +1,6 @@
 """Faults: an SMS conversation's answers are capped as a USSD session's are; a database that goes away and comes
 back is served again without a restart."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,6 +20,7 @@ PHONE = "+6281234567301"
 
 # Conversation inputs ---------------------------------------------------------------------------------------
 
+
 def test_an_sms_conversation_keeps_at_most_max_inputs_then_ends_quietly(app, send_sms):
     seed_villages()
     phone = Phone(send_sms, PHONE)
@@ -31,16 +33,28 @@ def test_an_sms_conversation_keeps_at_most_max_inputs_then_ends_quietly(app, sen
     conversation = Conversation.for_phone(PHONE)
     assert conversation.active_inputs() is None and conversation.inputs == "[]"
     assert phone.say("1") is None, "and what follows is an unknown text within the hour: no reply either"
-    assert phone.say("DAFTAR") == catalog.text("register.consent", "id") + "\n1. Ya, setuju\n2. Tidak", \
+    assert phone.say("DAFTAR") == catalog.text("register.consent", "id") + "\n1. Ya, setuju\n2. Tidak", (
         "a keyword starts afresh"
+    )
 
 
 # Database away and back ------------------------------------------------------------------------------------
 
-SMS = {"from": PHONE, "to": SHORT_CODE, "text": "BANTUAN", "id": "ATXid_outage_1", "date": "2026-11-28T06:04:45Z",
-       "networkCode": "51010"}
-USSD = {"sessionId": "ATUid_outage_1", "phoneNumber": PHONE, "networkCode": "51010", "serviceCode": "*384*123#",
-        "text": ""}
+SMS = {
+    "from": PHONE,
+    "to": SHORT_CODE,
+    "text": "BANTUAN",
+    "id": "ATXid_outage_1",
+    "date": "2026-11-28T06:04:45Z",
+    "networkCode": "51010",
+}
+USSD = {
+    "sessionId": "ATUid_outage_1",
+    "phoneNumber": PHONE,
+    "networkCode": "51010",
+    "serviceCode": "*384*123#",
+    "text": "",
+}
 
 
 @pytest.fixture
@@ -78,8 +92,11 @@ def test_the_service_recovers_without_a_restart_when_the_database_comes_back(own
 
     assert client.get("/healthz").status_code == 200
     assert client.post(f"/webhooks/at/sms?token={TOKEN}", data=SMS).status_code == 200, "AT's retry is taken"
-    assert client.post(f"/webhooks/at/ussd?token={TOKEN}",
-                       data={**USSD, "sessionId": "ATUid_outage_2"}).get_data(as_text=True).startswith("CON ")
+    assert (
+        client.post(f"/webhooks/at/ussd?token={TOKEN}", data={**USSD, "sessionId": "ATUid_outage_2"})
+        .get_data(as_text=True)
+        .startswith("CON ")
+    )
     with app.app_context():
         assert Message.select().where(Message.direction == "in").count() == 1
         assert [m.text for m in outbox(PHONE, "reply")] == [catalog.text("sms.help", "id", {"code": "*384*123#"})]

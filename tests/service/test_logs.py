@@ -1,4 +1,5 @@
 """No log line carries a secret: the app's redaction filter rewrites the webhook token, the AT API key and `token=`."""
+
 from __future__ import annotations
 
 import logging

@@ -1,11 +1,13 @@
 """Frozen migrations: a database built by the first migration alone upgrades to head and keeps its rows."""
+
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import peewee
@@ -27,39 +29,98 @@ FIRST = "0001_initial"
 
 ROWS_AT_0001: dict[str, list[dict[str, Any]]] = {
     "person": [
-        {"phone": "+6281200000001", "name": "Siti", "village": "Sukamaju", "status": "aktif",
-         "country": "hongkong", "language": "id", "consent_at": dt.datetime(2025, 1, 2, 3, 4, 5),
-         "consent_version": "consent-v1", "registered_via": "ussd", "registration_key": "ATUid_1",
-         "opted_out_at": None, "created_at": dt.datetime(2025, 1, 2, 3, 4, 5),
-         "updated_at": dt.datetime(2025, 1, 2, 3, 4, 6)},
-        {"phone": "+6281200000002", "name": None, "village": None, "status": None, "country": None,
-         "language": None, "consent_at": None, "consent_version": None, "registered_via": None,
-         "registration_key": None, "opted_out_at": dt.datetime(2025, 2, 1, 0, 0, 0),
-         "created_at": dt.datetime(2025, 1, 3, 0, 0, 0), "updated_at": dt.datetime(2025, 2, 1, 0, 0, 0)},
+        {
+            "phone": "+6281200000001",
+            "name": "Siti",
+            "village": "Sukamaju",
+            "status": "aktif",
+            "country": "hongkong",
+            "language": "id",
+            "consent_at": dt.datetime(2025, 1, 2, 3, 4, 5),
+            "consent_version": "consent-v1",
+            "registered_via": "ussd",
+            "registration_key": "ATUid_1",
+            "opted_out_at": None,
+            "created_at": dt.datetime(2025, 1, 2, 3, 4, 5),
+            "updated_at": dt.datetime(2025, 1, 2, 3, 4, 6),
+        },
+        {
+            "phone": "+6281200000002",
+            "name": None,
+            "village": None,
+            "status": None,
+            "country": None,
+            "language": None,
+            "consent_at": None,
+            "consent_version": None,
+            "registered_via": None,
+            "registration_key": None,
+            "opted_out_at": dt.datetime(2025, 2, 1, 0, 0, 0),
+            "created_at": dt.datetime(2025, 1, 3, 0, 0, 0),
+            "updated_at": dt.datetime(2025, 2, 1, 0, 0, 0),
+        },
     ],
     "staff": [
-        {"phone": "+6281300000001", "name": "Bu Ani", "role": "organizer", "village": "Sukamaju",
-         "active": True, "created_at": dt.datetime(2025, 1, 1, 8, 0, 0)},
+        {
+            "phone": "+6281300000001",
+            "name": "Bu Ani",
+            "role": "organizer",
+            "village": "Sukamaju",
+            "active": True,
+            "created_at": dt.datetime(2025, 1, 1, 8, 0, 0),
+        },
     ],
     "village": [
         {"name": "Sukamaju", "position": 1},
         {"name": "Cibeureum", "position": 2},
     ],
     "message": [
-        {"direction": "in", "phone": "+6281200000001", "text": "DAFTAR", "channel": "sms", "purpose": "inbound",
-         "status": "delivered", "provider_id": "ATXid_1", "segments": 1, "encoding": "gsm7", "cost": None,
-         "attempts": 0, "last_error": None, "next_attempt_at": None,
-         "created_at": dt.datetime(2025, 1, 2, 3, 0, 0), "updated_at": dt.datetime(2025, 1, 2, 3, 0, 0)},
-        {"direction": "out", "phone": "+6281200000001", "text": "Terima kasih", "channel": "sms",
-         "purpose": "registered", "status": "failed", "provider_id": "ATPid_2", "segments": 1, "encoding": "gsm7",
-         "cost": "KES 0.8000", "attempts": 3, "last_error": "InsufficientBalance",
-         "next_attempt_at": dt.datetime(2025, 1, 2, 3, 10, 0),
-         "created_at": dt.datetime(2025, 1, 2, 3, 4, 5), "updated_at": dt.datetime(2025, 1, 2, 3, 9, 0)},
+        {
+            "direction": "in",
+            "phone": "+6281200000001",
+            "text": "DAFTAR",
+            "channel": "sms",
+            "purpose": "inbound",
+            "status": "delivered",
+            "provider_id": "ATXid_1",
+            "segments": 1,
+            "encoding": "gsm7",
+            "cost": None,
+            "attempts": 0,
+            "last_error": None,
+            "next_attempt_at": None,
+            "created_at": dt.datetime(2025, 1, 2, 3, 0, 0),
+            "updated_at": dt.datetime(2025, 1, 2, 3, 0, 0),
+        },
+        {
+            "direction": "out",
+            "phone": "+6281200000001",
+            "text": "Terima kasih",
+            "channel": "sms",
+            "purpose": "registered",
+            "status": "failed",
+            "provider_id": "ATPid_2",
+            "segments": 1,
+            "encoding": "gsm7",
+            "cost": "KES 0.8000",
+            "attempts": 3,
+            "last_error": "InsufficientBalance",
+            "next_attempt_at": dt.datetime(2025, 1, 2, 3, 10, 0),
+            "created_at": dt.datetime(2025, 1, 2, 3, 4, 5),
+            "updated_at": dt.datetime(2025, 1, 2, 3, 9, 0),
+        },
     ],
     "conversation": [
-        {"phone": "+6281200000001", "flow": "report", "inputs": '["1", "2"]', "started_by": "ATXid_1",
-         "screen": "report.detail", "invalid_answers": 1, "updated_at": dt.datetime(2025, 1, 2, 3, 5, 0),
-         "last_help_at": None},
+        {
+            "phone": "+6281200000001",
+            "flow": "report",
+            "inputs": '["1", "2"]',
+            "started_by": "ATXid_1",
+            "screen": "report.detail",
+            "invalid_answers": 1,
+            "updated_at": dt.datetime(2025, 1, 2, 3, 5, 0),
+            "last_help_at": None,
+        },
     ],
 }
 """Rows as the 0001 schema stored them, written with plain SQL (live models may have more columns)."""

@@ -1,4 +1,5 @@
 """SQL written once per database for hot paths must store and load exactly what peewee would."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,12 +12,31 @@ from models.person import REGISTRATION_UPSERT
 def test_an_outbound_message_reads_back_like_one_peewee_wrote(app):
     with database.atomic():
         prepared_id = Message.queue_outbound("+6281234567890", "Halo, ini pesan", "reply").message_id
-        peewee_id = Message.create(direction="out", phone="+6281234567890", text="Halo, ini pesan", purpose="reply",
-                                   status="queued", segments=1, encoding="gsm7").id
+        peewee_id = Message.create(
+            direction="out",
+            phone="+6281234567890",
+            text="Halo, ini pesan",
+            purpose="reply",
+            status="queued",
+            segments=1,
+            encoding="gsm7",
+        ).id
     assert prepared_id != peewee_id
     prepared, written = Message.get_by_id(prepared_id), Message.get_by_id(peewee_id)
-    for field in ("direction", "phone", "text", "channel", "purpose", "status", "segments", "encoding", "attempts",
-                  "provider_id", "last_error", "next_attempt_at"):
+    for field in (
+        "direction",
+        "phone",
+        "text",
+        "channel",
+        "purpose",
+        "status",
+        "segments",
+        "encoding",
+        "attempts",
+        "provider_id",
+        "last_error",
+        "next_attempt_at",
+    ):
         assert getattr(prepared, field) == getattr(written, field), field
     assert type(prepared.created_at) is type(written.created_at)
     assert prepared.created_at == prepared.updated_at
@@ -55,8 +75,16 @@ def test_a_prepared_insert_refuses_values_that_do_not_match_its_fields(app):
 
 def test_a_person_found_by_phone_is_the_row_peewee_loads_and_saves_only_what_changes(app):
     with database.atomic():
-        Person.register("+6281234567890", name="Sari", village="Tracap", status="aktif", country="taiwan",
-                        language="en", via="ussd", registration_key="ussd:1")
+        Person.register(
+            "+6281234567890",
+            name="Sari",
+            village="Tracap",
+            status="aktif",
+            country="taiwan",
+            language="en",
+            via="ussd",
+            registration_key="ussd:1",
+        )
     found, loaded = Person.for_phone("+6281234567890"), Person.get(Person.phone == "+6281234567890")
     assert found.__data__ == loaded.__data__
     assert isinstance(found.consent_at, type(loaded.consent_at)) and found.consent_at == loaded.consent_at
@@ -65,4 +93,9 @@ def test_a_person_found_by_phone_is_the_row_peewee_loads_and_saves_only_what_cha
     with database.atomic():
         found.update_fields(village="Lainnya")
     again = Person.get_by_id(found.id)
-    assert (again.village, again.name, again.country, again.consent_at) == ("Lainnya", "Sari", "taiwan", loaded.consent_at)
+    assert (again.village, again.name, again.country, again.consent_at) == (
+        "Lainnya",
+        "Sari",
+        "taiwan",
+        loaded.consent_at,
+    )

@@ -1,12 +1,13 @@
 """The phone simulator: its page and inbox, and a person using it in headless Chromium."""
+
 from __future__ import annotations
 
 import datetime as dt
 import os
 import re
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -29,8 +30,13 @@ from tests.support.settings import TOKEN
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--no-first-run", "--disable-sync", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
 ]
 SCREENSHOT = "/tmp/simulator.png"
 SCREENSHOT_LOOP = "/tmp/simulator-case-loop.png"
@@ -60,9 +66,11 @@ def test_page_offers_the_staff_numbers_labelled_by_role(client, runner):
     Staff.create(phone="+6281200000009", name="Lama", role="organizer", active=False)
     page = client.get("/simulator").get_data(as_text=True)
     picks = re.findall(r'data-phone="([^"]+)" title="[^"]*">([^<]+)</button>', page)
-    assert picks[-3:] == [("+6281200000001", "Pengurus +6281200000001"),
-                          ("+6281200000003", "Koordinator +6281200000003"),
-                          ("+6281200000002", "Pejabat +6281200000002")], "organisers first; inactive staff left out"
+    assert picks[-3:] == [
+        ("+6281200000001", "Pengurus +6281200000001"),
+        ("+6281200000003", "Koordinator +6281200000003"),
+        ("+6281200000002", "Pejabat +6281200000002"),
+    ], "organisers first; inactive staff left out"
     assert "TERIMA &lt;kode&gt;" in page
 
 
@@ -85,10 +93,20 @@ def test_inbox_lists_outbound_messages_to_one_number_newest_first(client):
     body = response.get_json()
     assert body["phone"] == "+6281234567890"
     assert body["messages"] == [
-        {"id": newer, "text": "Pesan kedua", "purpose": "reply", "status": "sent",
-         "created_at": "2026-01-01T09:30:00Z"},
-        {"id": older, "text": "Pesan pertama", "purpose": "welcome", "status": "queued",
-         "created_at": "2026-01-01T08:00:00Z"},
+        {
+            "id": newer,
+            "text": "Pesan kedua",
+            "purpose": "reply",
+            "status": "sent",
+            "created_at": "2026-01-01T09:30:00Z",
+        },
+        {
+            "id": older,
+            "text": "Pesan pertama",
+            "purpose": "welcome",
+            "status": "queued",
+            "created_at": "2026-01-01T08:00:00Z",
+        },
     ]
 
 
@@ -139,8 +157,10 @@ def test_simulator_is_off_by_default(base_config, tmp_path):
 def test_simulator_answers_a_browser_on_this_machine(client, host):
     environ = {"REMOTE_ADDR": "127.0.0.1"}
     assert client.get("/simulator", headers={"Host": host}, environ_base=environ).status_code == 200
-    assert client.get("/simulator/inbox?phone=081234567890", headers={"Host": host},
-                      environ_base=environ).status_code == 200
+    assert (
+        client.get("/simulator/inbox?phone=081234567890", headers={"Host": host}, environ_base=environ).status_code
+        == 200
+    )
     assert client.get("/simulator", headers={"Host": host}, environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
 
 
@@ -149,8 +169,18 @@ def _private_message() -> None:
         Message.queue_outbound("+6281234567890", "Kasus KM-7 Anda: paspor ditahan majikan", "reply")
 
 
-@pytest.mark.parametrize("host", ["attacker.example", "attacker.example:5000", "localhost.attacker.example",
-                                  "127.0.0.1.nip.io:5000", "0.0.0.0:5000", "10.0.0.5:5000", ""])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "attacker.example",
+        "attacker.example:5000",
+        "localhost.attacker.example",
+        "127.0.0.1.nip.io:5000",
+        "0.0.0.0:5000",
+        "10.0.0.5:5000",
+        "",
+    ],
+)
 def test_dns_rebinding_gets_404_and_no_token_or_inbox(client, host):
     # A page on attacker.example whose name now resolves to 127.0.0.1: the browser is local, the Host is not.
     _private_message()
@@ -174,9 +204,11 @@ def test_a_client_elsewhere_gets_404_even_naming_localhost(client, address):
 def test_behind_a_proxy_forwarded_headers_do_not_make_a_client_local(client):
     # A proxy on the same machine connects from loopback, but names the public host and the real client.
     _private_message()
-    response = client.get("/simulator/inbox?phone=081234567890", environ_base={"REMOTE_ADDR": "127.0.0.1"},
-                          headers={"Host": "kawalmigran.example.org", "X-Forwarded-For": "203.0.113.7",
-                                   "X-Forwarded-Host": "localhost"})
+    response = client.get(
+        "/simulator/inbox?phone=081234567890",
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        headers={"Host": "kawalmigran.example.org", "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Host": "localhost"},
+    )
     assert response.status_code == 404 and "paspor" not in response.get_data(as_text=True)
 
 
@@ -259,8 +291,14 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
         expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
         answer = page.get_by_label("Jawaban")
         send = page.get_by_role("button", name="Kirim", exact=True)
-        for value, next_screen in [("1", "Setuju?"), ("1", "Tulis nama"), ("siti aminah", "1. Tracap"),
-                                   ("1", "Status Anda:"), ("1", "Negara tujuan:"), ("1", "Terima kasih")]:
+        for value, next_screen in [
+            ("1", "Setuju?"),
+            ("1", "Tulis nama"),
+            ("siti aminah", "1. Tracap"),
+            ("1", "Status Anda:"),
+            ("1", "Negara tujuan:"),
+            ("1", "Terima kasih"),
+        ]:
             answer.fill(value)
             send.click()
             expect(screen).to_contain_text(next_screen, timeout=WAIT_MS)
@@ -290,9 +328,17 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
         # The same registration by SMS, from a worker's number abroad.
         page.get_by_role("button", name="+85291234567").click()
         expect(page.locator("#inbox-phone")).to_have_text("+85291234567", timeout=WAIT_MS)
-        for count, (body, reply) in enumerate([("daftar", "Setuju?"), ("1", "Tulis nama"), ("Wati", "1. Tracap"),
-                                               ("1", "Status Anda:"), ("2", "Negara tempat kerja"),
-                                               ("1", "Terima kasih, Wati.")], start=1):
+        for _count, (body, reply) in enumerate(
+            [
+                ("daftar", "Setuju?"),
+                ("1", "Tulis nama"),
+                ("Wati", "1. Tracap"),
+                ("1", "Status Anda:"),
+                ("2", "Negara tempat kerja"),
+                ("1", "Terima kasih, Wati."),
+            ],
+            start=1,
+        ):
             page.get_by_label("Isi SMS").fill(body)
             page.get_by_role("button", name="Kirim SMS").click()
             expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
@@ -307,7 +353,8 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
 
 @pytest.mark.browser
 def test_a_person_plays_the_case_loop_in_the_simulator(app, runner, live_server, drain):
-    """Report by USSD on one number, read the alert on the organiser's, TERIMA by SMS from it, news on the reporter's."""
+    """Report by USSD on one number, read the alert on the organiser's, TERIMA by SMS from it, news on the
+    reporter's."""
     from playwright.sync_api import expect
 
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
@@ -318,7 +365,8 @@ def test_a_person_plays_the_case_loop_in_the_simulator(app, runner, live_server,
         phone = page.get_by_label("Nomor HP yang dipakai")
         staff_picks = page.get_by_role("group", name="Nomor staf (demo)")
         expect(staff_picks.get_by_role("button")).to_have_text(
-            ["Pengurus +6281200000001", "Koordinator +6281200000003", "Pejabat +6281200000002"])
+            ["Pengurus +6281200000001", "Koordinator +6281200000003", "Pejabat +6281200000002"]
+        )
 
         # A worker reports unpaid wages in Hong Kong by USSD.
         phone.fill("081298765431")
@@ -328,8 +376,14 @@ def test_a_person_plays_the_case_loop_in_the_simulator(app, runner, live_server,
         expect(screen).to_contain_text(catalog.text("main.report", "id"), timeout=WAIT_MS)
         answer = page.get_by_label("Jawaban")
         send = page.get_by_role("button", name="Kirim", exact=True)
-        for value, next_screen in [("2", "report.for_whom"), ("1", "report.category"), ("1", "report.country"),
-                                   ("1", "report.safe"), ("1", "report.consent"), ("1", "report.story")]:
+        for value, next_screen in [
+            ("2", "report.for_whom"),
+            ("1", "report.category"),
+            ("1", "report.country"),
+            ("1", "report.safe"),
+            ("1", "report.consent"),
+            ("1", "report.story"),
+        ]:
             answer.fill(value)
             send.click()
             expect(screen).to_contain_text(catalog.text(next_screen, "id").split("\n")[0], timeout=WAIT_MS)
@@ -340,8 +394,9 @@ def test_a_person_plays_the_case_loop_in_the_simulator(app, runner, live_server,
         assert found, f"no case code on the END screen: {screen.inner_text()!r}"
         code = found.group(1)
         case = Case.get()
-        assert code == case.display_code and screen.inner_text() == catalog.text("report.done", "id",
-                                                                                  {"case_code": code})
+        assert code == case.display_code and screen.inner_text() == catalog.text(
+            "report.done", "id", {"case_code": code}
+        )
 
         assert drain(), "the alert and the confirmation were queued"
         confirmation = catalog.text("case.confirmation", "id", {"code": code})
@@ -391,11 +446,12 @@ def test_a_stranger_signs_up_for_a_training_in_the_simulator(app, runner, live_s
         expect(screen).to_contain_text(f"3. {catalog.text('main.training', 'id')}", timeout=WAIT_MS)
         answer = page.get_by_label("Jawaban")
         send = page.get_by_role("button", name="Kirim", exact=True)
-        for value, next_screen in [("3", [f"1. {training.code} {training.title}"]),
-                                   ("1", [f"{training.starts_label}, {training.place}",
-                                          f"1. {catalog.text('training.join', 'id')}"]),
-                                   ("1", [catalog.text("training.consent", "id")]),
-                                   ("1", [catalog.text("register.name", "id").split("\n")[0]])]:
+        for value, next_screen in [
+            ("3", [f"1. {training.code} {training.title}"]),
+            ("1", [f"{training.starts_label}, {training.place}", f"1. {catalog.text('training.join', 'id')}"]),
+            ("1", [catalog.text("training.consent", "id")]),
+            ("1", [catalog.text("register.name", "id").split("\n")[0]]),
+        ]:
             answer.fill(value)
             send.click()
             for shown in next_screen:
@@ -403,15 +459,33 @@ def test_a_stranger_signs_up_for_a_training_in_the_simulator(app, runner, live_s
         answer.fill("sri lestari")
         send.click()
         expect(page.locator("#screen-state")).to_have_text("Sesi selesai", timeout=WAIT_MS)
-        assert screen.inner_text() == catalog.text("training.signed", "id", {
-            "training_code": training.code, "training_title": training.title,
-            "training_date": training.starts_label, "training_place": training.place}), "END prefix stripped"
+        assert screen.inner_text() == catalog.text(
+            "training.signed",
+            "id",
+            {
+                "training_code": training.code,
+                "training_title": training.title,
+                "training_date": training.starts_label,
+                "training_place": training.place,
+            },
+        ), "END prefix stripped"
         assert f"BATAL {training.code}" in screen.inner_text()
         expect(answer).to_be_disabled()
 
         assert drain(), "the confirmation SMS was queued"
-        confirmation = inbox.locator("li.message", has_text=catalog.text("training.sms.confirmed", "id", {
-            "code": training.code, "title": training.title, "date": training.starts_label, "place": training.place}))
+        confirmation = inbox.locator(
+            "li.message",
+            has_text=catalog.text(
+                "training.sms.confirmed",
+                "id",
+                {
+                    "code": training.code,
+                    "title": training.title,
+                    "date": training.starts_label,
+                    "place": training.place,
+                },
+            ),
+        )
         expect(confirmation).to_be_visible(timeout=WAIT_MS)
         expect(confirmation.locator(".purpose")).to_have_text("confirmation")
         expect(confirmation.locator(".status")).to_have_text("sent", timeout=WAIT_MS)
@@ -457,8 +531,14 @@ def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live
         expect(page.locator("#inbox-phone")).to_have_text("+6281298765434", timeout=WAIT_MS)
         page.get_by_role("button", name="Panggil *384*123#").click()
         expect(screen).to_contain_text("KawalMigran", timeout=WAIT_MS)
-        for value, next_screen in [("1", "Setuju?"), ("1", "Tulis nama"), ("dewi sartika", "1. Tracap"),
-                                   ("1", "Status Anda:"), ("1", "Negara tujuan:"), ("1", "Terima kasih")]:
+        for value, next_screen in [
+            ("1", "Setuju?"),
+            ("1", "Tulis nama"),
+            ("dewi sartika", "1. Tracap"),
+            ("1", "Status Anda:"),
+            ("1", "Negara tujuan:"),
+            ("1", "Terima kasih"),
+        ]:
             answer.fill(value)
             send.click()
             expect(screen).to_contain_text(next_screen, timeout=WAIT_MS)
@@ -466,8 +546,14 @@ def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live
 
         page.get_by_role("button", name="Panggil *384*123#").click()
         expect(screen).to_contain_text(catalog.text("main.report", "id"), timeout=WAIT_MS)
-        for value, next_screen in [("2", "report.for_whom"), ("1", "report.category"), ("1", "report.country"),
-                                   ("1", "report.safe"), ("1", "report.consent"), ("1", "report.story")]:
+        for value, next_screen in [
+            ("2", "report.for_whom"),
+            ("1", "report.category"),
+            ("1", "report.country"),
+            ("1", "report.safe"),
+            ("1", "report.consent"),
+            ("1", "report.story"),
+        ]:
             answer.fill(value)
             send.click()
             expect(screen).to_contain_text(catalog.text(next_screen, "id").split("\n")[0], timeout=WAIT_MS)
@@ -487,8 +573,10 @@ def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live
         assert sorted(d.phone for d in DigestDelivery.select()) == [OFFICIAL, COORDINATOR], "organisers get none"
         assert Case.get_by_id(case.id).escalation_level == 1, "organisers, coordinators told again; officials not yet"
 
-        digest = ("KawalMigran minggu 23-29/11 (semua desa): Daftar baru 1 (Calon PMI 1). "
-                  "Laporan 1, mendesak 0 (Gaji 1). Kasus terbuka 1, telat 1, dirujuk 0, selesai 0.")
+        digest = (
+            "KawalMigran minggu 23-29/11 (semua desa): Daftar baru 1 (Calon PMI 1). "
+            "Laporan 1, mendesak 0 (Gaji 1). Kasus terbuka 1, telat 1, dirujuk 0, selesai 0."
+        )
         for secret in ("Dewi", "Sartika", "+6281298765434", "81298765434", case.display_code, case.code, story):
             assert secret not in digest, "numbers only"
 

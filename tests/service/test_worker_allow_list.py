@@ -1,4 +1,5 @@
 """The worker runs only the project's own job functions: a job naming anything else fails unrun and is logged."""
+
 from __future__ import annotations
 
 import logging
@@ -37,13 +38,18 @@ def test_a_job_naming_os_system_fails_unrun_and_is_logged(app, work, tmp_path, c
     assert "JobNotAllowed" in job.latest_result().exc_string
     assert job.id in queue(queue_name).failed_job_registry
     if work.__name__ == "run":  # the in-process worker logs here; the forking one logs in its work horse
-        assert any(f"refused job {job.id}" in r.getMessage() and "'os.system'" in r.getMessage()
-                   for r in caplog.records)
+        assert any(
+            f"refused job {job.id}" in r.getMessage() and "'os.system'" in r.getMessage() for r in caplog.records
+        )
 
 
 def test_a_project_job_carrying_a_callback_is_refused_too(app, drain):
-    job = queue(DEFAULT_QUEUE).enqueue("workers.sweep.sweep", on_failure=Callback("os.system"),
-                                       on_success=Callback("os.system"), job_id="sweep-with-callback")
+    job = queue(DEFAULT_QUEUE).enqueue(
+        "workers.sweep.sweep",
+        on_failure=Callback("os.system"),
+        on_success=Callback("os.system"),
+        job_id="sweep-with-callback",
+    )
 
     drain()
 

@@ -1,4 +1,5 @@
 """`--clock`: the whole suite from a pinned instant, the clock running on from there."""
+
 from __future__ import annotations
 
 import pytest
@@ -25,8 +26,10 @@ def test_now():
 def suite(pytester, monkeypatch):
     """A pytest run in a child process with this suite's hooks (not its fixtures) and one test reading the clock."""
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
-    pytester.makeconftest("from tests.conftest import (pytest_addoption, pytest_configure, pytest_report_header,\n"
-                          "                            pytest_unconfigure)\n")
+    pytester.makeconftest(
+        "from tests.conftest import (pytest_addoption, pytest_configure, pytest_report_header,\n"
+        "                            pytest_unconfigure)\n"
+    )
     pytester.makepyfile(test_now=A_TEST_THAT_READS_THE_CLOCK)
     return pytester
 

@@ -1,5 +1,6 @@
 """The service's clock in tests: Jakarta time (the service's TIMEZONE), one quiet weekday morning to stand still at,
 and the naive UTC the database stores for a moment."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,7 @@ MONDAY_MORNING = dt.datetime(2026, 11, 30, 10, 0, tzinfo=JAKARTA)
 
 def stored(moment: dt.datetime) -> dt.datetime:
     """The naive UTC timestamp the database keeps for an aware `moment` (what `models.utcnow()` gives then)."""
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def frozen_at(moment: dt.datetime = MONDAY_MORNING) -> time_machine.travel:

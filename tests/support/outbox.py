@@ -1,4 +1,5 @@
 """The outbound messages the service stored, as a test reads them."""
+
 from __future__ import annotations
 
 from models import Message

@@ -1,4 +1,5 @@
 """Where the project lives, for tests that start its commands or read its files."""
+
 from __future__ import annotations
 
 from pathlib import Path

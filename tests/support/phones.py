@@ -1,4 +1,6 @@
-"""Basic phones as tests drive them: a USSD session played the way Africa's Talking does, a phone texting the service."""
+"""Basic phones as tests drive them: a USSD session played the way Africa's Talking does, a phone texting the
+service."""
+
 from __future__ import annotations
 
 import itertools
@@ -20,9 +22,16 @@ class UssdSession:
 
     def post(self, text: str):
         """Send one raw step."""
-        self.last_response = self.client.post(f"/webhooks/at/ussd?token={TOKEN}", data={
-            "sessionId": self.session_id, "phoneNumber": self.phone, "networkCode": "51010",
-            "serviceCode": "*384*123#", "text": text})
+        self.last_response = self.client.post(
+            f"/webhooks/at/ussd?token={TOKEN}",
+            data={
+                "sessionId": self.session_id,
+                "phoneNumber": self.phone,
+                "networkCode": "51010",
+                "serviceCode": "*384*123#",
+                "text": text,
+            },
+        )
         return self.last_response
 
     def dial(self) -> str:

@@ -1,4 +1,5 @@
 """A free loopback port for a server a test starts (Redis, gunicorn, `make run`)."""
+
 from __future__ import annotations
 
 import socket

@@ -1,5 +1,6 @@
 """Waiting on what a child process says, not on a clock: its output is read in a thread and kept, and a test
 waits (with a deadline) until the lines it needs have appeared."""
+
 from __future__ import annotations
 
 import threading
@@ -13,8 +14,7 @@ class OutputWatcher:
         self._lines: list[str] = []
         self._changed = threading.Condition()
         self._ended = False
-        self._thread = threading.Thread(target=self._read, args=(stream, copy_to), name="output-watcher",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._read, args=(stream, copy_to), name="output-watcher", daemon=True)
         self._thread.start()
 
     def _read(self, stream: IO[bytes], copy_to: IO[bytes] | None) -> None:
@@ -37,6 +37,7 @@ class OutputWatcher:
 
     def wait_for(self, *texts: str, timeout: float) -> bool:
         """True once every text has appeared in the output; False if the output ended or `timeout` passed first."""
+
         def seen() -> bool:
             joined = "".join(self._lines)
             return all(text in joined for text in texts) or self._ended

@@ -1,4 +1,5 @@
 """Point the running app at another Redis (a dead one, to test an outage), and back."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,16 +1,33 @@
 """People registered for a test: stored directly, or by walking the whole dialogue on SMS or USSD."""
+
 from __future__ import annotations
 
 from models import Person, database
 from tests.support.phones import Phone, UssdSession
 
 
-def register(phone: str, *, name: str = "Sri Lestari", village: str | None = "Tracap", status: str = "purna",
-             country: str | None = None, language: str = "id", via: str = "sms") -> None:
+def register(
+    phone: str,
+    *,
+    name: str = "Sri Lestari",
+    village: str | None = "Tracap",
+    status: str = "purna",
+    country: str | None = None,
+    language: str = "id",
+    via: str = "sms",
+) -> None:
     """Store a registration with consent given now, as a finished dialogue would (no SMS is written)."""
     with database.atomic():
-        Person.register(phone, name=name, village=village, status=status, country=country, language=language,
-                        via=via, registration_key=f"test:{phone}")
+        Person.register(
+            phone,
+            name=name,
+            village=village,
+            status=status,
+            country=country,
+            language=language,
+            via=via,
+            registration_key=f"test:{phone}",
+        )
 
 
 def register_by_sms(phone: Phone, name: str = "Siti Aminah", start: str = "DAFTAR") -> str:
@@ -21,8 +38,9 @@ def register_by_sms(phone: Phone, name: str = "Siti Aminah", start: str = "DAFTA
     return replies[-1]
 
 
-def register_by_ussd(session: UssdSession, name: str = "Siti Aminah", status: str = "1",
-                     country: str | None = "2") -> str:
+def register_by_ussd(
+    session: UssdSession, name: str = "Siti Aminah", status: str = "1", country: str | None = "2"
+) -> str:
     """Play the registration dialogue (registration, consent, village 1, the name, `status`, then `country`
     when given); the last reply."""
     session.dial()

@@ -1,4 +1,5 @@
 """The secrets, credentials and numbers the test app is configured with (the fakes expect the same)."""
+
 from __future__ import annotations
 
 TOKEN = "test-webhook-token-0123456789abcdef"

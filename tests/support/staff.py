@@ -1,4 +1,6 @@
-"""The staff a case alerts in the case tests: Tracap's organiser, another village's, a coordinator, the regency official."""
+"""The staff a case alerts in the case tests: Tracap's organiser, another village's, a coordinator, the regency
+official."""
+
 from __future__ import annotations
 
 ORGANIZER, ORGANIZER_OTHER = "+6281200000001", "+6281200000011"

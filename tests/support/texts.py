@@ -1,4 +1,5 @@
 """What a person reads: a catalog text as the service renders it, to compare replies with."""
+
 from __future__ import annotations
 
 from menus import catalog

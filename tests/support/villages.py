@@ -1,4 +1,5 @@
 """The villages a registration offers, stored the way an organiser would list them."""
+
 from __future__ import annotations
 
 from models import Village

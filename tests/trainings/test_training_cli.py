@@ -4,6 +4,7 @@ People sign up the way villagers do (`LATIH <code>` by SMS, consent and a name f
 the SMS that a change causes go through a real burst worker to the fake Africa's Talking server. Time
 moves with time-machine: the calendar starts on a weekday morning in Jakarta, outside quiet hours.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from menus.features.trainings.jobs import step_job_id
 
 from menus import catalog
+from menus.features.trainings.jobs import step_job_id
 from models import Person, database
 from models.training import Enrollment, MentoringTask, Training, TrainingStep
 from tests.support.outbox import outbox
@@ -32,8 +33,20 @@ NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=JAKARTA)
 STARTS = "2026-12-10 08:00"
 STARTS_LOCAL = dt.datetime(2026, 12, 10, 8, 0, tzinfo=JAKARTA)
 
-EXPORT_FIELDS = ["code", "title", "kind", "starts", "place", "capacity", "status", "signed_up", "waitlisted",
-                 "attended", "applied", "needs_help"]
+EXPORT_FIELDS = [
+    "code",
+    "title",
+    "kind",
+    "starts",
+    "place",
+    "capacity",
+    "status",
+    "signed_up",
+    "waitlisted",
+    "attended",
+    "applied",
+    "needs_help",
+]
 
 SITI, ANI, BUDI, DEWI = "+6281234567101", "+6281234567102", "+6281234567103", "+6281234567104"
 STRANGER = "+6281299999999"
@@ -45,12 +58,27 @@ def at(moment: dt.datetime):
 
 def utc(local: dt.datetime) -> dt.datetime:
     """An aware local time as the naive UTC the database stores."""
-    return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def add(runner, code: str = "KOPI1", capacity: int = 2, starts: str = STARTS, *extra: str):
-    result = runner.invoke(args=["training", "add", "--code", code, "--title", "Budidaya kopi", "--starts", starts,
-                                 "--place", "Balai Desa Tracap", "--capacity", str(capacity), *extra])
+    result = runner.invoke(
+        args=[
+            "training",
+            "add",
+            "--code",
+            code,
+            "--title",
+            "Budidaya kopi",
+            "--starts",
+            starts,
+            "--place",
+            "Balai Desa Tracap",
+            "--capacity",
+            str(capacity),
+            *extra,
+        ]
+    )
     assert result.exit_code == 0, result.output
     return result
 
@@ -66,8 +94,12 @@ def sign_up(send_sms, phone: str, code: str = "KOPI1", name: str = "Siti") -> st
 def received(fake_at, key: str, language: str = "id") -> list[str]:
     """Phones the fake gateway got the text `key` for (its fixed start), one entry per SMS."""
     start = catalog.raw_text(key, language).split("{")[0]
-    return sorted(phone for request in fake_at.requests if request.form["message"].startswith(start)
-                  for phone in request.form["to"].split(","))
+    return sorted(
+        phone
+        for request in fake_at.requests
+        if request.form["message"].startswith(start)
+        for phone in request.form["to"].split(",")
+    )
 
 
 def texts_to(phone: str, purpose: str) -> list[str]:
@@ -111,23 +143,32 @@ def test_add_takes_the_kind(app, runner):
     assert Training.get().kind == "education"
 
 
-@pytest.mark.parametrize("change,complaint", [
-    ({"--kind": "cooking"}, "--kind"),
-    ({"--starts": "2026-11-30 08:00"}, "the start is in the past"),
-    ({"--starts": "2026-12-01 10:00"}, "the start is in the past"),
-    ({"--starts": "10/12/2026 08:00"}, "'10/12/2026 08:00' is not YYYY-MM-DD HH:MM"),
-    ({"--starts": "2026-12-10"}, "is not YYYY-MM-DD HH:MM"),
-    ({"--starts": "2026-02-30 08:00"}, "is not YYYY-MM-DD HH:MM"),
-    ({"--capacity": "0"}, "--capacity"),
-    ({"--capacity": "-5"}, "--capacity"),
-    ({"--capacity": "ten"}, "--capacity"),
-    ({"--code": "K1"}, "3 to 10 letters or digits"),
-    ({"--title": "x" * 41}, "title must have 1 to 40 characters"),
-    ({"--place": "  "}, "place must have 1 to 30 characters"),
-])
+@pytest.mark.parametrize(
+    "change,complaint",
+    [
+        ({"--kind": "cooking"}, "--kind"),
+        ({"--starts": "2026-11-30 08:00"}, "the start is in the past"),
+        ({"--starts": "2026-12-01 10:00"}, "the start is in the past"),
+        ({"--starts": "10/12/2026 08:00"}, "'10/12/2026 08:00' is not YYYY-MM-DD HH:MM"),
+        ({"--starts": "2026-12-10"}, "is not YYYY-MM-DD HH:MM"),
+        ({"--starts": "2026-02-30 08:00"}, "is not YYYY-MM-DD HH:MM"),
+        ({"--capacity": "0"}, "--capacity"),
+        ({"--capacity": "-5"}, "--capacity"),
+        ({"--capacity": "ten"}, "--capacity"),
+        ({"--code": "K1"}, "3 to 10 letters or digits"),
+        ({"--title": "x" * 41}, "title must have 1 to 40 characters"),
+        ({"--place": "  "}, "place must have 1 to 30 characters"),
+    ],
+)
 def test_add_refuses_bad_input_clearly(app, runner, change, complaint):
-    options = {"--code": "KOPI1", "--title": "Budidaya kopi", "--starts": STARTS, "--place": "Balai Desa Tracap",
-               "--capacity": "20", **change}
+    options = {
+        "--code": "KOPI1",
+        "--title": "Budidaya kopi",
+        "--starts": STARTS,
+        "--place": "Balai Desa Tracap",
+        "--capacity": "20",
+        **change,
+    }
     with at(NOW):
         result = runner.invoke(args=["training", "add", *(item for pair in options.items() for item in pair)])
     assert result.exit_code != 0
@@ -139,8 +180,22 @@ def test_add_refuses_bad_input_clearly(app, runner, change, complaint):
 def test_add_refuses_a_code_already_used_in_any_spelling(app, runner):
     with at(NOW):
         add(runner, "KOPI1", 20)
-        result = runner.invoke(args=["training", "add", "--code", "kopi-1", "--title", "Another", "--starts",
-                                     "2026-12-20 08:00", "--place", "Balai Desa Lamuk", "--capacity", "5"])
+        result = runner.invoke(
+            args=[
+                "training",
+                "add",
+                "--code",
+                "kopi-1",
+                "--title",
+                "Another",
+                "--starts",
+                "2026-12-20 08:00",
+                "--place",
+                "Balai Desa Lamuk",
+                "--capacity",
+                "5",
+            ]
+        )
     assert result.exit_code != 0
     assert "a training with code KOPI1 already exists" in result.output
     [training] = Training.select()
@@ -173,8 +228,7 @@ def test_list_shows_trainings_soonest_first_with_seats_and_waiting_list(app, run
 # training cancel
 
 
-def test_cancel_tells_everyone_signed_up_or_waiting_in_their_language(app, runner, send_sms, drain,
-                                                                       use_africastalking):
+def test_cancel_tells_everyone_signed_up_or_waiting_in_their_language(app, runner, send_sms, drain, use_africastalking):
     register(DEWI, name="Dewi", country="hongkong", language="en", via="ussd")
     with at(NOW):
         add(runner, "KOPI1", 2)
@@ -229,8 +283,10 @@ def test_cancel_in_quiet_hours_waits_for_six_in_the_morning(app, runner, send_sm
         assert result.exit_code == 0, result.output
         settle(drain, runner)
     news = outbox(purpose="training_news")
-    assert [(m.phone, m.status, m.next_attempt_at) for m in news] == [(SITI, "queued", utc(six)),
-                                                                      (ANI, "queued", utc(six))]
+    assert [(m.phone, m.status, m.next_attempt_at) for m in news] == [
+        (SITI, "queued", utc(six)),
+        (ANI, "queued", utc(six)),
+    ]
     assert use_africastalking.requests == []
     with at(six - dt.timedelta(minutes=1)):
         settle(drain, runner)
@@ -261,8 +317,7 @@ def test_cancel_twice_is_refused_and_tells_nobody_again(app, runner, send_sms, d
 # training move
 
 
-def test_move_tells_participants_the_new_date_and_moves_the_reminder(app, runner, send_sms, drain,
-                                                                      use_africastalking):
+def test_move_tells_participants_the_new_date_and_moves_the_reminder(app, runner, send_sms, drain, use_africastalking):
     with at(NOW):
         add(runner, "KOPI1", 2)
         sign_up(send_sms, SITI)
@@ -279,33 +334,42 @@ def test_move_tells_participants_the_new_date_and_moves_the_reminder(app, runner
     new_start = dt.datetime(2026, 12, 15, 9, 30, tzinfo=JAKARTA)
     training = Training.get()
     assert training.starts_at == utc(new_start)
-    moved = catalog.text("training.sms.moved", "id", {"code": "KOPI1", "title": "Budidaya kopi",
-                                                      "date": "15/12 09:30", "place": "Balai Desa Tracap"})
+    moved = catalog.text(
+        "training.sms.moved",
+        "id",
+        {"code": "KOPI1", "title": "Budidaya kopi", "date": "15/12 09:30", "place": "Balai Desa Tracap"},
+    )
     assert "15/12 09:30" in moved
     assert received(use_africastalking, "training.sms.moved") == sorted([SITI, ANI, BUDI])
     assert all(texts_to(phone, "training_news") == [moved] for phone in (SITI, ANI, BUDI))
     steps = {s.kind: s.due_at for s in TrainingStep.select()}
-    assert steps == {"reminder": utc(dt.datetime(2026, 12, 14, 7, 0, tzinfo=JAKARTA)),
-                     "followup30": utc(dt.datetime(2027, 1, 14, 9, 0, tzinfo=JAKARTA)),
-                     "followup90": utc(dt.datetime(2027, 3, 15, 9, 0, tzinfo=JAKARTA))}
+    assert steps == {
+        "reminder": utc(dt.datetime(2026, 12, 14, 7, 0, tzinfo=JAKARTA)),
+        "followup30": utc(dt.datetime(2027, 1, 14, 9, 0, tzinfo=JAKARTA)),
+        "followup90": utc(dt.datetime(2027, 3, 15, 9, 0, tzinfo=JAKARTA)),
+    }
 
     with at(dt.datetime(2026, 12, 9, 7, 0, tzinfo=JAKARTA)):
         settle(drain, runner)
     assert outbox(purpose="reminder") == [], "nothing at the old reminder time"
     with at(dt.datetime(2026, 12, 14, 7, 0, tzinfo=JAKARTA)):
         drain()
-        assert sorted(m.phone for m in outbox(purpose="reminder")) == sorted([SITI, ANI]), \
+        assert sorted(m.phone for m in outbox(purpose="reminder")) == sorted([SITI, ANI]), (
             "the reminder goes at the new time, to the seated only"
+        )
         settle(drain, runner)
     assert len(outbox(purpose="reminder")) == 2, "once"
     assert "15/12 09:30" in outbox(SITI, "reminder")[0].text
 
 
-@pytest.mark.parametrize("starts,complaint", [
-    ("2026-11-30 08:00", "the new start is in the past"),
-    ("2026-12-01 09:59", "the new start is in the past"),
-    ("15-12-2026 08:00", "is not YYYY-MM-DD HH:MM"),
-])
+@pytest.mark.parametrize(
+    "starts,complaint",
+    [
+        ("2026-11-30 08:00", "the new start is in the past"),
+        ("2026-12-01 09:59", "the new start is in the past"),
+        ("15-12-2026 08:00", "is not YYYY-MM-DD HH:MM"),
+    ],
+)
 def test_move_refuses_a_past_or_unreadable_start(app, runner, send_sms, starts, complaint):
     with at(NOW):
         add(runner, "KOPI1", 2)
@@ -314,8 +378,9 @@ def test_move_refuses_a_past_or_unreadable_start(app, runner, send_sms, starts, 
     assert result.exit_code != 0
     assert complaint in result.output and "--starts" in result.output
     assert Training.get().starts_at == utc(STARTS_LOCAL)
-    assert TrainingStep.get(TrainingStep.kind == "reminder").due_at == utc(dt.datetime(2026, 12, 9, 7, 0,
-                                                                                        tzinfo=JAKARTA))
+    assert TrainingStep.get(TrainingStep.kind == "reminder").due_at == utc(
+        dt.datetime(2026, 12, 9, 7, 0, tzinfo=JAKARTA)
+    )
     assert outbox(purpose="training_news") == []
 
 
@@ -329,13 +394,16 @@ def test_move_names_an_unknown_code_and_refuses_a_cancelled_training(app, runner
     assert cancelled.exit_code != 0 and "training KOPI1 is cancelled, not planned" in cancelled.output
 
 
-@pytest.mark.parametrize("args,complaint", [
-    (["--capacity", "1"], "capacity 1 is below the 2 people already signed up"),
-    (["--capacity", "0"], "capacity must be at least 1"),
-    (["--capacity", "-2"], "capacity must be at least 1"),
-    (["--capacity", "many"], "--capacity"),
-    ([], "give --starts, --capacity or both"),
-])
+@pytest.mark.parametrize(
+    "args,complaint",
+    [
+        (["--capacity", "1"], "capacity 1 is below the 2 people already signed up"),
+        (["--capacity", "0"], "capacity must be at least 1"),
+        (["--capacity", "-2"], "capacity must be at least 1"),
+        (["--capacity", "many"], "--capacity"),
+        ([], "give --starts, --capacity or both"),
+    ],
+)
 def test_move_refuses_a_capacity_below_the_signed_up_clearly(app, runner, send_sms, args, complaint):
     with at(NOW):
         add(runner, "KOPI1", 2)
@@ -371,8 +439,9 @@ def test_moving_and_adding_seats_at_once_tells_the_promoted_the_new_date_once(ap
         add(runner, "KOPI1", 1)
         sign_up(send_sms, SITI)
         sign_up(send_sms, ANI, name="Ani")
-        result = runner.invoke(args=["training", "move", "--code", "KOPI1", "--starts", "2026-12-15 09:30",
-                                     "--capacity", "2"])
+        result = runner.invoke(
+            args=["training", "move", "--code", "KOPI1", "--starts", "2026-12-15 09:30", "--capacity", "2"]
+        )
     assert result.exit_code == 0, result.output
     news = texts_to(ANI, "training_news")
     assert all("15/12 09:30" in text for text in news), news
@@ -388,14 +457,29 @@ def test_attend_marks_the_present_and_the_rest_absent_and_lists_strangers(app, r
         for phone, name in ((SITI, "Siti"), (ANI, "Ani"), (BUDI, "Budi"), (DEWI, "Dewi")):
             sign_up(send_sms, phone, name=name)
     with at(STARTS_LOCAL + dt.timedelta(hours=4)):
-        result = runner.invoke(args=["training", "attend", "--code", "kopi-1", "--phone", "081234567101",
-                                     "--phone", "6281234567102", "--phone", STRANGER, "--phone", DEWI])
+        result = runner.invoke(
+            args=[
+                "training",
+                "attend",
+                "--code",
+                "kopi-1",
+                "--phone",
+                "081234567101",
+                "--phone",
+                "6281234567102",
+                "--phone",
+                STRANGER,
+                "--phone",
+                DEWI,
+            ]
+        )
     assert result.exit_code == 0, result.output
     assert result.output == f"training KOPI1: 2 marked attended; not signed up: {STRANGER}, {DEWI}\n"
     assert statuses() == {SITI: "attended", ANI: "attended", BUDI: "absent", DEWI: "waitlisted"}
     assert Training.get().status == "held"
     assert runner.invoke(args=["training", "list"]).output.startswith(
-        "KOPI1      10/12 08:00 held      3/3 seats, 1 waiting, 2 attended")
+        "KOPI1      10/12 08:00 held      3/3 seats, 1 waiting, 2 attended"
+    )
 
 
 def test_attend_again_marks_a_late_comer_and_changes_nothing_else(app, runner, send_sms):
@@ -421,11 +505,14 @@ def test_attend_with_nobody_signed_up_fails(app, runner, send_sms):
     assert statuses() == {SITI: "signed_up"} and Training.get().status == "planned"
 
 
-@pytest.mark.parametrize("args,complaint", [
-    (["--code", "NOPE1", "--phone", SITI], "no training with code 'NOPE1'"),
-    (["--code", "KOPI1", "--phone", "MPESA"], "'MPESA' is not a phone number"),
-    (["--code", "KOPI1"], "--phone"),
-])
+@pytest.mark.parametrize(
+    "args,complaint",
+    [
+        (["--code", "NOPE1", "--phone", SITI], "no training with code 'NOPE1'"),
+        (["--code", "KOPI1", "--phone", "MPESA"], "'MPESA' is not a phone number"),
+        (["--code", "KOPI1"], "--phone"),
+    ],
+)
 def test_attend_refuses_bad_input_clearly(app, runner, send_sms, args, complaint):
     with at(NOW):
         add(runner, "KOPI1", 3)
@@ -509,20 +596,43 @@ def run_cohort(runner, send_sms, drain, fake_at) -> None:
         drain()
 
 
-def test_export_trainings_counts_people_by_their_follow_up_answers(app, runner, send_sms, drain, case_staff,
-                                                                   use_africastalking):
+def test_export_trainings_counts_people_by_their_follow_up_answers(
+    app, runner, send_sms, drain, case_staff, use_africastalking
+):
     run_cohort(runner, send_sms, drain, use_africastalking)
     result = runner.invoke(args=["export", "trainings"])
     assert result.exit_code == 0
     records = json.loads(result.stdout)
     assert all(list(record) == EXPORT_FIELDS for record in records)
     assert records == [
-        {"code": "KOPI1", "title": "Budidaya kopi", "kind": "economic", "starts": "2026-12-10T01:00:00Z",
-         "place": "Balai Desa Tracap", "capacity": 10, "status": "held", "signed_up": 10, "waitlisted": 1,
-         "attended": 8, "applied": 5, "needs_help": 2},
-        {"code": "TELUR", "title": "Budidaya kopi", "kind": "education", "starts": "2026-12-20T06:30:00Z",
-         "place": "Balai Desa Tracap", "capacity": 12, "status": "planned", "signed_up": 0, "waitlisted": 0,
-         "attended": 0, "applied": 0, "needs_help": 0},
+        {
+            "code": "KOPI1",
+            "title": "Budidaya kopi",
+            "kind": "economic",
+            "starts": "2026-12-10T01:00:00Z",
+            "place": "Balai Desa Tracap",
+            "capacity": 10,
+            "status": "held",
+            "signed_up": 10,
+            "waitlisted": 1,
+            "attended": 8,
+            "applied": 5,
+            "needs_help": 2,
+        },
+        {
+            "code": "TELUR",
+            "title": "Budidaya kopi",
+            "kind": "education",
+            "starts": "2026-12-20T06:30:00Z",
+            "place": "Balai Desa Tracap",
+            "capacity": 12,
+            "status": "planned",
+            "signed_up": 0,
+            "waitlisted": 0,
+            "attended": 0,
+            "applied": 0,
+            "needs_help": 0,
+        },
     ]
     rows = list(csv.DictReader(io.StringIO(runner.invoke(args=["export", "trainings", "--format", "csv"]).stdout)))
     assert list(rows[0]) == EXPORT_FIELDS
@@ -532,8 +642,7 @@ def test_export_trainings_counts_people_by_their_follow_up_answers(app, runner, 
     assert sorted(received(use_africastalking, "training.mentoring.help")) == sorted([ORGANIZER, ORGANIZER_OTHER] * 2)
 
 
-def test_export_counts_the_latest_answer_of_each_attendee(app, runner, send_sms, drain, case_staff,
-                                                          use_africastalking):
+def test_export_counts_the_latest_answer_of_each_attendee(app, runner, send_sms, drain, case_staff, use_africastalking):
     run_cohort(runner, send_sms, drain, use_africastalking)
     with at(FOLLOWUP_90):
         drain()
@@ -542,8 +651,9 @@ def test_export_counts_the_latest_answer_of_each_attendee(app, runner, send_sms,
         answer_followup(send_sms, NOT_YET + HELP[:1], "1", "followup.thanks")
         drain()
     [record] = [r for r in json.loads(runner.invoke(args=["export", "trainings"]).stdout) if r["code"] == "KOPI1"]
-    assert (record["attended"], record["applied"], record["needs_help"]) == (8, 7, 1), \
+    assert (record["attended"], record["applied"], record["needs_help"]) == (8, 7, 1), (
         "the silent at 90 days keep their 30-day answer; the latest answer counts"
+    )
 
 
 # what the sending policy refuses, and texts that stay in GSM-7
@@ -565,8 +675,22 @@ def test_cancel_counts_who_the_sending_policy_refused(app, runner, send_sms, dra
 
 def test_a_title_pasted_with_typographic_characters_keeps_the_sms_in_gsm7(app, runner, send_sms):
     with at(NOW):
-        result = runner.invoke(args=["training", "add", "--code", "KOPI1", "--title", "Kopi \u2013 panen\u2019s",
-                                     "--starts", STARTS, "--place", "Balai Desa Tracap", "--capacity", "2"])
+        result = runner.invoke(
+            args=[
+                "training",
+                "add",
+                "--code",
+                "KOPI1",
+                "--title",
+                "Kopi \u2013 panen\u2019s",
+                "--starts",
+                STARTS,
+                "--place",
+                "Balai Desa Tracap",
+                "--capacity",
+                "2",
+            ]
+        )
         if result.exit_code != 0:
             assert "--title" in result.output or "title" in result.output, "refused clearly"
             return

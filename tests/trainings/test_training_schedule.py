@@ -1,6 +1,7 @@
 """A training's scheduled SMS: the reminder at 07:00 the day before, the follow-ups 30 and 90 days after the
 start at 09:00 and their answers, each sent once by its RQ job or, when Redis lost the job, by the sweep.
 Time moves with time-machine."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from menus.features.trainings.jobs import training_specs
 
 from menus import catalog
+from menus.features.trainings.jobs import training_specs
 from models import (
     Conversation,
     Enrollment,
@@ -20,13 +21,13 @@ from models import (
     TrainingStep,
     database,
 )
+from models.jobs import enqueue_after_commit
 from models.settings import to_utc
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.registration import register
 from tests.support.staff import ORGANIZER, ORGANIZER_OTHER
 from tests.support.texts import text
-from models.jobs import enqueue_after_commit
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 ADDED = dt.datetime(2026, 12, 1, 10, 0, tzinfo=JAKARTA)
@@ -129,8 +130,25 @@ def test_a_cancelled_training_sends_no_reminder(training, drain, runner):
 
 def test_a_training_added_at_night_for_the_next_morning_reminds_at_six_not_in_the_night(app, drain, runner, send_sms):
     with at(dt.datetime(2026, 12, 1, 22, 0, tzinfo=JAKARTA)):
-        assert runner.invoke(args=["training", "add", "--code", "PAGI1", "--title", "Tabungan", "--starts",
-                                   "2026-12-02 09:00", "--place", "Balai Desa", "--capacity", "5"]).exit_code == 0
+        assert (
+            runner.invoke(
+                args=[
+                    "training",
+                    "add",
+                    "--code",
+                    "PAGI1",
+                    "--title",
+                    "Tabungan",
+                    "--starts",
+                    "2026-12-02 09:00",
+                    "--place",
+                    "Balai Desa",
+                    "--capacity",
+                    "5",
+                ]
+            ).exit_code
+            == 0
+        )
         register(SIGNED)
         Phone(send_sms, SIGNED).say("LATIH PAGI1")
         settle(drain, runner)
@@ -169,8 +187,9 @@ def test_the_30_day_follow_up_asks_attendees_only_and_takes_the_answer_by_reply(
         assert Phone(send_sms, SIGNED).say("1") == text("followup.thanks")
         enrollment = Enrollment.get(Enrollment.phone == SIGNED)
         assert (enrollment.answer_30, enrollment.answered_30_at) == ("applied", to_utc(dt.datetime(2027, 1, 10, 15)))
-        assert Phone(send_sms, SIGNED).say("3").startswith(catalog.raw_text("sms.unknown", "id").split("{")[0]), \
+        assert Phone(send_sms, SIGNED).say("3").startswith(catalog.raw_text("sms.unknown", "id").split("{")[0]), (
             "the question is answered: a second answer is an ordinary message"
+        )
     assert MentoringTask.select().count() == 0
 
 
@@ -206,7 +225,7 @@ def test_other_keywords_work_while_the_follow_up_waits_and_the_answer_still_coun
         settle(drain, runner)
         phone = Phone(send_sms, SIGNED)
         assert phone.say("STATUS") == text("case.status.none")
-        assert phone.say("ya") .startswith(text("error.choice")), "not an answer: the question again"
+        assert phone.say("ya").startswith(text("error.choice")), "not an answer: the question again"
         assert phone.say("1") == text("followup.thanks")
     assert Enrollment.get(Enrollment.phone == SIGNED).answer_30 == "applied"
 

@@ -1,5 +1,6 @@
 """Training sign-up over USSD and SMS: the list, the detail, consent first for strangers, the waiting list and
 its promotion, cancellation, "Pelatihan saya", replays; and attendance by staff SMS (HADIR)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,13 @@ def daytime():
         yield
 
 
-def add_training(code: str = "KOPI1", capacity: int = 20, starts: dt.datetime = STARTS,
-                 title: str = "Budidaya kopi", place: str = "Balai Desa Tracap") -> Training:
+def add_training(
+    code: str = "KOPI1",
+    capacity: int = 20,
+    starts: dt.datetime = STARTS,
+    title: str = "Budidaya kopi",
+    place: str = "Balai Desa Tracap",
+) -> Training:
     with database.atomic():
         return Training.add(code, title, "economic", to_utc(starts), place, capacity)
 
@@ -44,8 +50,13 @@ def params(training: Training) -> dict[str, str]:
 
 
 def signed(training: Training) -> str:
-    return text("training.signed", training_code=training.code, training_title=training.title,
-                training_date=training.starts_label, training_place=training.place)
+    return text(
+        "training.signed",
+        training_code=training.code,
+        training_title=training.title,
+        training_date=training.starts_label,
+        training_place=training.place,
+    )
 
 
 def enrollment_status(phone: str, training: Training) -> str | None:
@@ -64,15 +75,19 @@ def test_pelatihan_lists_upcoming_trainings_soonest_first_with_my_trainings_last
         Training.update(status="cancelled").where(Training.id == past.id).execute()
     session = ussd(WORKER)
     session.dial()
-    assert session.answer("3") == ("CON Pelatihan mendatang:\n1. KOPI1 Budidaya kopi 10/12\n"
-                                   "2. TERNAK1 Ternak kambing 20/12\n3. Pelatihan saya\n0. Kembali")
+    assert session.answer("3") == (
+        "CON Pelatihan mendatang:\n1. KOPI1 Budidaya kopi 10/12\n"
+        "2. TERNAK1 Ternak kambing 20/12\n3. Pelatihan saya\n0. Kembali"
+    )
 
 
 def test_no_trainings_says_so_and_offers_my_trainings_and_back(ussd, app):
     session = ussd(WORKER)
     session.dial()
     assert session.answer("3") == f"CON {text('training.none')}\n1. Pelatihan saya\n0. Kembali"
-    assert session.answer("1") == f"CON {text('training.mine')}\n{text('training.mine_empty')}\n0. Kembali\n00. Menu utama"
+    assert (
+        session.answer("1") == f"CON {text('training.mine')}\n{text('training.mine_empty')}\n0. Kembali\n00. Menu utama"
+    )
 
 
 def test_a_stranger_signs_up_by_ussd_after_consent_and_a_name_and_gets_a_confirmation_sms(ussd, app, drain):
@@ -81,8 +96,9 @@ def test_a_stranger_signs_up_by_ussd_after_consent_and_a_name_and_gets_a_confirm
     session.dial()
     session.answer("3")
     detail = session.answer("1")
-    assert detail == ("CON KOPI1 Budidaya kopi\n10/12 08:00, Balai Desa Tracap\nSisa 3 kursi\n1. Daftar\n"
-                      "0. Kembali\n00. Menu utama")
+    assert detail == (
+        "CON KOPI1 Budidaya kopi\n10/12 08:00, Balai Desa Tracap\nSisa 3 kursi\n1. Daftar\n0. Kembali\n00. Menu utama"
+    )
     assert session.answer("1").startswith(f"CON {text('training.consent')}\n1. Ya, setuju\n2.")
     assert Person.get_or_none(Person.phone == WORKER) is None, "nothing is stored before consent"
     assert session.answer("1").startswith(f"CON {text('register.name')}")
@@ -104,8 +120,9 @@ def test_a_replayed_final_step_signs_up_once_and_confirms_once(ussd, app):
     session.dial()
     assert session.answer("3", "1", "1") == f"END {signed(training)}"
     replay = session.post("3*1*1").get_data(as_text=True)
-    assert replay == "END " + text("training.already", training_code="KOPI1", training_date="10/12 08:00",
-                                   training_place="Balai Desa Tracap")
+    assert replay == "END " + text(
+        "training.already", training_code="KOPI1", training_date="10/12 08:00", training_place="Balai Desa Tracap"
+    )
     assert Enrollment.select().count() == 1 and len(outbox(WORKER, "confirmation")) == 1
 
 
@@ -147,8 +164,9 @@ def test_my_trainings_lists_mine_and_cancels_one(ussd, app, send_sms):
     Phone(send_sms, WORKER).say("LATIH KOPI1")
     session = ussd(WORKER)
     session.dial()
-    assert session.answer("3", "2") == (f"CON {text('training.mine')}\n1. KOPI1 10/12 antre\n0. Kembali\n"
-                                        "00. Menu utama")
+    assert session.answer("3", "2") == (
+        f"CON {text('training.mine')}\n1. KOPI1 10/12 antre\n0. Kembali\n00. Menu utama"
+    )
     assert session.answer("1").startswith("CON KOPI1 Budidaya kopi\n10/12 08:00 di Balai Desa Tracap\n1. Batalkan")
     assert session.answer("1") == "END " + text("training.withdrawn", training_code="KOPI1")
     assert enrollment_status(WORKER, training) == "cancelled"
@@ -162,8 +180,9 @@ def test_latih_lists_upcoming_trainings_with_their_codes(send_sms, app):
     assert phone.say("LATIH") == text("training.sms.none")
     add_training("KOPI1")
     add_training("AMAN1", title="Migrasi aman", starts=dt.datetime(2026, 12, 12, 9, 0))
-    assert phone.say("latih") == text("training.sms.list", training_list=(
-        "KOPI1 Budidaya kopi 10/12 08:00; AMAN1 Migrasi aman 12/12 09:00"))
+    assert phone.say("latih") == text(
+        "training.sms.list", training_list=("KOPI1 Budidaya kopi 10/12 08:00; AMAN1 Migrasi aman 12/12 09:00")
+    )
 
 
 def test_latih_code_from_a_stranger_asks_consent_and_a_name_then_signs_up(send_sms, app):
@@ -173,8 +192,9 @@ def test_latih_code_from_a_stranger_asks_consent_and_a_name_then_signs_up(send_s
     assert phone.say("1").startswith(text("register.name"))
     assert phone.say("Budi") == signed(training)
     assert enrollment_status(WORKER, training) == "signed_up"
-    assert phone.say("LATIH KOPI1") == text("training.already", training_code="KOPI1", training_date="10/12 08:00",
-                                            training_place="Balai Desa Tracap")
+    assert phone.say("LATIH KOPI1") == text(
+        "training.already", training_code="KOPI1", training_date="10/12 08:00", training_place="Balai Desa Tracap"
+    )
     assert Enrollment.select().count() == 1
 
 
@@ -240,12 +260,14 @@ def test_attendance_before_the_training_day_is_refused_and_changes_nothing(send_
 def test_hadir_marks_attendance_in_any_number_form_and_names_who_was_not_signed_up(send_sms, cohort):
     organiser = Phone(send_sms, ORGANIZER)
     reply = organiser.say("HADIR kopi-1 081234567101, +6281234567102 6281299999999 abc")
-    assert reply == text("training.staff.marked", code="KOPI1", count="2", marked="...7101, ...7102",
-                         others="...9999, abc")
+    assert reply == text(
+        "training.staff.marked", code="KOPI1", count="2", marked="...7101, ...7102", others="...9999, abc"
+    )
     assert [enrollment_status(p, cohort) for p in (WORKER, OTHER, THIRD)] == ["attended", "attended", "absent"]
     assert Training.get_by_id(cohort.id).status == "held"
-    assert organiser.say("HADIR KOPI1 081234567103") == text("training.staff.marked", code="KOPI1", count="1",
-                                                             marked="...7103", others="-")
+    assert organiser.say("HADIR KOPI1 081234567103") == text(
+        "training.staff.marked", code="KOPI1", count="1", marked="...7103", others="-"
+    )
     assert enrollment_status(THIRD, cohort) == "attended"
 
 

@@ -1,4 +1,5 @@
 """SMS Gateway for Android's events over HTTP: signatures, every event type, replays, unknown and malformed events."""
+
 from __future__ import annotations
 
 import json
@@ -56,8 +57,9 @@ def payload_for(fake, kind: str, message_id: str = "km-1") -> dict:
         return fake.received_payload(PHONE, "BANTUAN")
     if kind == "system:ping":
         return fake.ping_payload()
-    return fake.status_payload(kind, message_id, PHONE, reason="RESULT_ERROR_NO_SERVICE" if kind == "sms:failed"
-                               else None)
+    return fake.status_payload(
+        kind, message_id, PHONE, reason="RESULT_ERROR_NO_SERVICE" if kind == "sms:failed" else None
+    )
 
 
 def nothing_happened(app) -> bool:
@@ -110,8 +112,17 @@ def _timestamp_in_ms(fake, body):
     return fake.sign(body, timestamp=int(time.time() * 1000))
 
 
-BAD_SIGNATURES = [_missing_signature, _missing_timestamp, _wrong_key, _stale, _from_the_future, _other_timestamp,
-                  _tampered_body, _not_hex, _timestamp_in_ms]
+BAD_SIGNATURES = [
+    _missing_signature,
+    _missing_timestamp,
+    _wrong_key,
+    _stale,
+    _from_the_future,
+    _other_timestamp,
+    _tampered_body,
+    _not_hex,
+    _timestamp_in_ms,
+]
 
 
 @pytest.mark.parametrize("kind", USED)
@@ -155,8 +166,9 @@ def test_no_webhook_token_is_needed_and_the_at_token_does_not_open_it(app, clien
 
 
 def test_an_incoming_sms_is_stored_and_answered(app, client, use_smsgate):
-    response = event(client, use_smsgate, "sms:received", use_smsgate.received_payload(PHONE, "BANTUAN"),
-                     event_id="evt-A")
+    response = event(
+        client, use_smsgate, "sms:received", use_smsgate.received_payload(PHONE, "BANTUAN"), event_id="evt-A"
+    )
     assert response.status_code == 200 and response.get_json() == {"status": "received", "replies": 1}
     [sms] = inbound()
     assert (sms.phone, sms.text, sms.provider_id, sms.status) == (PHONE, "BANTUAN", "evt-A", "delivered")
@@ -179,9 +191,17 @@ def test_the_same_text_again_is_a_new_sms_though_its_message_id_repeats(app, cli
     assert len(inbound()) == 2, "the payload's messageId comes from the content: the event id tells SMS apart"
 
 
-@pytest.mark.parametrize("raw,e164", [("+6281234567201", "+6281234567201"), ("6281234567201", "+6281234567201"),
-                                      ("081234567201", "+6281234567201"), ("85291234567", "+85291234567"),
-                                      ("+886912345678", "+886912345678"), (" 6281234567201 ", "+6281234567201")])
+@pytest.mark.parametrize(
+    "raw,e164",
+    [
+        ("+6281234567201", "+6281234567201"),
+        ("6281234567201", "+6281234567201"),
+        ("081234567201", "+6281234567201"),
+        ("85291234567", "+85291234567"),
+        ("+886912345678", "+886912345678"),
+        (" 6281234567201 ", "+6281234567201"),
+    ],
+)
 def test_sender_numbers_with_or_without_plus_are_read_as_e164(app, client, use_smsgate, raw, e164):
     assert event(client, use_smsgate, "sms:received", use_smsgate.received_payload(raw, "INFO")).status_code == 200
     assert [m.phone for m in inbound()] == [e164]
@@ -194,8 +214,9 @@ def test_an_sms_from_a_carrier_name_or_short_code_is_acknowledged_and_not_answer
     assert Message.select().count() == 0
 
 
-@pytest.mark.parametrize("received_at", ["2026-11-28T13:04:45.000+07:00", "2026-11-28T06:04:45Z",
-                                         "2026-11-28T13:04:45"])
+@pytest.mark.parametrize(
+    "received_at", ["2026-11-28T13:04:45.000+07:00", "2026-11-28T06:04:45Z", "2026-11-28T13:04:45"]
+)
 def test_received_at_with_or_without_an_offset_is_accepted(app, client, use_smsgate, received_at):
     payload = use_smsgate.received_payload(PHONE, "INFO", received_at=received_at)
     assert event(client, use_smsgate, "sms:received", payload).status_code == 200
@@ -219,8 +240,9 @@ def test_the_database_down_is_503_so_the_app_retries(app, client, use_smsgate, m
 # sms:sent, sms:delivered, sms:failed -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind,status", [("sms:sent", "sent"), ("sms:delivered", "delivered"),
-                                         ("sms:failed", "failed")])
+@pytest.mark.parametrize(
+    "kind,status", [("sms:sent", "sent"), ("sms:delivered", "delivered"), ("sms:failed", "failed")]
+)
 def test_message_events_move_our_message_through_the_status_table(app, client, use_smsgate, drain, kind, status):
     reply = sent_reply(client, use_smsgate, drain)
     response = event(client, use_smsgate, kind, payload_for(use_smsgate, kind, reply.provider_id))
@@ -285,8 +307,9 @@ def test_a_ping_without_health_is_recorded(app, client, use_smsgate):
 # Unknown and malformed events ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["sms:data-received", "mms:received", "app:started", "sms:batch:received",
-                                  "something:new"])
+@pytest.mark.parametrize(
+    "kind", ["sms:data-received", "mms:received", "app:started", "sms:batch:received", "something:new"]
+)
 def test_event_types_we_do_not_use_are_200_and_ignored(app, client, use_smsgate, kind):
     response = event(client, use_smsgate, kind, {"anything": ["goes"]})
     assert response.status_code == 200 and response.get_json() == {"status": "ignored"}
@@ -314,33 +337,36 @@ def sent(**changes: object) -> bytes:
     return envelope({k: v for k, v in {**SENT, **changes}.items() if v is not DROP}, kind="sms:sent")
 
 
-@pytest.mark.parametrize("body,field", [
-    (b"{not json", "body"),
-    (b"[]", "body"),
-    (b'"sms:received"', "body"),
-    (envelope(RECEIVED, event=DROP), "event"),
-    (envelope(RECEIVED, event=7), "event"),
-    (envelope(RECEIVED, event=""), "event"),
-    (envelope(RECEIVED, id=DROP), "id"),
-    (envelope(RECEIVED, id=""), "id"),
-    (envelope(RECEIVED, id=12), "id"),
-    (envelope(RECEIVED, payload=DROP), "payload"),
-    (envelope("DAFTAR"), "payload"),
-    (received(phoneNumber=DROP), "payload.phoneNumber"),
-    (received(phoneNumber=6281234567201), "payload.phoneNumber"),
-    (received(phoneNumber=""), "payload.phoneNumber"),
-    (received(message=DROP), "payload.message"),
-    (received(message=None), "payload.message"),
-    (received(message=["DAFTAR"]), "payload.message"),
-    (received(receivedAt=DROP), "payload.receivedAt"),
-    (received(receivedAt="yesterday"), "payload.receivedAt"),
-    (received(receivedAt="28/11/2026 13:04"), "payload.receivedAt"),
-    (sent(messageId=DROP), "payload.messageId"),
-    (sent(messageId=""), "payload.messageId"),
-    (sent(reason=404), "payload.reason"),
-    (envelope({"health": "ok"}, kind="system:ping"), "payload.health"),
-    (envelope({"health": {"status": 1}}, kind="system:ping"), "payload.health.status"),
-])
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        (b"{not json", "body"),
+        (b"[]", "body"),
+        (b'"sms:received"', "body"),
+        (envelope(RECEIVED, event=DROP), "event"),
+        (envelope(RECEIVED, event=7), "event"),
+        (envelope(RECEIVED, event=""), "event"),
+        (envelope(RECEIVED, id=DROP), "id"),
+        (envelope(RECEIVED, id=""), "id"),
+        (envelope(RECEIVED, id=12), "id"),
+        (envelope(RECEIVED, payload=DROP), "payload"),
+        (envelope("DAFTAR"), "payload"),
+        (received(phoneNumber=DROP), "payload.phoneNumber"),
+        (received(phoneNumber=6281234567201), "payload.phoneNumber"),
+        (received(phoneNumber=""), "payload.phoneNumber"),
+        (received(message=DROP), "payload.message"),
+        (received(message=None), "payload.message"),
+        (received(message=["DAFTAR"]), "payload.message"),
+        (received(receivedAt=DROP), "payload.receivedAt"),
+        (received(receivedAt="yesterday"), "payload.receivedAt"),
+        (received(receivedAt="28/11/2026 13:04"), "payload.receivedAt"),
+        (sent(messageId=DROP), "payload.messageId"),
+        (sent(messageId=""), "payload.messageId"),
+        (sent(reason=404), "payload.reason"),
+        (envelope({"health": "ok"}, kind="system:ping"), "payload.health"),
+        (envelope({"health": {"status": 1}}, kind="system:ping"), "payload.health.status"),
+    ],
+)
 def test_a_malformed_event_is_400_naming_the_field(app, client, use_smsgate, body, field):
     response = post(client, body, use_smsgate.sign(body))
     assert response.status_code == 400, response.get_data(as_text=True)

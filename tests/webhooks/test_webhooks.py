@@ -1,4 +1,5 @@
 """Africa's Talking callbacks as raw payloads: token, validation (400 names the field), statuses, health, logs."""
+
 from __future__ import annotations
 
 import logging
@@ -11,26 +12,47 @@ from service.webhooks.payloads import MAX_SMS_TEXT
 from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
 from tests.support.paths import ROOT
+from tests.support.redis_switch import use_redis
 from tests.support.registration import register_by_ussd
 from tests.support.settings import SHORT_CODE, TOKEN
 from tests.support.villages import seed_villages
 from workers.queues import connect_redis
-from tests.support.redis_switch import use_redis
 
 PHONE = "+6281234567001"
 PHONE_HK = "+85291234567"
 UNKNOWN_PHONE = "+6285712340099"
 
-USSD = {"sessionId": "ATUid_hook_1", "phoneNumber": PHONE, "networkCode": "51010", "serviceCode": "*384*123#",
-        "text": ""}
-SMS = {"from": PHONE, "to": SHORT_CODE, "text": "BANTUAN", "id": "ATXid_in_1", "date": "2026-11-28T06:04:45Z",
-       "networkCode": "51010", "linkId": "link-1"}
-DELIVERY = {"id": "ATXid_unknown", "status": "Success", "phoneNumber": PHONE, "networkCode": "51010",
-            "retryCount": "0"}
+USSD = {
+    "sessionId": "ATUid_hook_1",
+    "phoneNumber": PHONE,
+    "networkCode": "51010",
+    "serviceCode": "*384*123#",
+    "text": "",
+}
+SMS = {
+    "from": PHONE,
+    "to": SHORT_CODE,
+    "text": "BANTUAN",
+    "id": "ATXid_in_1",
+    "date": "2026-11-28T06:04:45Z",
+    "networkCode": "51010",
+    "linkId": "link-1",
+}
+DELIVERY = {"id": "ATXid_unknown", "status": "Success", "phoneNumber": PHONE, "networkCode": "51010", "retryCount": "0"}
 OPTOUT = {"senderId": "KawalMigran", "phoneNumber": PHONE}
-USSD_EVENT = {"sessionId": "ATUid_hook_1", "serviceCode": "*384*123#", "networkCode": "51010", "phoneNumber": PHONE,
-              "status": "Success", "cost": "IDR 0.0000", "durationInMillis": "14250", "hopsCount": "3",
-              "input": "1*1", "lastAppResponse": "CON Tulis nama Anda:", "errorMessage": ""}
+USSD_EVENT = {
+    "sessionId": "ATUid_hook_1",
+    "serviceCode": "*384*123#",
+    "networkCode": "51010",
+    "phoneNumber": PHONE,
+    "status": "Success",
+    "cost": "IDR 0.0000",
+    "durationInMillis": "14250",
+    "hopsCount": "3",
+    "input": "1*1",
+    "lastAppResponse": "CON Tulis nama Anda:",
+    "errorMessage": "",
+}
 
 WEBHOOKS = {
     "/webhooks/at/ussd": USSD,
@@ -70,15 +92,18 @@ def nothing_stored() -> bool:
 
 
 @pytest.mark.parametrize("path", list(WEBHOOKS))
-@pytest.mark.parametrize("url_suffix", [
-    "",                                   # missing
-    "?token=",                            # empty
-    "?token=wrong-token",                 # wrong
-    f"?token={TOKEN.upper()}",            # different case
-    f"?token={TOKEN[:-1]}",               # a prefix of the right one
-    f"?token={TOKEN}x",                   # the right one with more after it
-    f"?TOKEN={TOKEN}",                    # parameter name in another case
-])
+@pytest.mark.parametrize(
+    "url_suffix",
+    [
+        "",  # missing
+        "?token=",  # empty
+        "?token=wrong-token",  # wrong
+        f"?token={TOKEN.upper()}",  # different case
+        f"?token={TOKEN[:-1]}",  # a prefix of the right one
+        f"?token={TOKEN}x",  # the right one with more after it
+        f"?TOKEN={TOKEN}",  # parameter name in another case
+    ],
+)
 def test_bad_token_is_403_and_stores_nothing(client, path, url_suffix):
     response = client.post(path + url_suffix, data=WEBHOOKS[path])
     assert response.status_code == 403
@@ -117,13 +142,16 @@ def test_ussd_missing_field_is_400_naming_it(client, field):
     assert nothing_stored()
 
 
-@pytest.mark.parametrize("form,field", [
-    (with_(USSD, phoneNumber="MPESA"), "phoneNumber"),
-    (with_(USSD, phoneNumber="123"), "phoneNumber"),
-    (with_(USSD, phoneNumber=""), "phoneNumber"),
-    (with_(USSD, sessionId=""), "sessionId"),
-    (with_(USSD, sessionId="   "), "sessionId"),
-])
+@pytest.mark.parametrize(
+    "form,field",
+    [
+        (with_(USSD, phoneNumber="MPESA"), "phoneNumber"),
+        (with_(USSD, phoneNumber="123"), "phoneNumber"),
+        (with_(USSD, phoneNumber=""), "phoneNumber"),
+        (with_(USSD, sessionId=""), "sessionId"),
+        (with_(USSD, sessionId="   "), "sessionId"),
+    ],
+)
 def test_ussd_malformed_field_is_400_naming_it(client, form, field):
     assert_bad(post(client, "/webhooks/at/ussd", form), field)
     assert nothing_stored()
@@ -146,13 +174,16 @@ def test_ussd_without_optional_fields_still_answers(client):
     assert response.get_data(as_text=True).startswith("CON ")
 
 
-@pytest.mark.parametrize("register_as,dial_as", [
-    ("081234567001", "6281234567001"),
-    ("081234567001", "+6281234567001"),
-    ("6281234567001", "081234567001"),
-    ("+6281234567001", "081234567001"),
-    ("+6281234567001", "6281234567001"),
-])
+@pytest.mark.parametrize(
+    "register_as,dial_as",
+    [
+        ("081234567001", "6281234567001"),
+        ("081234567001", "+6281234567001"),
+        ("6281234567001", "081234567001"),
+        ("+6281234567001", "081234567001"),
+        ("+6281234567001", "6281234567001"),
+    ],
+)
 def test_ussd_indonesian_number_forms_are_one_person(app, ussd, register_as, dial_as):
     seed_villages()
     assert register_by_ussd(ussd(register_as)).startswith("END Terima kasih, Siti Aminah.")
@@ -183,17 +214,20 @@ def test_sms_missing_field_is_400_naming_it(client, field):
     assert nothing_stored()
 
 
-@pytest.mark.parametrize("form,field", [
-    (with_(SMS, date="yesterday"), "date"),
-    (with_(SMS, date=""), "date"),
-    (with_(SMS, date="28/11/2026 06:04"), "date"),
-    (with_(SMS, **{"from": "MPESA"}), "from"),
-    (with_(SMS, **{"from": "123"}), "from"),
-    (with_(SMS, **{"from": ""}), "from"),
-    (with_(SMS, id=""), "id"),
-    (with_(SMS, id="  "), "id"),
-    (with_(SMS, to=""), "to"),
-])
+@pytest.mark.parametrize(
+    "form,field",
+    [
+        (with_(SMS, date="yesterday"), "date"),
+        (with_(SMS, date=""), "date"),
+        (with_(SMS, date="28/11/2026 06:04"), "date"),
+        (with_(SMS, **{"from": "MPESA"}), "from"),
+        (with_(SMS, **{"from": "123"}), "from"),
+        (with_(SMS, **{"from": ""}), "from"),
+        (with_(SMS, id=""), "id"),
+        (with_(SMS, id="  "), "id"),
+        (with_(SMS, to=""), "to"),
+    ],
+)
 def test_sms_malformed_field_is_400_naming_it(client, form, field):
     assert_bad(post(client, "/webhooks/at/sms", form), field)
     assert nothing_stored()
@@ -286,28 +320,34 @@ def reload(message: Message) -> Message:
     return Message.get_by_id(message.id)
 
 
-@pytest.mark.parametrize("at_status,expected", [
-    ("Sent", "sent"),
-    ("Submitted", "sent"),
-    ("Buffered", "sent"),
-    ("Success", "delivered"),
-    ("Rejected", "rejected"),
-    ("Failed", "failed"),
-    ("AbsentSubscriber", "failed"),
-    ("Expired", "failed"),
-])
+@pytest.mark.parametrize(
+    "at_status,expected",
+    [
+        ("Sent", "sent"),
+        ("Submitted", "sent"),
+        ("Buffered", "sent"),
+        ("Success", "delivered"),
+        ("Rejected", "rejected"),
+        ("Failed", "failed"),
+        ("AbsentSubscriber", "failed"),
+        ("Expired", "failed"),
+    ],
+)
 def test_delivery_status_is_mapped(client, sent_message, at_status, expected):
     response = report(client, sent_message, at_status)
     assert response.status_code == 200
     assert reload(sent_message).status == expected
 
 
-@pytest.mark.parametrize("at_status,reason", [
-    ("Rejected", "UserInBlacklist"),
-    ("Failed", "DeliveryFailure"),
-    ("AbsentSubscriber", "AbsentSubscriber"),
-    ("Expired", "RejectedByGateway"),
-])
+@pytest.mark.parametrize(
+    "at_status,reason",
+    [
+        ("Rejected", "UserInBlacklist"),
+        ("Failed", "DeliveryFailure"),
+        ("AbsentSubscriber", "AbsentSubscriber"),
+        ("Expired", "RejectedByGateway"),
+    ],
+)
 def test_delivery_failure_reason_is_kept(client, sent_message, at_status, reason):
     assert report(client, sent_message, at_status, failureReason=reason).status_code == 200
     message = reload(sent_message)
@@ -345,8 +385,11 @@ def test_delivery_missing_field_is_400_naming_it(client, sent_message, field):
 
 def test_delivery_for_unknown_message_is_200_and_changes_nothing(client, sent_message):
     before = [(m.id, m.status, m.last_error, m.provider_id) for m in Message.select().order_by(Message.id)]
-    response = post(client, "/webhooks/at/delivery", with_(DELIVERY, id="ATXid_never_sent", status="Failed",
-                                                            failureReason="DeliveryFailure"))
+    response = post(
+        client,
+        "/webhooks/at/delivery",
+        with_(DELIVERY, id="ATXid_never_sent", status="Failed", failureReason="DeliveryFailure"),
+    )
     assert response.status_code == 200
     after = [(m.id, m.status, m.last_error, m.provider_id) for m in Message.select().order_by(Message.id)]
     assert after == before
@@ -375,8 +418,9 @@ def test_replayed_delivery_report_is_harmless(client, sent_message):
 # Opt-out ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("form", [without(OPTOUT, "phoneNumber"), with_(OPTOUT, phoneNumber=""),
-                                  with_(OPTOUT, phoneNumber="MPESA")])
+@pytest.mark.parametrize(
+    "form", [without(OPTOUT, "phoneNumber"), with_(OPTOUT, phoneNumber=""), with_(OPTOUT, phoneNumber="MPESA")]
+)
 def test_optout_without_a_phone_is_400(client, form):
     assert_bad(post(client, "/webhooks/at/optout", form), "phoneNumber")
     assert nothing_stored()
@@ -542,6 +586,7 @@ def test_sms_refused_while_database_down_is_kept_when_at_retries(app, client):
 
 def test_unexpected_errors_never_answer_500(app, client):
     """A failure outside the domain call (here Redis answering garbage) still gets AT's kind of answer."""
+
     class Broken:
         def __getattr__(self, name):
             raise ZeroDivisionError("a bug")
@@ -552,8 +597,16 @@ def test_unexpected_errors_never_answer_500(app, client):
     for text in ("", "1", "1*1", "1*1*Ani", "1*1*Ani*1", "1*1*Ani*1*4"):
         reply = client.post(f"/webhooks/at/ussd?token={TOKEN}", data={**session, "text": text})
     assert reply.status_code == 200 and reply.get_data(as_text=True).startswith("END Maaf")
-    sms = client.post(f"/webhooks/at/sms?token={TOKEN}", data={
-        "from": "+6281234567099", "to": "21234", "text": "BANTUAN", "id": "broken-sms", "date": "2026-11-28 06:04:45"})
+    sms = client.post(
+        f"/webhooks/at/sms?token={TOKEN}",
+        data={
+            "from": "+6281234567099",
+            "to": "21234",
+            "text": "BANTUAN",
+            "id": "broken-sms",
+            "date": "2026-11-28 06:04:45",
+        },
+    )
     assert sms.status_code == 503
     assert [m.status for m in outbox("+6281234567099", "reply")] == ["queued"], "stored: the sweep will send it"
     use_redis(app, connect_redis(app.config["REDIS_URL"]))

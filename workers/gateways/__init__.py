@@ -1,15 +1,30 @@
 """Outbound SMS gateways behind one interface, and the factory that picks one from the config."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from workers.gateways.africastalking import DEFAULT_TIMEOUT_SECONDS, AfricasTalkingGateway, default_api_url
 from workers.gateways.base import (
-    ACCEPTED, REJECTED, RETRYABLE, Gateway, Recipient, SendResult, message_id_of, message_ref,
+    ACCEPTED,
+    REJECTED,
+    RETRYABLE,
+    Gateway,
+    Recipient,
+    SendResult,
+    message_id_of,
+    message_ref,
 )
 from workers.gateways.outbox import OutboxGateway
 from workers.gateways.smsgate import (
-    DEFAULT_TIMEOUT_SECONDS as DEFAULT_SMSGATE_TIMEOUT_SECONDS, DEFAULT_URL as DEFAULT_SMSGATE_URL, SmsGateGateway,
+    DEFAULT_TIMEOUT_SECONDS as DEFAULT_SMSGATE_TIMEOUT_SECONDS,
+)
+from workers.gateways.smsgate import (
+    DEFAULT_URL as DEFAULT_SMSGATE_URL,
+)
+from workers.gateways.smsgate import (
+    SmsGateGateway,
 )
 
 BACKENDS = ("africastalking", "smsgate", "outbox")
@@ -49,7 +64,17 @@ def make_gateway(config: Mapping[str, Any]) -> Gateway:
 
 
 __all__ = [
-    "ACCEPTED", "BACKENDS", "REJECTED", "RETRYABLE",
-    "AfricasTalkingGateway", "Gateway", "OutboxGateway", "Recipient", "SendResult", "SmsGateGateway",
-    "make_gateway", "message_id_of", "message_ref",
+    "ACCEPTED",
+    "BACKENDS",
+    "REJECTED",
+    "RETRYABLE",
+    "AfricasTalkingGateway",
+    "Gateway",
+    "OutboxGateway",
+    "Recipient",
+    "SendResult",
+    "SmsGateGateway",
+    "make_gateway",
+    "message_id_of",
+    "message_ref",
 ]

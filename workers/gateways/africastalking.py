@@ -6,12 +6,14 @@ status of a failed request, so that `classify_failure` can tell a throttled or b
 (retry) from a refused request (do not). Per-recipient status codes go through `RECIPIENT_STATUS`.
 The API key is never logged and is scrubbed from every error string.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import requests
 from africastalking.Service import DEFAULT_TIMEOUT_S, validate_phone
@@ -198,8 +200,13 @@ class AfricasTalkingGateway:
             results.update(self._send_valid(text, valid))
         out = [results[phone] for phone in phones]
         counts = {o: sum(r.outcome == o for r in out) for o in (ACCEPTED, REJECTED, RETRYABLE)}
-        log.info("AT send to %d: %d accepted, %d rejected, %d retryable",
-                 len(out), counts[ACCEPTED], counts[REJECTED], counts[RETRYABLE])
+        log.info(
+            "AT send to %d: %d accepted, %d rejected, %d retryable",
+            len(out),
+            counts[ACCEPTED],
+            counts[REJECTED],
+            counts[RETRYABLE],
+        )
         return out
 
     def _send_valid(self, text: str, phones: list[str]) -> dict[str, SendResult]:
@@ -220,18 +227,30 @@ class AfricasTalkingGateway:
             outcome, reason = recipient_outcome(entry.get("statusCode"), entry.get("status"))
             if outcome == ACCEPTED:
                 results[phone] = self._result(
-                    phone, ACCEPTED, provider_id=_text(entry.get("messageId")), cost=_text(entry.get("cost")))
+                    phone, ACCEPTED, provider_id=_text(entry.get("messageId")), cost=_text(entry.get("cost"))
+                )
             else:
                 results[phone] = self._result(phone, outcome, error=reason)
         return results
 
-    def _result(self, phone: str, outcome: str, provider_id: str | None = None,
-                cost: str | None = None, error: str | None = None) -> SendResult:
+    def _result(
+        self,
+        phone: str,
+        outcome: str,
+        provider_id: str | None = None,
+        cost: str | None = None,
+        error: str | None = None,
+    ) -> SendResult:
         """Build a result with the API key scrubbed from its error, and log it (phone masked)."""
         if error:
             error = error.replace(self._api_key, "***")
-            log.log(logging.INFO if outcome == RETRYABLE else logging.WARNING, "AT send to %s %s: %s",
-                    mask(phone), outcome, _PHONE_LIKE.sub(lambda m: mask(m.group()), error))
+            log.log(
+                logging.INFO if outcome == RETRYABLE else logging.WARNING,
+                "AT send to %s %s: %s",
+                mask(phone),
+                outcome,
+                _PHONE_LIKE.sub(lambda m: mask(m.group()), error),
+            )
         else:
             log.debug("AT send to %s %s: %s", mask(phone), outcome, provider_id)
         return SendResult(phone=phone, outcome=outcome, provider_id=provider_id, cost=cost, error=error)

@@ -1,9 +1,11 @@
 """The interface every SMS gateway implements: who a send goes to, and the outcome for each of them."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 ACCEPTED, REJECTED, RETRYABLE = "accepted", "rejected", "retryable"
 """Outcomes: accepted by the provider (not yet delivered); rejected for good; failed in a way a retry can fix."""

@@ -6,6 +6,7 @@ no ping until its next one. Key `smsgate:phone`, fields `last_ping` (ISO 8601 UT
 (the app's own verdict: pass, warn or fail), and `last_send` (when the app last accepted a message of ours,
 written by the send job).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,7 @@ class PhonePing:
 
 def record_ping(connection: Redis, at: dt.datetime, device_id: str | None, health: str | None) -> None:
     """Keep `at` (naive UTC) as the phone's latest sign of life."""
-    connection.hset(PHONE_KEY, mapping={"last_ping": iso_utc(at), "device_id": device_id or "",
-                                        "health": health or ""})
+    connection.hset(PHONE_KEY, mapping={"last_ping": iso_utc(at), "device_id": device_id or "", "health": health or ""})
 
 
 def record_send(connection: Redis, at: dt.datetime) -> None:
@@ -80,16 +80,27 @@ class PhoneHealth:
 
     def to_dict(self) -> dict[str, str | None]:
         """JSON-ready, times as ISO 8601 UTC."""
-        return {"state": self.state, "reason": self.reason, "last_ping": iso_utc(self.last_ping),
-                "last_send": iso_utc(self.last_send), "device_id": self.device_id, "app_health": self.app_health}
+        return {
+            "state": self.state,
+            "reason": self.reason,
+            "last_ping": iso_utc(self.last_ping),
+            "last_send": iso_utc(self.last_send),
+            "device_id": self.device_id,
+            "app_health": self.app_health,
+        }
 
 
 def phone_health(connection: Redis, now: dt.datetime) -> PhoneHealth:
     """The phone's health at `now` (naive UTC): degraded, with the reason, after SILENT_AFTER without a ping."""
     ping, sent = last_ping(connection), last_send(connection)
     if ping is None:
-        return PhoneHealth("degraded", "no ping from the phone recorded (pings off in the app, webhooks not "
-                           "registered, or the phone has been away since Redis started)", None, sent)
+        return PhoneHealth(
+            "degraded",
+            "no ping from the phone recorded (pings off in the app, webhooks not "
+            "registered, or the phone has been away since Redis started)",
+            None,
+            sent,
+        )
     silent = now - ping.at
     state, reason = "ok", None
     if silent > SILENT_AFTER:

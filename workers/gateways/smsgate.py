@@ -8,14 +8,16 @@ a retry can help; a recipient's state in the answer goes through `RECIPIENT_STAT
 unreachable (timeout, no connection, offline), the rest of a batch waits for its retry without a request each.
 The password is never logged and is scrubbed from every error string.
 """
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import requests
-from android_sms_gateway import APIClient, Message as GateMessage, MessageState, ProcessState, TextMessage
+from android_sms_gateway import APIClient, MessageState, ProcessState, TextMessage
+from android_sms_gateway import Message as GateMessage
 from android_sms_gateway.constants import DEFAULT_URL as CLOUD_URL
 from android_sms_gateway.errors import APIError
 from android_sms_gateway.http import RequestsHttpClient
@@ -182,8 +184,13 @@ class SmsGateGateway:
                 results.append(result)
                 unreachable = result.error if gone else None
         counts = {o: sum(r.outcome == o for r in results) for o in (ACCEPTED, REJECTED, RETRYABLE)}
-        log.info("smsgate send to %d: %d accepted, %d rejected, %d retryable",
-                 len(results), counts[ACCEPTED], counts[REJECTED], counts[RETRYABLE])
+        log.info(
+            "smsgate send to %d: %d accepted, %d rejected, %d retryable",
+            len(results),
+            counts[ACCEPTED],
+            counts[REJECTED],
+            counts[RETRYABLE],
+        )
         return results
 
     def _send_one(self, client: APIClient, text: str, recipient: Recipient) -> tuple[SendResult, bool]:
@@ -191,8 +198,9 @@ class SmsGateGateway:
         phone looked unreachable."""
         if not _E164.fullmatch(recipient.phone or ""):
             return self._result(recipient, REJECTED, error="invalid phone number format"), False
-        message = GateMessage(id=recipient.ref, phone_numbers=[recipient.phone], text_message=TextMessage(text),
-                              with_delivery_report=True)
+        message = GateMessage(
+            id=recipient.ref, phone_numbers=[recipient.phone], text_message=TextMessage(text), with_delivery_report=True
+        )
         error: str | None
         try:
             state = client.send(message)
@@ -206,15 +214,22 @@ class SmsGateGateway:
         provider_id = (state.id or recipient.ref) if outcome == ACCEPTED else None
         return self._result(recipient, outcome, provider_id=provider_id, error=error), False
 
-    def _result(self, recipient: Recipient, outcome: str, provider_id: str | None = None,
-                error: str | None = None) -> SendResult:
+    def _result(
+        self, recipient: Recipient, outcome: str, provider_id: str | None = None, error: str | None = None
+    ) -> SendResult:
         """Build a result with the password scrubbed from its error, and log it (phone masked)."""
         phone = recipient.phone
         if error:
             if len(self._password) >= 4:  # a shorter one would mangle ordinary words
                 error = error.replace(self._password, "***")
-            log.log(logging.INFO if outcome == RETRYABLE else logging.WARNING, "smsgate send of %s to %s %s: %s",
-                    recipient.ref, mask(phone), outcome, _PHONE_LIKE.sub(lambda m: mask(m.group()), error))
+            log.log(
+                logging.INFO if outcome == RETRYABLE else logging.WARNING,
+                "smsgate send of %s to %s %s: %s",
+                recipient.ref,
+                mask(phone),
+                outcome,
+                _PHONE_LIKE.sub(lambda m: mask(m.group()), error),
+            )
         else:
             log.debug("smsgate send of %s to %s %s", recipient.ref, mask(phone), outcome)
         return SendResult(phone=phone, outcome=outcome, provider_id=provider_id, error=error)

@@ -1,6 +1,7 @@
 """The advocacy loop: reports (USSD and SMS), the SMS texts about cases, staff commands, status look-ups, and the
 escalation of a case nobody has taken. Its rules and records are `models.case`, `models.case_terms` and
 `models.report_draft`; its SMS texts are the catalogs' `case.` keys."""
+
 from __future__ import annotations
 
 from menus.feature import Feature, Sweep, fixed_sample, longest_label
@@ -27,8 +28,12 @@ RECORDS = Feature(
         "status": longest_label("case.status_short."),
         "case_list": fixed_sample("K7M-3QX dibukak maneh, ACD-EFH ditampa, JKM-NPR diterusake, ..."),
         "contact": lambda catalogs, language: max(
-            (catalogs.text(key, language, {"phone": "+886912345678"})
-             for key in ("case.contact_safe", "case.contact_unsafe", "case.contact_hidden")), key=len),
+            (
+                catalogs.text(key, language, {"phone": "+886912345678"})
+                for key in ("case.contact_safe", "case.contact_unsafe", "case.contact_hidden")
+            ),
+            key=len,
+        ),
     },
 )
 """The cases' records, message purposes, escalation job and sweep, and the samples of their SMS texts."""

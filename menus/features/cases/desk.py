@@ -6,11 +6,13 @@ into catalog texts. Each command answers its sender with what happened; a change
 reporter, in neutral words and only when contact is safe (`notices.news_for_reporter`). Nothing changes on
 an error. Logs carry case codes and masked phones, never a story or a note.
 """
+
 from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from menus import catalog
 from menus.feature import Feature, StaffKeyword
@@ -28,8 +30,8 @@ from models.phones import mask
 from models.staff import Staff
 
 if TYPE_CHECKING:
-    from menus.turn import SmsTurn
     from menus.staff_commands import StaffCommand
+    from menus.turn import SmsTurn
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +52,21 @@ def _params(case: Case, language: str) -> dict[str, str]:
     return {"code": case.display_code, "status": catalog.text(f"case.status_short.{case.status}", language)}
 
 
-def _sender(turn: "SmsTurn") -> Staff:
+def _sender(turn: SmsTurn) -> Staff:
     staff = turn.staff
     if staff is None:
         raise RuntimeError("a staff command reached its handler from a number that is not staff")
     return staff
 
 
-def _as_typed(turn: "SmsTurn", command: "StaffCommand") -> str:
+def _as_typed(turn: SmsTurn, command: StaffCommand) -> str:
     """The code as the sender typed it (letters, digits and dashes only, cut short)."""
     words = turn.text.split()
     typed = _NOT_CODE.sub("", fold_to_gsm7(words[1]))[:TYPED_CODE_MAX] if len(words) > 1 else ""
     return typed or command.code
 
 
-def _case(turn: "SmsTurn", command: "StaffCommand") -> Case | None:
+def _case(turn: SmsTurn, command: StaffCommand) -> Case | None:
     """The case the command names; else answers with the usage (no code) or that the code is unknown."""
     if not command.code:
         turn.reply(f"case.usage.{command.keyword.lower()}")
@@ -76,7 +78,7 @@ def _case(turn: "SmsTurn", command: "StaffCommand") -> Case | None:
     return case
 
 
-def _changed(turn: "SmsTurn", command: "StaffCommand", case: Case, change: Callable[[], None]) -> bool:
+def _changed(turn: SmsTurn, command: StaffCommand, case: Case, change: Callable[[], None]) -> bool:
     """Run one case change in a savepoint; if the case rules refuse it, answer why (nothing changed)."""
     try:
         with database.atomic():
@@ -89,7 +91,7 @@ def _changed(turn: "SmsTurn", command: "StaffCommand", case: Case, change: Calla
     return True
 
 
-def _done(turn: "SmsTurn", case: Case, key: str, extra: dict[str, str] | None = None) -> None:
+def _done(turn: SmsTurn, case: Case, key: str, extra: dict[str, str] | None = None) -> None:
     """Answer the sender, then tell the reporter the new status (only when contact is safe)."""
     turn.reply(key, {**_params(case, turn.language), **(extra or {})})
     turn.outgoing.extend(notices.news_for_reporter(case, turn.lookups))
@@ -111,14 +113,15 @@ def to_official(case: Case, official: Staff, lookups: Lookups) -> Outgoing:
         return {**params, "details": details}
 
     story = cut_to_fit(lambda value: catalog.text("case.refer.to_official", language, with_story(value)), story)
-    return notify(official.phone, "case.refer.to_official", with_story(story), "alert", language=language,
-                  lookups=lookups)
+    return notify(
+        official.phone, "case.refer.to_official", with_story(story), "alert", language=language, lookups=lookups
+    )
 
 
 # Commands --------------------------------------------------------------------------------------------------
 
 
-def terima(turn: "SmsTurn", command: "StaffCommand") -> None:
+def terima(turn: SmsTurn, command: StaffCommand) -> None:
     """TERIMA <code>: an organiser or coordinator takes the case; an official accepts a case referred to them."""
     staff, case = _sender(turn), _case(turn, command)
     if case is None:
@@ -130,14 +133,14 @@ def terima(turn: "SmsTurn", command: "StaffCommand") -> None:
         _done(turn, case, "case.ack.done")
 
 
-def catat(turn: "SmsTurn", command: "StaffCommand") -> None:
+def catat(turn: SmsTurn, command: StaffCommand) -> None:
     """CATAT <code> <note>: a note on the case's timeline."""
     staff, case = _sender(turn), _case(turn, command)
     if case is not None and _changed(turn, command, case, lambda: case.add_note(staff, command.rest)):
         turn.reply("case.note.done", _params(case, turn.language))
 
 
-def rujuk(turn: "SmsTurn", command: "StaffCommand") -> None:
+def rujuk(turn: SmsTurn, command: StaffCommand) -> None:
     """RUJUK <code>: refer the case to the labour official, who gets its summary by SMS."""
     staff, case = _sender(turn), _case(turn, command)
     if case is None:
@@ -152,14 +155,14 @@ def rujuk(turn: "SmsTurn", command: "StaffCommand") -> None:
         turn.outgoing.append(to_official(case, official, turn.lookups))
 
 
-def selesai(turn: "SmsTurn", command: "StaffCommand") -> None:
+def selesai(turn: SmsTurn, command: StaffCommand) -> None:
     """SELESAI <code> [note]: resolve the case."""
     staff, case = _sender(turn), _case(turn, command)
     if case is not None and _changed(turn, command, case, lambda: case.resolve(staff, command.rest or None)):
         _done(turn, case, "case.resolve.done")
 
 
-def buka(turn: "SmsTurn", command: "StaffCommand") -> None:
+def buka(turn: SmsTurn, command: StaffCommand) -> None:
     """BUKA <code> [note]: reopen a resolved case; its escalation clock starts over."""
     staff, case = _sender(turn), _case(turn, command)
     if case is not None and _changed(turn, command, case, lambda: case.reopen(staff, command.rest or None)):
@@ -167,17 +170,23 @@ def buka(turn: "SmsTurn", command: "StaffCommand") -> None:
         turn.outgoing.append(escalation_spec(case.id, 1, case.next_escalation_at))
 
 
-def _page_number(command: "StaffCommand") -> int:
+def _page_number(command: StaffCommand) -> int:
     return int(command.code) if command.code.isdigit() and int(command.code) > 0 else 1
 
 
-def _reply_list(turn: "SmsTurn", command: "StaffCommand", key: str, items: list[str]) -> None:
+def _reply_list(turn: SmsTurn, command: StaffCommand, key: str, items: list[str]) -> None:
     """Answer with one page of a list (KASUS 2 is the second page), saying how many more there are."""
     language = turn.language
 
     def params(shown: list[str], left: int, next_page: int) -> dict[str, str]:
-        more = " " + catalog.text("case.list.more", language, {"count": str(left), "keyword": command.keyword,
-                                                                 "page": str(next_page)}) if left else ""
+        more = (
+            " "
+            + catalog.text(
+                "case.list.more", language, {"count": str(left), "keyword": command.keyword, "page": str(next_page)}
+            )
+            if left
+            else ""
+        )
         return {"count": str(len(items)), "items": ITEM_SEPARATOR.join(shown), "more": more}
 
     split = pages(lambda shown, left, next_page: catalog.text(key, language, params(shown, left, next_page)), items)
@@ -186,48 +195,73 @@ def _reply_list(turn: "SmsTurn", command: "StaffCommand", key: str, items: list[
     turn.reply(key, params(split[number - 1], left, number + 1))
 
 
-def kasus(turn: "SmsTurn", command: "StaffCommand") -> None:
+def kasus(turn: SmsTurn, command: StaffCommand) -> None:
     """KASUS [page]: the sender's open cases (theirs and the unassigned), code, status and category."""
     staff = _sender(turn)
     if staff.role not in HANDLER_ROLES:
         turn.reply("case.list.official")
         return
     language = turn.language
-    items = [catalog.text("case.list.item", language, {
-        **_params(case, language), "category": catalog.text(f"case.category_short.{case.category}", language),
-    }) for case in Case.open_for(staff)]
+    items = [
+        catalog.text(
+            "case.list.item",
+            language,
+            {
+                **_params(case, language),
+                "category": catalog.text(f"case.category_short.{case.category}", language),
+            },
+        )
+        for case in Case.open_for(staff)
+    ]
     if not items:
         turn.reply("case.list.none")
         return
     _reply_list(turn, command, "case.list", items)
 
 
-def detail(turn: "SmsTurn", command: "StaffCommand") -> None:
+def detail(turn: SmsTurn, command: StaffCommand) -> None:
     """DETAIL [page] (officials): the referred cases waiting for them, code, category and days open."""
     staff = _sender(turn)
     if staff.role != "official":
         turn.reply("case.detail.not_official")
         return
     language, now = turn.language, utcnow()
-    items = [catalog.text("case.detail.item", language, {
-        "code": case.display_code, "category": catalog.text(f"case.category_short.{case.category}", language),
-        "days": str(max(0, (now - case.created_at).days)),
-    }) for case in Case.referred_to_official(staff)]
+    items = [
+        catalog.text(
+            "case.detail.item",
+            language,
+            {
+                "code": case.display_code,
+                "category": catalog.text(f"case.category_short.{case.category}", language),
+                "days": str(max(0, (now - case.created_at).days)),
+            },
+        )
+        for case in Case.referred_to_official(staff)
+    ]
     if not items:
         turn.reply("case.detail.none")
         return
     _reply_list(turn, command, "case.detail", items)
 
 
-def names_a_case(command: "StaffCommand") -> bool:
+def names_a_case(command: StaffCommand) -> bool:
     """A case command from someone who is not staff is plainly for staff when it names a case code."""
     return looks_like_code(command.code)
 
 
 FEATURE = Feature(
     name="case_desk",
-    staff_commands=tuple(StaffKeyword(keyword, handler, names_a_case) for keyword, handler in (
-        ("TERIMA", terima), ("CATAT", catat), ("RUJUK", rujuk), ("SELESAI", selesai), ("BUKA", buka),
-        ("KASUS", kasus), ("DETAIL", detail))),
+    staff_commands=tuple(
+        StaffKeyword(keyword, handler, names_a_case)
+        for keyword, handler in (
+            ("TERIMA", terima),
+            ("CATAT", catat),
+            ("RUJUK", rujuk),
+            ("SELESAI", selesai),
+            ("BUKA", buka),
+            ("KASUS", kasus),
+            ("DETAIL", detail),
+        )
+    ),
 )
 """The case staff commands."""

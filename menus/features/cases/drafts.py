@@ -2,11 +2,12 @@
 session that ends badly (AT's end-of-session notice) or goes silent for five minutes becomes a case marked
 incomplete, alerted like any other. A later complete report from the same session fills that case in.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 from menus.engine import Reply
 from menus.feature import Feature, Sweep

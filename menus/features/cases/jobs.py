@@ -4,11 +4,12 @@ Every step is a job scheduled for the case's `next_escalation_at` (the due row):
 case enqueues step 1 after its transaction commits, each step enqueues the next, and the sweep fires a due
 step whose job Redis lost.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 from menus.features.cases import notices
 from menus.turn import Lookups
@@ -39,8 +40,13 @@ def escalate(case_id: int, level: int) -> str:
         log.warning("escalation job for unknown case %s", case_id)
         return "missing"
     if case.status not in UNACKNOWLEDGED or case.escalation_level >= level:
-        log.info("case %s is %s at escalation level %s: no level %s", case.display_code, case.status,
-                 case.escalation_level, level)
+        log.info(
+            "case %s is %s at escalation level %s: no level %s",
+            case.display_code,
+            case.status,
+            case.escalation_level,
+            level,
+        )
         return "skipped"
     if case.next_escalation_at is None or case.next_escalation_at > utcnow():
         log.info("case %s: escalation level %s is not due yet", case.display_code, level)
@@ -49,8 +55,11 @@ def escalate(case_id: int, level: int) -> str:
         if not case.claim_escalation(level):
             return "skipped"
         written = notices.escalation(case, level, Lookups())
-    following = ([escalation_spec(case.id, level + 1, case.next_escalation_at)]
-                 if level < LAST_LEVEL and case.next_escalation_at is not None else [])
+    following = (
+        [escalation_spec(case.id, level + 1, case.next_escalation_at)]
+        if level < LAST_LEVEL and case.next_escalation_at is not None
+        else []
+    )
     enqueue_after_commit([*written, *following])
     log.info("case %s escalated to level %s (%s SMS)", case.display_code, level, len(written))
     return "escalated"
@@ -63,5 +72,8 @@ def escalation_spec(case_id: int, level: int, at: dt.datetime | None = None) -> 
 
 def due_escalations(now: dt.datetime) -> Iterable[JobSpec]:
     """Sweep: each due escalation step (the sweep enqueues those Redis does not hold)."""
-    return [escalation_spec(case.id, case.escalation_level + 1)
-            for case in Case.due_escalations(now) if case.escalation_level < LAST_LEVEL]
+    return [
+        escalation_spec(case.id, case.escalation_level + 1)
+        for case in Case.due_escalations(now)
+        if case.escalation_level < LAST_LEVEL
+    ]

@@ -3,6 +3,7 @@
 Who is told is decided by `models.case`; this module only turns those decisions into catalog texts.
 Texts to reporters use neutral words (no category, never "trafficking"): a worker's phone may be watched.
 """
+
 from __future__ import annotations
 
 from menus import catalog
@@ -19,8 +20,12 @@ def staff_params(case: Case, language: str, member: Staff) -> dict[str, str]:
     contact = case.contact_phone
     if contact and not case.may_share_identity_with(member):
         return {**_common(case, language), "contact": catalog.text("case.contact_hidden", language)}
-    return {**_common(case, language), "contact": catalog.text("case.contact_safe", language, {"phone": contact})
-            if contact else catalog.text("case.contact_unsafe", language)}
+    return {
+        **_common(case, language),
+        "contact": catalog.text("case.contact_safe", language, {"phone": contact})
+        if contact
+        else catalog.text("case.contact_unsafe", language),
+    }
 
 
 def _common(case: Case, language: str) -> dict[str, str]:
@@ -33,8 +38,9 @@ def _common(case: Case, language: str) -> dict[str, str]:
     }
 
 
-def to_staff(staff: list[Staff], key: str, case: Case, purpose: str, lookups: Lookups,
-             extra: dict[str, str] | None = None) -> list[Outgoing]:
+def to_staff(
+    staff: list[Staff], key: str, case: Case, purpose: str, lookups: Lookups, extra: dict[str, str] | None = None
+) -> list[Outgoing]:
     """Write one case text to each staff member, in their own language."""
     written = []
     for member in staff:
@@ -56,8 +62,7 @@ def new_case(case: Case, lookups: Lookups) -> list[Outgoing]:
     contact = case.contact_phone
     if contact is not None:
         purpose = "confirmation" if contact == case.reporter_phone else "confirmation_other"
-        written.append(notify(contact, "case.confirmation", {"code": case.display_code},
-                              purpose, lookups=lookups))
+        written.append(notify(contact, "case.confirmation", {"code": case.display_code}, purpose, lookups=lookups))
     return written
 
 

@@ -5,6 +5,7 @@ works from numbers abroad by SMS. At most six screens, the story optional and la
 opens the case once per session or SMS (a replayed final step shows the same code) and writes the
 alerts and the confirmation through the sending policy.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,9 +19,9 @@ from menus.turn import FlowTurn
 from models import database
 from models.case import Case
 from models.case_terms import CATEGORIES, FOR_WHOM, STORY_MAX, Report
-from models.report_draft import ReportDraft
 from models.person import COUNTRIES
 from models.phones import InvalidPhone, to_e164
+from models.report_draft import ReportDraft
 
 if TYPE_CHECKING:
     from menus.keywords import Match
@@ -61,17 +62,22 @@ def validate_story(text: str) -> tuple[str | None, str | None]:
     return value[:STORY_MAX], None
 
 
-def report_from(phone: str, answers: dict[str, str], channel: str, source_key: str,
-                incomplete: bool = False) -> Report:
+def report_from(phone: str, answers: dict[str, str], channel: str, source_key: str, incomplete: bool = False) -> Report:
     """A report from the flow's answers; a question left unanswered counts as "not safe to contact"."""
     safe = answers.get("safe", "")
     return Report(
-        reporter_phone=phone, for_whom=answers.get("for_whom", "other"),
-        category=answers.get("category", "other"), country=answers.get("country"),
+        reporter_phone=phone,
+        for_whom=answers.get("for_whom", "other"),
+        category=answers.get("category", "other"),
+        country=answers.get("country"),
         safe_to_contact=safe == "yes" or safe.startswith("+"),
         safe_phone=safe if safe.startswith("+") and safe != phone else None,
-        story=answers.get("story") or None, consent_to_refer=answers.get("consent") == "yes",
-        channel=channel, source_key=source_key, incomplete=incomplete, said_unsafe=safe == "no",
+        story=answers.get("story") or None,
+        consent_to_refer=answers.get("consent") == "yes",
+        channel=channel,
+        source_key=source_key,
+        incomplete=incomplete,
+        said_unsafe=safe == "no",
     )
 
 
@@ -92,7 +98,7 @@ def open_case(turn: FlowTurn) -> None:
     answers["case_code"] = case.display_code
 
 
-def _lapor(turn: "SmsTurn", found: "Match") -> None:
+def _lapor(turn: SmsTurn, found: Match) -> None:
     if found.argument.strip():
         turn.start_flow(ROOT_WITH_STORY, first_inputs=[found.argument])
     else:
@@ -107,16 +113,25 @@ FEATURE = Feature(
     menu_entries=(MenuEntry(MAIN_MENU, Option("main.report", ROOT), order=30),),
     roots=(ROOT, ROOT_WITH_STORY),
     screens=(
-        Menu(ROOT, "report.for_whom", store="for_whom",
-             options=tuple(Option(f"report.for.{w}", "report.category", value=w) for w in FOR_WHOM)),
+        Menu(
+            ROOT,
+            "report.for_whom",
+            store="for_whom",
+            options=tuple(Option(f"report.for.{w}", "report.category", value=w) for w in FOR_WHOM),
+        ),
         Input(ROOT_WITH_STORY, "report.story", store="story", validator="story", next=ROOT),
         Menu("report.category", "report.category", store="category", options=CATEGORY_OPTIONS),
         Menu("report.country", "report.country", store="country", options=COUNTRY_OPTIONS),
         Input("report.safe", "report.safe", store="safe", validator="safe_contact", next="report.consent"),
-        Menu("report.consent", "report.consent", store="consent", options=(
-            Option("report.consent.yes", "report.story_ask", value="yes"),
-            Option("report.consent.no", "report.story_ask", value="no"),
-        )),
+        Menu(
+            "report.consent",
+            "report.consent",
+            store="consent",
+            options=(
+                Option("report.consent.yes", "report.story_ask", value="yes"),
+                Option("report.consent.no", "report.story_ask", value="no"),
+            ),
+        ),
         Switch("report.story_ask", cases=(("has_story", "report.done"),), default="report.story"),
         Input("report.story", "report.story", store="story", validator="story", next="report.done"),
         End("report.done", "report.done", action="open_case"),

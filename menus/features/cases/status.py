@@ -4,14 +4,15 @@ A reporter's phone may be watched: these texts say only the code and where the c
 problem. Whose cases a phone sees is the case model's rule (`Case.reported_from`, `Case.may_see_status`);
 to anyone else a real code gets the same answer as an unknown one, so a code tells a stranger nothing.
 """
+
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
 
 from menus import catalog
-from menus.fitting import list_that_fits
 from menus.feature import Feature, Keyword, MenuEntry, Placeholder, fixed_sample, longest_label
+from menus.fitting import list_that_fits
 from menus.screens import MAIN_MENU, Menu, Option
 from menus.turn import FlowTurn
 from models.case import Case
@@ -47,10 +48,19 @@ def own_cases(turn: FlowTurn, target: str) -> list[Option]:
     if "own_cases" in turn.memo:
         return turn.memo["own_cases"]
     language = turn.ctx.language
-    found = turn.memo["own_cases"] = [Option(catalog.text("check.item", language, {"code": case.display_code,
-                                                         "case_state": state_text(case, language, short=True)}),
-                   target, value=case.code, literal=True)
-            for case in Case.reported_from(turn.phone).limit(MAX_LISTED)]
+    found = turn.memo["own_cases"] = [
+        Option(
+            catalog.text(
+                "check.item",
+                language,
+                {"code": case.display_code, "case_state": state_text(case, language, short=True)},
+            ),
+            target,
+            value=case.code,
+            literal=True,
+        )
+        for case in Case.reported_from(turn.phone).limit(MAX_LISTED)
+    ]
     return found
 
 
@@ -75,14 +85,18 @@ def _chosen_state(turn: FlowTurn) -> str:
 
 def listing(cases: list[Case], language: str) -> str:
     """Codes and short states, newest first: as many as keep the list reply within the SMS budget."""
-    items = [catalog.text("case.status.item", language, {"code": case.display_code,
-                                                         "case_state": state_text(case, language, short=True)})
-             for case in cases]
-    return list_that_fits(lambda shown: catalog.text("case.status.list", language, {"case_list": shown}), items,
-                          ", ")
+    items = [
+        catalog.text(
+            "case.status.item",
+            language,
+            {"code": case.display_code, "case_state": state_text(case, language, short=True)},
+        )
+        for case in cases
+    ]
+    return list_that_fits(lambda shown: catalog.text("case.status.list", language, {"case_list": shown}), items, ", ")
 
 
-def _status(turn: "SmsTurn", found: "Match") -> None:
+def _status(turn: SmsTurn, found: Match) -> None:
     """`STATUS` lists the sender's own cases; `STATUS <code>` answers the reporter, the safe number and staff."""
     argument = found.argument.strip()
     if not argument:
@@ -104,8 +118,9 @@ FEATURE = Feature(
     name="case_status",
     menu_entries=(MenuEntry(MAIN_MENU, Option("main.check", ROOT), order=60),),
     screens=(
-        Menu(ROOT, "check.title", source="own_cases", source_target=CASE_SCREEN, store="check_code",
-             empty="check.empty"),
+        Menu(
+            ROOT, "check.title", source="own_cases", source_target=CASE_SCREEN, store="check_code", empty="check.empty"
+        ),
         Menu(CASE_SCREEN, "check.case"),
     ),
     sources={"own_cases": own_cases},

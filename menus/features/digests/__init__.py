@@ -1,6 +1,7 @@
 """Digests for officials, village heads and coordinators: figures only, weekly and monthly, once per recipient and
 period. Its figures are `models.digest_figures` and `models.digest_period`, its record `models.digest_delivery`;
 its SMS texts the catalogs' `digest.` keys."""
+
 from __future__ import annotations
 
 from menus.feature import CronEntry, Feature, Sweep, fixed_sample

@@ -3,6 +3,7 @@
 the transaction that writes the SMS, so the cron, the command, a repeat and a worker that died midway
 together still send each digest once. The sweep sends a period's digests late if the cron missed them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,9 +16,9 @@ from menus.turn import Lookups
 from models import DigestDelivery, Staff, database, utcnow
 from models.digest_figures import ALL, Figures, compute, waiting_by_organiser
 from models.digest_period import Period, last_complete
+from models.jobs import DEFAULT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 from models.message import Outgoing
 from models.phones import mask
-from models.jobs import DEFAULT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 from models.settings import to_local
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,11 @@ def scope_of(member: Staff) -> str:
 
 def recipients() -> list[Staff]:
     """Active officials and coordinators, by name."""
-    return list(Staff.select().where((Staff.active == True) & Staff.role.in_(DIGEST_ROLES))  # noqa: E712
-                .order_by(Staff.name, Staff.id))
+    return list(
+        Staff.select()
+        .where((Staff.active == True) & Staff.role.in_(DIGEST_ROLES))  # noqa: E712
+        .order_by(Staff.name, Staff.id)
+    )
 
 
 def village_heads_villages() -> list[str]:

@@ -3,9 +3,10 @@
 Numbers only: the figures carry no name (a coordinator's "waiting on" line names organisers by first name,
 staff, not people served), no phone number, no code and no story.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from menus import catalog
 from menus.fitting import fits
@@ -18,6 +19,7 @@ DIGEST_SEGMENTS = 3
 def render(figures: Figures, language: str, waiting: dict[str, int] | None = None) -> str:
     """The digest text; the detail lists (registrations by status, reports by problem, waiting per organiser)
     are dropped, last first, until it fits DIGEST_SEGMENTS."""
+
     def t(key: str, **params: object) -> str:
         return catalog.text(key, language, {k: str(v) for k, v in params.items()})
 
@@ -33,22 +35,41 @@ def render(figures: Figures, language: str, waiting: dict[str, int] | None = Non
     def compose(details: set[str]) -> str:
         parts = [title]
         if figures.registrations:
-            parts.append(t("digest.registrations", count=figures.registrations) + _detail(
-                "registrations" in details and registrations))
+            parts.append(
+                t("digest.registrations", count=figures.registrations)
+                + _detail("registrations" in details and registrations)
+            )
         if figures.reports:
-            parts.append(t("digest.reports", count=figures.reports, urgent=figures.urgent) + _detail(
-                "reports" in details and reports))
-        parts.append(t("digest.cases", open=figures.open, overdue=figures.overdue,
-                       referred=figures.referred_waiting, resolved=figures.resolved))
+            parts.append(
+                t("digest.reports", count=figures.reports, urgent=figures.urgent)
+                + _detail("reports" in details and reports)
+            )
+        parts.append(
+            t(
+                "digest.cases",
+                open=figures.open,
+                overdue=figures.overdue,
+                referred=figures.referred_waiting,
+                resolved=figures.resolved,
+            )
+        )
         if figures.trainings_held or figures.answered:
-            parts.append(t("digest.trainings", held=figures.trainings_held, attended=figures.attended,
-                           applied=figures.applied, answered=figures.answered))
+            parts.append(
+                t(
+                    "digest.trainings",
+                    held=figures.trainings_held,
+                    attended=figures.attended,
+                    applied=figures.applied,
+                    answered=figures.answered,
+                )
+            )
         if waiting_on and "waiting" in details:
             parts.append(t("digest.waiting", detail=waiting_on))
         return " ".join(parts)
 
-    return _first_that_fits(compose, [{"registrations", "reports", "waiting"}, {"reports", "waiting"}, {"waiting"},
-                                      set()])
+    return _first_that_fits(
+        compose, [{"registrations", "reports", "waiting"}, {"reports", "waiting"}, {"waiting"}, set()]
+    )
 
 
 def _detail(items: str | bool) -> str:

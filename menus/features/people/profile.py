@@ -1,4 +1,5 @@
 """Profile: a registered person sees their data and changes village, status, country or language."""
+
 from __future__ import annotations
 
 from menus.feature import Feature, MenuEntry
@@ -27,17 +28,25 @@ FEATURE = Feature(
     menu_entries=(MenuEntry(MAIN_MENU, Option("main.profile", ROOT, when="registered"), order=20),),
     roots=(ROOT,),
     screens=(
-        Menu(ROOT, "profile.title", options=(
-            Option("profile.change_village", "profile.village"),
-            Option("profile.change_status", STATUS_ASK),
-            Option("profile.change_country", "profile.country", when="has_country"),
-            Option("profile.change_language", "language"),
-        )),
+        Menu(
+            ROOT,
+            "profile.title",
+            options=(
+                Option("profile.change_village", "profile.village"),
+                Option("profile.change_status", STATUS_ASK),
+                Option("profile.change_country", "profile.country", when="has_country"),
+                Option("profile.change_language", "language"),
+            ),
+        ),
         *village_question("profile.village", "profile.village", "profile.village_other", "profile.saved"),
-        Switch("profile.country", cases=(
-            ("status_is_calon", "country.calon"),
-            ("status_is_aktif", "country.aktif"),
-        ), default="country.purna"),
+        Switch(
+            "profile.country",
+            cases=(
+                ("status_is_calon", "country.calon"),
+                ("status_is_aktif", "country.aktif"),
+            ),
+            default="country.purna",
+        ),
         End("profile.saved", "profile.saved", action="save_profile"),
     ),
     actions={"save_profile": save_profile},

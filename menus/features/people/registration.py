@@ -3,6 +3,7 @@
 The same screens serve USSD ("Daftar" in the main menu) and SMS (`DAFTAR`, a conversation). The status
 and country screens are shared with the profile feature, which reaches them through `status.ask`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,8 +40,14 @@ STATUS_OPTIONS = tuple(Option(f"status.{s}", "status.after", value=s) for s in S
 def village_question(menu_id: str, title: str, other_id: str, next_screen: str) -> tuple[Menu, Input]:
     """The village question: the configured villages (paged) and "Lainnya", which asks for the name."""
     return (
-        Menu(menu_id, title, source="villages", source_target=next_screen, store="village",
-             options=(Option("village.other", other_id),)),
+        Menu(
+            menu_id,
+            title,
+            source="villages",
+            source_target=next_screen,
+            store="village",
+            options=(Option("village.other", other_id),),
+        ),
         Input(other_id, "register.village_other", store="village", validator="place", next=next_screen),
     )
 
@@ -65,13 +72,26 @@ def save_registration(turn: FlowTurn) -> None:
         return
     with database.atomic():
         registered = Person.register(
-            turn.phone, name=answers["name"], village=answers.get("village"), status=status,
+            turn.phone,
+            name=answers["name"],
+            village=answers.get("village"),
+            status=status,
             country=answers.get("country") if status in STATUSES_WITH_COUNTRY else None,
-            language=turn.ctx.language, via=turn.ctx.channel, registration_key=turn.ctx.session_key,
+            language=turn.ctx.language,
+            via=turn.ctx.channel,
+            registration_key=turn.ctx.session_key,
         )
         if registered:
-            turn.queued(notify(turn.phone, "sms.welcome", {"name": answers["name"]}, "welcome",
-                               language=turn.ctx.language, lookups=turn.lookups))
+            turn.queued(
+                notify(
+                    turn.phone,
+                    "sms.welcome",
+                    {"name": answers["name"]},
+                    "welcome",
+                    language=turn.ctx.language,
+                    lookups=turn.lookups,
+                )
+            )
             log.info("registered a person via %s", turn.ctx.channel)
 
 
@@ -88,7 +108,7 @@ def _label(prefix: str, field: str) -> Placeholder:
     return Placeholder(value, longest_label(prefix))
 
 
-def _start(turn: "SmsTurn", found: "Match") -> None:
+def _start(turn: SmsTurn, found: Match) -> None:
     registered = turn.person is not None and turn.person.is_registered
     turn.start_flow("profile" if registered else ROOT)
 
@@ -98,20 +118,29 @@ FEATURE = Feature(
     menu_entries=(MenuEntry(MAIN_MENU, Option("main.register", ROOT, when="not_registered"), order=10),),
     roots=(ROOT,),
     screens=(
-        Menu(ROOT, "register.consent", options=(
-            Option("register.agree", "register.name"),
-            Option("register.disagree", "register.declined"),
-        )),
+        Menu(
+            ROOT,
+            "register.consent",
+            options=(
+                Option("register.agree", "register.name"),
+                Option("register.disagree", "register.declined"),
+            ),
+        ),
         End("register.declined", "register.declined"),
         Input("register.name", "register.name", store="name", validator="name", next="register.village"),
         *village_question("register.village", "register.village", "register.village_other", STATUS_ASK),
         Switch(STATUS_ASK, cases=(("registered", "profile.status"),), default="register.status"),
         Menu("register.status", "register.status", store="status", options=STATUS_OPTIONS),
         Menu("profile.status", "profile.status", store="status", options=STATUS_OPTIONS),
-        Switch("status.after", cases=tuple((f"status_is_{s}", f"country.{s}") for s in STATUSES_WITH_COUNTRY),
-               default="country.after"),
-        *(Menu(f"country.{s}", f"country.{s}", store="country", options=COUNTRY_OPTIONS)
-          for s in STATUSES_WITH_COUNTRY),
+        Switch(
+            "status.after",
+            cases=tuple((f"status_is_{s}", f"country.{s}") for s in STATUSES_WITH_COUNTRY),
+            default="country.after",
+        ),
+        *(
+            Menu(f"country.{s}", f"country.{s}", store="country", options=COUNTRY_OPTIONS)
+            for s in STATUSES_WITH_COUNTRY
+        ),
         Switch("country.after", cases=(("registered", SAVED_PROFILE),), default="register.done"),
         End("register.done", "register.done", action="save_registration"),
     ),
@@ -126,8 +155,9 @@ FEATURE = Feature(
     validators={"name": validate_name, "place": validate_place},
     placeholders={
         "name": Placeholder(lambda turn: turn.profile("name") or "", fixed_sample("Sri Wahyuningsih Kusumawardani")),
-        "village": Placeholder(lambda turn: turn.profile("village") or "",
-                               fixed_sample("Tanjunganom Kidul Kaliwiro Lor")),
+        "village": Placeholder(
+            lambda turn: turn.profile("village") or "", fixed_sample("Tanjunganom Kidul Kaliwiro Lor")
+        ),
         "status": _label("status_short.", "status"),
         "country": _label("country.", "country"),
     },

@@ -1,6 +1,7 @@
 """Trainings: sign-up and waiting list (USSD and SMS), attendance by staff SMS, the reminder and the follow-ups and
 their answers. Its rules and records are `models.training` and `models.training_terms`; its SMS texts the
 catalogs' `training.` keys."""
+
 from __future__ import annotations
 
 from menus.feature import Feature, Sweep, fixed_sample
@@ -24,8 +25,10 @@ RECORDS = Feature(
         "date": fixed_sample("31/12 08:00"),
         "place": fixed_sample("Balai Desa Tanjunganom Kidul K"),
         "seats": fixed_sample("999"),
-        "training_list": fixed_sample("KOPI1 Budidaya kopi arabika 12/12 08:00; TERNAK2 Ternak kambing dan ayam 14/12 "
-                                      "09:00; AMAN3 Migrasi aman ke Hong Kong 20/12 08:00; ..."),
+        "training_list": fixed_sample(
+            "KOPI1 Budidaya kopi arabika 12/12 08:00; TERNAK2 Ternak kambing dan ayam 14/12 "
+            "09:00; AMAN3 Migrasi aman ke Hong Kong 20/12 08:00; ..."
+        ),
         "marked": fixed_sample("...4567, ...8910, ...1112, ...1314, ...1516, ...1718, ...1920, ...2122"),
         "others": fixed_sample("...2324, ...2526, 0812abc, 12345"),
     },

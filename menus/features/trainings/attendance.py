@@ -3,14 +3,15 @@
 Marking attendance marks the training held; the signed-up not marked become absent (a later HADIR still
 marks them). The reply says who was marked and which numbers were not signed up or not numbers at all.
 """
+
 from __future__ import annotations
 
 import logging
 import re
 from typing import TYPE_CHECKING
 
-from menus.feature import Feature, StaffKeyword
 from menus import catalog
+from menus.feature import Feature, StaffKeyword
 from menus.features.trainings import notices
 from menus.fitting import list_that_fits
 from models import database
@@ -19,8 +20,8 @@ from models.training import Training
 from models.training_terms import TrainingError
 
 if TYPE_CHECKING:
-    from menus.turn import SmsTurn
     from menus.staff_commands import StaffCommand
+    from menus.turn import SmsTurn
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def parse_numbers(text: str) -> tuple[list[str], list[str]]:
     return numbers, bad
 
 
-def _hadir(turn: "SmsTurn", command: "StaffCommand") -> None:
+def _hadir(turn: SmsTurn, command: StaffCommand) -> None:
     training = Training.by_code(command.code) if command.code else None
     if training is None:
         turn.reply("training.staff.unknown", {"code": command.code[:12] or "-"})
@@ -57,8 +58,14 @@ def _hadir(turn: "SmsTurn", command: "StaffCommand") -> None:
         log.info("HADIR for %s refused: %s", training.code, error)
         turn.reply(error.key, {"code": training.code, "date": training.starts_label})
         return
-    log.info("HADIR %s from %s: %s marked, %s not signed up, %s unreadable", training.code, mask(turn.phone),
-             len(marked), len(strangers), len(bad))
+    log.info(
+        "HADIR %s from %s: %s marked, %s not signed up, %s unreadable",
+        training.code,
+        mask(turn.phone),
+        len(marked),
+        len(strangers),
+        len(bad),
+    )
     turn.reply("training.staff.marked", marked_params(training.code, marked, [*strangers, *bad], turn.language))
 
 
@@ -70,11 +77,12 @@ def marked_params(code: str, marked: list[str], others: list[str], language: str
         if items:
             shown = [notices.short_number(item) for item in items]
             values[key] = list_that_fits(
-                lambda joined: catalog.text("training.staff.marked", language, {**values, key: joined}), shown, ", ")
+                lambda joined: catalog.text("training.staff.marked", language, {**values, key: joined}), shown, ", "
+            )
     return values
 
 
-def lists_numbers(command: "StaffCommand") -> bool:
+def lists_numbers(command: StaffCommand) -> bool:
     """HADIR from someone who is not staff is plainly for staff with a code and phone numbers ("HADIR KOPI1 0812…"),
     not ordinary words ("Hadir pak")."""
     return bool(command.code) and any(ch.isdigit() for ch in command.rest)

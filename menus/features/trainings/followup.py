@@ -5,6 +5,7 @@ and the stage (`followup-<enrollment id>-<days>`); the reply "1", "2" or "3" end
 still work meanwhile (the question is a menu, not a free-text screen). "Needs help", or "not yet" at both
 follow-ups, opens a mentoring task and alerts the organisers.
 """
+
 from __future__ import annotations
 
 import logging
@@ -65,13 +66,22 @@ FEATURE = Feature(
     roots=(FOLLOWUP_ROOT,),
     patient_roots=(FOLLOWUP_ROOT,),
     screens=(
-        Menu(FOLLOWUP_ROOT, "followup.question", store="followup_answer", options=(
-            Option("followup.applied", "followup.done", value="applied"),
-            Option("followup.not_yet", "followup.done", value="not_yet"),
-            Option("followup.help", "followup.done", value="help"),
-        )),
-        End("followup.done", "followup.thanks", action="record_followup",
-            other_texts=("followup.thanks_not_yet", "followup.thanks_help", "followup.expired")),
+        Menu(
+            FOLLOWUP_ROOT,
+            "followup.question",
+            store="followup_answer",
+            options=(
+                Option("followup.applied", "followup.done", value="applied"),
+                Option("followup.not_yet", "followup.done", value="not_yet"),
+                Option("followup.help", "followup.done", value="help"),
+            ),
+        ),
+        End(
+            "followup.done",
+            "followup.thanks",
+            action="record_followup",
+            other_texts=("followup.thanks_not_yet", "followup.thanks_help", "followup.expired"),
+        ),
     ),
     actions={"record_followup": record_answer},
 )

@@ -4,18 +4,19 @@ Every step is an RQ job scheduled for the step's `due_at` (the due row) when the
 moved; the sweep fires a due step whose job Redis lost (`due_steps`). The step row's claim lets one
 run through, so the job, the sweep's copy and a retry send each message once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 from menus.features.trainings import notices
 from menus.features.trainings.followup import FOLLOWUP_ROOT, conversation_key
 from models import Conversation, TrainingStep, database, utcnow
+from models.jobs import DEFAULT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 from models.message import Outgoing
 from models.training import Training
-from models.jobs import DEFAULT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 from models.training_terms import followup_days
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,10 @@ def step_spec(step: TrainingStep) -> JobSpec:
 
 def training_specs(training: Training) -> list[JobSpec]:
     """The jobs of every step of a training not done yet (after it is added or moved)."""
-    return [step_spec(step) for step in TrainingStep.select().where(
-        (TrainingStep.training == training.id) & TrainingStep.done_at.is_null())]
+    return [
+        step_spec(step)
+        for step in TrainingStep.select().where((TrainingStep.training == training.id) & TrainingStep.done_at.is_null())
+    ]
 
 
 @with_database
@@ -67,8 +70,9 @@ def _reminder(training: Training) -> list[Outgoing]:
     if training.status != "planned" or training.starts_at <= utcnow():
         log.info("training %s has started or is no longer planned: its reminder is dropped", training.code)
         return []
-    return notices.to_participants(training, list(training.enrollments(("signed_up",))), "training.sms.reminder",
-                                   "reminder")
+    return notices.to_participants(
+        training, list(training.enrollments(("signed_up",))), "training.sms.reminder", "reminder"
+    )
 
 
 def _followup(training: Training, days: int) -> list[Outgoing]:
@@ -79,8 +83,9 @@ def _followup(training: Training, days: int) -> list[Outgoing]:
         if outgoing.refused:
             continue
         enrollment.ask(days, now)
-        Conversation.for_phone(enrollment.phone).start(FOLLOWUP_ROOT, conversation_key(enrollment.id, days),
-                                                       lasts=FOLLOWUP_ANSWER_WAIT)
+        Conversation.for_phone(enrollment.phone).start(
+            FOLLOWUP_ROOT, conversation_key(enrollment.id, days), lasts=FOLLOWUP_ANSWER_WAIT
+        )
     return written
 
 

@@ -3,6 +3,7 @@
 Who is told is decided by `models.training`; this module only turns those decisions into catalog texts.
 Texts that go to many people carry no name, so the send job hands them to the provider in batches.
 """
+
 from __future__ import annotations
 
 from menus.notify import language_for, notify
@@ -28,8 +29,9 @@ def confirmation(training: Training, phone: str, outcome: str, lookups: Lookups)
 
 def promoted(training: Training, enrollment: Enrollment, lookups: Lookups) -> Outgoing:
     """A seat freed up for the first on the waiting list."""
-    return notify(enrollment.phone, "training.sms.promoted", training_params(training), TRAINING_PURPOSE,
-                  lookups=lookups)
+    return notify(
+        enrollment.phone, "training.sms.promoted", training_params(training), TRAINING_PURPOSE, lookups=lookups
+    )
 
 
 def to_participants(training: Training, enrollments: list[Enrollment], key: str, purpose: str) -> list[Outgoing]:
@@ -46,13 +48,23 @@ def mentoring_alert(training: Training, enrollment: Enrollment, task: MentoringT
     for member in Staff.active_in_roles(("organizer",)):
         lookups.remember_staff(member)
         language = language_for(member.phone, lookups)
-        written.append(notify(member.phone, f"training.mentoring.{task.reason}", {
-            **training_params(training), "name": enrollment.name, "phone": enrollment.phone,
-        }, "alert", language=language, lookups=lookups))
+        written.append(
+            notify(
+                member.phone,
+                f"training.mentoring.{task.reason}",
+                {
+                    **training_params(training),
+                    "name": enrollment.name,
+                    "phone": enrollment.phone,
+                },
+                "alert",
+                language=language,
+                lookups=lookups,
+            )
+        )
     return written
 
 
 def short_number(phone: str) -> str:
     """A number as a staff reply lists it: its last four digits (what was typed, if it is not a number)."""
     return "..." + phone[-4:] if phone.startswith("+") else phone
-

@@ -2,10 +2,12 @@
 `LATIH [code]` / `BATAL <code>` by SMS. An unregistered caller gives consent and a name first (the short
 form of registration). A full training offers the waiting list; a cancellation promotes the first in line.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from menus import catalog
 from menus.feature import Feature, Keyword, MenuEntry, Placeholder, fixed_sample
@@ -34,13 +36,20 @@ BY_CODE = "training.by_code"
 MAX_LISTED = 18
 """Most upcoming trainings a list shows (three USSD pages)."""
 
-OUTCOME_TEXTS = {"signed_up": "training.signed", "waitlisted": "training.waitlisted",
-                 "already_signed_up": "training.already", "already_waitlisted": "training.already_waitlisted"}
+OUTCOME_TEXTS = {
+    "signed_up": "training.signed",
+    "waitlisted": "training.waitlisted",
+    "already_signed_up": "training.already",
+    "already_waitlisted": "training.already_waitlisted",
+}
 """The end screen's text for each outcome of a sign-up."""
 
 
-SMS_TEXTS = {"training.withdrawn": "training.sms.withdrawn", "training.withdraw_none": "training.sms.withdraw_none",
-             "training.closed": "training.sms.closed"}
+SMS_TEXTS = {
+    "training.withdrawn": "training.sms.withdrawn",
+    "training.withdraw_none": "training.sms.withdraw_none",
+    "training.closed": "training.sms.closed",
+}
 """The SMS reply to `BATAL <code>` for each outcome of the USSD cancellation."""
 
 
@@ -56,8 +65,10 @@ def upcoming_options(turn: FlowTurn, target: str) -> list[Option]:
     """Option source: upcoming trainings, soonest first, as `CODE Title dd/mm`."""
     if "upcoming" not in turn.memo:
         turn.memo["upcoming"] = list(Training.upcoming().limit(MAX_LISTED))
-    return [Option(f"{t.code} {t.title} {t.starts_label[:5]}", target, value=t.code, literal=True)
-            for t in turn.memo["upcoming"]]
+    return [
+        Option(f"{t.code} {t.title} {t.starts_label[:5]}", target, value=t.code, literal=True)
+        for t in turn.memo["upcoming"]
+    ]
 
 
 def my_options(turn: FlowTurn, target: str) -> list[Option]:
@@ -65,10 +76,19 @@ def my_options(turn: FlowTurn, target: str) -> list[Option]:
     if "mine" not in turn.memo:
         turn.memo["mine"] = list(Enrollment.of_phone(turn.phone).limit(MAX_LISTED))
     language = turn.ctx.language
-    return [Option(catalog.text(f"training.mine_item.{e.status}", language,
-                                {"code": e.training.code, "date": e.training.starts_label[:5]}),
-                   target, value=e.training.code, literal=True)
-            for e in turn.memo["mine"]]
+    return [
+        Option(
+            catalog.text(
+                f"training.mine_item.{e.status}",
+                language,
+                {"code": e.training.code, "date": e.training.starts_label[:5]},
+            ),
+            target,
+            value=e.training.code,
+            literal=True,
+        )
+        for e in turn.memo["mine"]
+    ]
 
 
 def has_consented(turn: FlowTurn) -> bool:
@@ -88,8 +108,9 @@ def sign_up(turn: FlowTurn) -> str | None:
     try:
         with database.atomic():
             if "name" in turn.answers and not has_consented(turn):
-                Person.consent_for_training(turn.phone, name=turn.answers["name"], language=turn.ctx.language,
-                                            via=turn.ctx.channel)
+                Person.consent_for_training(
+                    turn.phone, name=turn.answers["name"], language=turn.ctx.language, via=turn.ctx.channel
+                )
                 turn.lookups.forget(turn.phone)
             _, outcome = training.sign_up(turn.phone)
             if turn.ctx.channel == "ussd" and outcome in ("signed_up", "waitlisted"):
@@ -108,7 +129,7 @@ def withdraw(turn: FlowTurn) -> str | None:
     return _withdraw(training, turn.phone, turn.queued, turn)
 
 
-def _withdraw(training: Training, phone: str, queue: Callable[[Outgoing], None], turn: "FlowTurn | SmsTurn") -> str:
+def _withdraw(training: Training, phone: str, queue: Callable[[Outgoing], None], turn: FlowTurn | SmsTurn) -> str:
     try:
         with database.atomic():
             cancelled, promoted = training.withdraw(phone)
@@ -131,11 +152,12 @@ def validate_code(text: str) -> tuple[str | None, str | None]:
 def listing(trainings: list[Training], language: str) -> str:
     """Codes, titles and dates, soonest first: as many as keep the `LATIH` reply within the SMS budget."""
     items = [f"{t.code} {t.title} {t.starts_label}" for t in trainings]
-    return list_that_fits(lambda shown: catalog.text("training.sms.list", language, {"training_list": shown}),
-                          items, "; ")
+    return list_that_fits(
+        lambda shown: catalog.text("training.sms.list", language, {"training_list": shown}), items, "; "
+    )
 
 
-def _latih(turn: "SmsTurn", found: "Match") -> None:
+def _latih(turn: SmsTurn, found: Match) -> None:
     argument = found.argument.strip()
     if argument:
         turn.start_flow(BY_CODE, first_inputs=[argument])
@@ -147,7 +169,7 @@ def _latih(turn: "SmsTurn", found: "Match") -> None:
     turn.reply("training.sms.list", {"training_list": listing(trainings, turn.language)})
 
 
-def _batal(turn: "SmsTurn", found: "Match") -> None:
+def _batal(turn: SmsTurn, found: Match) -> None:
     argument = found.argument.strip()
     training = Training.by_code(argument.split()[0]) if argument else None
     if training is None:
@@ -164,9 +186,17 @@ def _text_of(field: str) -> Placeholder:
         training = _chosen(turn) or _chosen(turn, "my_code")
         return str(getattr(training, field)) if training else "-"
 
-    return Placeholder(value, fixed_sample({"code": "KOPI2026", "title": "Budidaya kopi dan pengolahan pasca panen",
-                                            "starts_label": "31/12 08:00",
-                                            "place": "Balai Desa Tanjunganom Kidul"}[field]))
+    return Placeholder(
+        value,
+        fixed_sample(
+            {
+                "code": "KOPI2026",
+                "title": "Budidaya kopi dan pengolahan pasca panen",
+                "starts_label": "31/12 08:00",
+                "place": "Balai Desa Tanjunganom Kidul",
+            }[field]
+        ),
+    )
 
 
 def _seats(turn: FlowTurn) -> str:
@@ -180,8 +210,11 @@ def _seats(turn: FlowTurn) -> str:
 
 
 def _seats_sample(catalogs, language: str) -> str:
-    return max(catalogs.text("training.full", language),
-               catalogs.text("training.seats_left", language, {"seats": "999"}), key=len)
+    return max(
+        catalogs.text("training.full", language),
+        catalogs.text("training.seats_left", language, {"seats": "999"}),
+        key=len,
+    )
 
 
 FEATURE = Feature(
@@ -190,27 +223,51 @@ FEATURE = Feature(
     roots=(ROOT, BY_CODE),
     screens=(
         Switch(ROOT, cases=(("has_upcoming", "training.list"),), default="training.none"),
-        Menu("training.list", "training.title", source="upcoming_trainings", source_target="training.detail",
-             store="training_code", options=(Option("training.mine_label", "training.mine"),)),
+        Menu(
+            "training.list",
+            "training.title",
+            source="upcoming_trainings",
+            source_target="training.detail",
+            store="training_code",
+            options=(Option("training.mine_label", "training.mine"),),
+        ),
         Menu("training.none", "training.none", options=(Option("training.mine_label", "training.mine"),)),
         Menu("training.detail", "training.detail", options=(Option("training.join", "training.gate"),)),
         Input(BY_CODE, "training.ask_code", store="training_code", validator="training_code", next="training.gate"),
         Switch("training.gate", cases=(("has_consented", "training.signed"),), default="training.consent"),
-        Menu("training.consent", "training.consent", options=(
-            Option("register.agree", "training.name"),
-            Option("register.disagree", "training.declined"),
-        )),
+        Menu(
+            "training.consent",
+            "training.consent",
+            options=(
+                Option("register.agree", "training.name"),
+                Option("register.disagree", "training.declined"),
+            ),
+        ),
         End("training.declined", "training.declined"),
         Input("training.name", "register.name", store="name", validator="name", next="training.signed"),
-        End("training.signed", "training.signed", action="training_sign_up",
-            other_texts=("training.waitlisted", "training.already", "training.already_waitlisted",
-                         "training.closed")),
-        Menu("training.mine", "training.mine", source="my_trainings", source_target="training.mine_detail",
-             store="my_code", empty="training.mine_empty"),
-        Menu("training.mine_detail", "training.mine_detail",
-             options=(Option("training.withdraw", "training.withdrawn"),)),
-        End("training.withdrawn", "training.withdrawn", action="training_withdraw",
-            other_texts=("training.withdraw_none", "training.closed")),
+        End(
+            "training.signed",
+            "training.signed",
+            action="training_sign_up",
+            other_texts=("training.waitlisted", "training.already", "training.already_waitlisted", "training.closed"),
+        ),
+        Menu(
+            "training.mine",
+            "training.mine",
+            source="my_trainings",
+            source_target="training.mine_detail",
+            store="my_code",
+            empty="training.mine_empty",
+        ),
+        Menu(
+            "training.mine_detail", "training.mine_detail", options=(Option("training.withdraw", "training.withdrawn"),)
+        ),
+        End(
+            "training.withdrawn",
+            "training.withdrawn",
+            action="training_withdraw",
+            other_texts=("training.withdraw_none", "training.closed"),
+        ),
     ),
     conditions={
         "has_upcoming": lambda turn: bool(upcoming_options(turn, ROOT)),

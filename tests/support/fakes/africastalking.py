@@ -1,12 +1,13 @@
 """A local HTTP server that speaks Africa's Talking's SMS send API, scriptable by tests.
 
-    with FakeAfricasTalking(api_key="k") as fake:
-        fake.respond_for("+6281234567890", status_code=403, status="InvalidPhoneNumber")
-        fake.fail_next(http_status=500)          # the next request fails as a whole
-        fake.fail_next(delay=1.5)                # the one after answers late (client timeout)
-        ... gateway(api_url=fake.url) ...
-        fake.requests[0].form["to"]
+with FakeAfricasTalking(api_key="k") as fake:
+    fake.respond_for("+6281234567890", status_code=403, status="InvalidPhoneNumber")
+    fake.fail_next(http_status=500)          # the next request fails as a whole
+    fake.fail_next(delay=1.5)                # the one after answers late (client timeout)
+    ... gateway(api_url=fake.url) ...
+    fake.requests[0].form["to"]
 """
+
 from __future__ import annotations
 
 import json
@@ -80,14 +81,25 @@ class FakeAfricasTalking(FailureScript, LoopbackFake):
         self._overrides: dict[str, _Override] = {}
         self._lock = threading.Lock()
 
-    def respond_for(self, number: str, status_code: int = 101, status: str = "Success",
-                    cost: str | None = None, message_id: str | None = None, omit: bool = False) -> None:
+    def respond_for(
+        self,
+        number: str,
+        status_code: int = 101,
+        status: str = "Success",
+        cost: str | None = None,
+        message_id: str | None = None,
+        omit: bool = False,
+    ) -> None:
         """Script the Recipients entry for one number (or leave it out of the answer with omit=True)."""
         accepted = status_code in (100, 101, 102)
         with self._lock:
             self._overrides[number] = _Override(
-                status_code, status, cost if cost is not None else (DEFAULT_COST if accepted else "0"),
-                message_id if message_id is not None else (None if accepted else "None"), omit)
+                status_code,
+                status,
+                cost if cost is not None else (DEFAULT_COST if accepted else "0"),
+                message_id if message_id is not None else (None if accepted else "None"),
+                omit,
+            )
 
     def reset(self) -> None:
         """Forget recorded requests, per-number overrides and queued failures."""
@@ -108,9 +120,20 @@ class FakeAfricasTalking(FailureScript, LoopbackFake):
             o = overrides.get(number) or _Override(101, "Success", DEFAULT_COST, None)
             if o.omit:
                 continue
-            recipients.append({"statusCode": o.status_code, "number": number, "status": o.status, "cost": o.cost,
-                               "messageId": o.message_id or f"ATXid_{uuid.uuid4().hex}"})
+            recipients.append(
+                {
+                    "statusCode": o.status_code,
+                    "number": number,
+                    "status": o.status,
+                    "cost": o.cost,
+                    "messageId": o.message_id or f"ATXid_{uuid.uuid4().hex}",
+                }
+            )
         sent = [r for r in recipients if r["statusCode"] in (100, 101, 102)]
         total = sum(float(r["cost"].split()[-1]) for r in sent if r["cost"].split())
-        return {"SMSMessageData": {"Message": f"Sent to {len(sent)}/{len(numbers)} Total Cost: IDR {total:g}",
-                                   "Recipients": recipients}}
+        return {
+            "SMSMessageData": {
+                "Message": f"Sent to {len(sent)}/{len(numbers)} Total Cost: IDR {total:g}",
+                "Recipients": recipients,
+            }
+        }

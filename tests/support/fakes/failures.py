@@ -8,6 +8,7 @@ A fake mixes in `FailureScript`, calls `FailureScript.__init__`, and its handler
 send request; each fake decides what a delay without a status means for it (AT: the normal answer, late;
 the phone: the message accepted, the answer late).
 """
+
 from __future__ import annotations
 
 import threading
@@ -36,8 +37,13 @@ class FailureScript:
         self._failures: deque[ScriptedFailure] = deque()
         self._failures_lock = threading.Lock()
 
-    def fail_next(self, http_status: int | None = None, body: str | None = None, delay: float = 0.0,
-                  content_type: str | None = None) -> None:
+    def fail_next(
+        self,
+        http_status: int | None = None,
+        body: str | None = None,
+        delay: float = 0.0,
+        content_type: str | None = None,
+    ) -> None:
         """Queue a whole-request behaviour for the next send: answer `http_status` with `body`, after `delay`
         seconds. With only `delay`, the normal answer is sent late (for a client timeout)."""
         if http_status is None and not delay:
@@ -45,8 +51,7 @@ class FailureScript:
         if body is None:
             body = "" if http_status is None else self.failure_body(http_status)
         with self._failures_lock:
-            self._failures.append(ScriptedFailure(http_status, body, content_type or self.failure_content_type,
-                                                  delay))
+            self._failures.append(ScriptedFailure(http_status, body, content_type or self.failure_content_type, delay))
 
     def failure_body(self, http_status: int) -> str:
         """The body of a scripted failure the test gave no body for."""

@@ -3,6 +3,7 @@
 A fake subclasses `LoopbackFake`, sets `handler` (its request handler class) and `name`, and its handler reaches
 it as `self.server.fake`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 class FakeHandler(BaseHTTPRequestHandler):
     """What every fake's request handler shares: quiet logging and one way to answer."""
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args) -> None:
         log.debug(f"{self.server.fake.name}: " + format, *args)
 
     def send_body(self, status: int, content_type: str, body: str) -> None:
@@ -34,7 +35,7 @@ class FakeHandler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    fake: "LoopbackFake"
+    fake: LoopbackFake
 
     def handle_error(self, request, client_address) -> None:
         log.debug("%s: error while handling a request", self.fake.name, exc_info=True)
@@ -60,8 +61,9 @@ class LoopbackFake:
         """Listen on a free port and serve in a daemon thread."""
         self._server = _Server(("127.0.0.1", 0), self.handler)
         self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=self.name, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=self.name, daemon=True
+        )
         self._thread.start()
         return self
 

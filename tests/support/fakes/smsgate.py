@@ -12,6 +12,7 @@
 
 Like the app, it answers 409 to a message id it already holds, without sending again.
 """
+
 from __future__ import annotations
 
 import base64
@@ -64,7 +65,6 @@ class SentSms:
 
 
 class _Handler(FakeHandler):
-
     def _read(self) -> tuple[bytes, Any]:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         try:
@@ -127,8 +127,13 @@ class FakeSmsGate(FailureScript, LoopbackFake):
     handler = _Handler
     failure_content_type = "application/json"
 
-    def __init__(self, username: str = "kawalmigran", password: str = "fake-smsgate-password",
-                 webhook_secret: str = "fake-smsgate-signing-key", device_id: str = DEVICE_ID) -> None:
+    def __init__(
+        self,
+        username: str = "kawalmigran",
+        password: str = "fake-smsgate-password",
+        webhook_secret: str = "fake-smsgate-signing-key",
+        device_id: str = DEVICE_ID,
+    ) -> None:
         super().__init__()
         self.username, self.password = username, password
         self.webhook_secret, self.device_id = webhook_secret, device_id
@@ -182,21 +187,34 @@ class FakeSmsGate(FailureScript, LoopbackFake):
         digest = hmac.new(key, body + stamp.encode(), hashlib.sha256).hexdigest()
         return {"Content-Type": "application/json", "X-Signature": digest, "X-Timestamp": stamp}
 
-    def event(self, kind: str, payload: dict[str, Any], event_id: str | None = None,
-              timestamp: int | None = None) -> tuple[bytes, dict[str, str]]:
+    def event(
+        self, kind: str, payload: dict[str, Any], event_id: str | None = None, timestamp: int | None = None
+    ) -> tuple[bytes, dict[str, str]]:
         """One event as the app posts it: the JSON body and its signed headers."""
-        body = json.dumps({"deviceId": self.device_id, "event": kind,
-                           "id": event_id or f"evt{next(_event_numbers):06d}{uuid.uuid4().hex[:8]}",
-                           "payload": payload, "webhookId": f"wh-{kind}"}).encode()
+        body = json.dumps(
+            {
+                "deviceId": self.device_id,
+                "event": kind,
+                "id": event_id or f"evt{next(_event_numbers):06d}{uuid.uuid4().hex[:8]}",
+                "payload": payload,
+                "webhookId": f"wh-{kind}",
+            }
+        ).encode()
         return body, self.sign(body, timestamp)
 
     @staticmethod
-    def received_payload(phone: str, text: str, received_at: str = "2026-11-28T13:04:45.000+07:00",
-                         sim_number: int = 1) -> dict[str, Any]:
+    def received_payload(
+        phone: str, text: str, received_at: str = "2026-11-28T13:04:45.000+07:00", sim_number: int = 1
+    ) -> dict[str, Any]:
         """An `sms:received` payload (the `messageId` is derived from the content, as the app does)."""
         digest = hashlib.sha256(f"{phone}{text}".encode()).hexdigest()[:16]
-        return {"messageId": digest, "message": text, "phoneNumber": phone, "simNumber": sim_number,
-                "receivedAt": received_at}
+        return {
+            "messageId": digest,
+            "message": text,
+            "phoneNumber": phone,
+            "simNumber": sim_number,
+            "receivedAt": received_at,
+        }
 
     @staticmethod
     def status_payload(kind: str, message_id: str, phone: str, reason: str | None = None) -> dict[str, Any]:
@@ -213,8 +231,9 @@ class FakeSmsGate(FailureScript, LoopbackFake):
         """A `system:ping` payload with the app's health verdict."""
         return {"health": {"status": status, "checks": {"messages:failed": {"status": "pass", "observedValue": 0}}}}
 
-    def deliver(self, url: str, kind: str, payload: dict[str, Any], event_id: str | None = None,
-                timeout: float = 10.0) -> requests.Response:
+    def deliver(
+        self, url: str, kind: str, payload: dict[str, Any], event_id: str | None = None, timeout: float = 10.0
+    ) -> requests.Response:
         """POST one signed event to a real URL, as the app does."""
         body, headers = self.event(kind, payload, event_id)
         return requests.post(url, data=body, headers=headers, timeout=timeout)
@@ -247,19 +266,33 @@ class FakeSmsGate(FailureScript, LoopbackFake):
             if any(m.id == message_id for m in self.sent):
                 return 409, {"message": "duplicate id"}
             states = {p: self._overrides.get(p, ("Pending", None)) for p in phones}
-            sms = SentSms(message_id, list(phones), text, bool(body.get("withDeliveryReport", True)),
-                          {p: s for p, (s, _) in states.items()})
+            sms = SentSms(
+                message_id,
+                list(phones),
+                text,
+                bool(body.get("withDeliveryReport", True)),
+                {p: s for p, (s, _) in states.items()},
+            )
             self.sent.append(sms)
         return 202, self._state(sms, {p: e for p, (_, e) in states.items()})
 
     def _state(self, sms: SentSms, errors: dict[str, str | None] | None = None) -> dict[str, Any]:
         errors = errors or {}
-        recipients = [{"phoneNumber": p, "state": sms.states.get(p, "Pending"),
-                       **({"error": errors[p]} if errors.get(p) else {})} for p in sms.phone_numbers]
+        recipients = [
+            {"phoneNumber": p, "state": sms.states.get(p, "Pending"), **({"error": errors[p]} if errors.get(p) else {})}
+            for p in sms.phone_numbers
+        ]
         overall = "Failed" if all(r["state"] == "Failed" for r in recipients) else "Pending"
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return {"id": sms.id, "deviceId": self.device_id, "state": overall, "isHashed": False,
-                "isEncrypted": False, "recipients": recipients, "states": {overall: now}}
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {
+            "id": sms.id,
+            "deviceId": self.device_id,
+            "state": overall,
+            "isHashed": False,
+            "isEncrypted": False,
+            "recipients": recipients,
+            "states": {overall: now},
+        }
 
     def _add_webhook(self, body: Any) -> tuple[int, Any]:
         if not isinstance(body, dict) or not body.get("url") or not body.get("event"):
