@@ -74,7 +74,8 @@ DIALOGUES = {"register": REGISTRATION, "report": REPORT}
 """The USSD dialogues the benchmark can drive, by `--dialogue` name."""
 
 
-TARGET_RATIO = 0.5
+TARGET_RATIOS = {"register": 0.5, "report": 0.33}
+"""Throughput against a bare endpoint (DESIGN "Performance targets": the report makes a durable write a step)."""
 TARGET_P99_MS = 50.0
 TARGET_CLIENTS = 32
 
@@ -327,8 +328,8 @@ def report(
         rounds = ratios[f.name]
         spread = f"; rounds: {', '.join(f'{r:.2f}' for r in rounds)}" if len(rounds) > 1 else ""
         print(
-            f"throughput ratio {f.name}/bare: {ratio:.2f} (target >= {TARGET_RATIO:.1f}x: "
-            f"{'met' if ratio >= TARGET_RATIO else 'not met'}{spread})"
+            f"throughput ratio {f.name}/bare: {ratio:.2f} (target >= {TARGET_RATIOS[f.name]:.2f}x: "
+            f"{'met' if ratio >= TARGET_RATIOS[f.name] else 'not met'}{spread})"
         )
         print(
             f"{f.name} p99: {f.p99_ms:.1f} ms (target < {TARGET_P99_MS:.0f} ms at {TARGET_CLIENTS} clients: "
