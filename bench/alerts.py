@@ -40,7 +40,7 @@ ORGANIZER = "+6281200000001"
 """The demo seed's organiser (Tracap): every normal-severity report alerts them."""
 
 STORY = "Majikan tidak bayar gaji 3 bulan"
-REPORT = ("", "2", "2*1", "2*1*1", "2*1*1*1", "2*1*1*1*1", "2*1*1*1*1*1", f"2*1*1*1*1*1*{STORY}")
+REPORT = ("", "2", "2*1", "2*1*4", "2*1*4*1", "2*1*4*1*1", "2*1*4*1*1*1", f"2*1*4*1*1*1*{STORY}")
 """AT's `text` for each step of a report: myself, unpaid wages, Hong Kong, safe, consent, a story."""
 
 CODE = re.compile(r"Kode: ([A-Z0-9-]+)\.")

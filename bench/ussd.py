@@ -67,8 +67,9 @@ REGISTRATION = (
 """AT's `text` for each step of a registration: consent, name, first village, calon, first country."""
 
 STORY = "Majikan tidak bayar gaji 3 bulan, paspor ditahan agen"
-REPORT = ("", "2", "2*1", "2*1*1", "2*1*1*1", "2*1*1*1*1", "2*1*1*1*1*1", f"2*1*1*1*1*1*{STORY}")
-"""AT's `text` for each step of a report: myself, unpaid wages, Hong Kong, safe, consent, a story."""
+REPORT = ("", "2", "2*1", "2*1*4", "2*1*4*1", "2*1*4*1*1", "2*1*4*1*1*1", f"2*1*4*1*1*1*{STORY}")
+"""AT's `text` for each step of a report: myself, unpaid wages (after the three urgent problems), Hong Kong, safe,
+consent, a story."""
 
 DIALOGUES = {"register": REGISTRATION, "report": REPORT}
 """The USSD dialogues the benchmark can drive, by `--dialogue` name."""

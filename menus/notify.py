@@ -65,6 +65,8 @@ def send_text(phone: str, text: str, purpose: str, *, lookups: Lookups | None = 
     """Write an SMS already rendered in the recipient's language (a flow screen), through the same policy."""
     kind = purpose_named(purpose)
     now = utcnow()
+    if SETTINGS.sms_prefix and not kind.answers_sender:  # a message the service starts says who it is from
+        text = f"{SETTINGS.sms_prefix} {text}"
     if kind.answers_sender:  # the hot path: a reply needs no look-up unless it is over a per-number limit
         verdict = decide(kind, Recipient(phone), now)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 import peewee
 
@@ -30,12 +31,41 @@ from models.case_terms import (
 from models.codes import normalise_code
 from models.person import Person
 from models.phones import mask
-from models.staff import Staff
+from models.settings import SETTINGS
+from models.staff import DEFAULT_AGENCY, Staff
 
 log = logging.getLogger(__name__)
 
 
 hot_statements("case.for_source", "insert.case.open", "insert.case_event.record")  # a report's last step
+
+MESSAGE_ALERT_EVERY = dt.timedelta(hours=1)
+"""Staff hear of a reporter's messages at most this often per case (a flood is kept, not forwarded SMS by SMS)."""
+
+MESSAGE_MAX = 1530
+"""The longest reporter's message a case keeps whole (ten SMS segments; an SMS longer still is cut)."""
+
+WORD_KINDS = ("message", "note", "reply", "resolved", "reopened")
+"""Timeline events whose note is someone's words: the reporter's messages, the staff's notes and answers."""
+
+WORDS_SHOWN = 20
+"""The most timeline words DETAIL reads (what fits its SMS is fewer)."""
+
+NOT_NEUTRAL = (
+    "lapor", "kasus", "aduan", "trafficking", "perdagangan", "kekerasan", "leceh", "kurung", "sekap", "paspor",
+    "disnaker", "dinas", "polisi", "kbri", "bp3mi", "bp2mi", "kp2mi", "kbmi", "migran", "tki", "kawalmigran",
+    "report", "case", "abuse", "police", "embassy", "passport",
+)  # fmt: skip
+"""Words (and, from five letters, the words they are part of) never sent to a reporter's or a safe number: a phone
+may be read by an employer or an agent (DESIGN "The SMS report")."""
+
+
+def non_neutral_word(text: str) -> str | None:
+    """The first word of `text` that names a report, a case, abuse, an agency or the organisation, if any."""
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        if any(word == stem or (len(stem) >= 5 and stem in word) for stem in NOT_NEUTRAL):
+            return word
+    return None
 
 
 class Case(BaseModel):
@@ -66,6 +96,16 @@ class Case(BaseModel):
     acknowledged_at = peewee.DateTimeField(null=True)
     referred_at = peewee.DateTimeField(null=True)
     resolved_at = peewee.DateTimeField(null=True, index=True)
+    safe_phone_seen_at = peewee.DateTimeField(null=True)
+    """When a message first came from the safe number: until then it is only a number to call."""
+    message_alert_at = peewee.DateTimeField(null=True)
+    """When staff were last told of a message from the reporter (at most once per MESSAGE_ALERT_EVERY)."""
+    referred_agency = peewee.CharField(max_length=10, null=True)
+    """The agency the case was referred to (`models.staff.AGENCIES`); none when it went to its village's head."""
+    referral_due_at = peewee.DateTimeField(null=True, index=True)
+    """When the official who has not taken the referral is reminded (once); cleared once they act or are reminded."""
+    referral_accepted_at = peewee.DateTimeField(null=True)
+    referral_reminded_at = peewee.DateTimeField(null=True)
     events: peewee.ModelSelect[CaseEvent]  # the backref CaseEvent.case adds
 
     class Meta:
@@ -111,7 +151,7 @@ class Case(BaseModel):
         if report.category not in CATEGORIES or report.for_whom not in FOR_WHOM:
             raise ValueError(f"a report needs a known category and for-whom, got {report.category}/{report.for_whom}")
         now = now or utcnow()
-        severity = severity_of(report.category)
+        severity = severity_of(report.category, report.said_unsafe)
         due = now + dt.timedelta(minutes=ack_minutes(severity))
         person = Person.for_phone(report.reporter_phone)
         fields = dict(
@@ -160,7 +200,8 @@ class Case(BaseModel):
 
     def complete(self, report: Report) -> None:
         """Fill an incomplete case (opened from a dropped session) with the answers its reporter gave after all."""
-        self.for_whom, self.category, self.severity = report.for_whom, report.category, severity_of(report.category)
+        self.for_whom, self.category = report.for_whom, report.category
+        self.severity = severity_of(report.category, report.said_unsafe)
         if self.escalation_level == 0 and self.status in UNACKNOWLEDGED:  # an urgent answer shortens the deadline
             self.ack_due_at = self.created_at + dt.timedelta(minutes=ack_minutes(self.severity))
             self.next_escalation_at = self.ack_due_at
@@ -172,14 +213,16 @@ class Case(BaseModel):
             Person.mark_unsafe(report.reporter_phone)
         self.record("completed", report.reporter_phone, report.channel)
 
-    def record(self, kind: str, actor: str, channel: str, note: str | None = None) -> CaseEvent:
+    def record(
+        self, kind: str, actor: str, channel: str, note: str | None = None, note_max: int = NOTE_MAX
+    ) -> CaseEvent:
         """Add a timeline event (the audit trail): what happened, who did it, through which channel."""
         values = dict(
             case=self.id,
             kind=kind,
             actor=actor,
             channel=channel,
-            note=(note or None) and note[:NOTE_MAX],
+            note=(note or None) and note[:note_max],
             created_at=utcnow(),
         )
         return CaseEvent(id=EVENT_INSERT.inserted_id(**values), **values)
@@ -220,7 +263,8 @@ class Case(BaseModel):
         self.save(only=[Case.updated_at])
 
     def refer(self, staff: Staff, official: Staff, channel: str = "sms") -> None:
-        """Hand the case to the labour office; it counts as taken."""
+        """Hand the case to an official (`referral_official`); it counts as taken. The official has
+        REFERRAL_ACK_DAYS to take it before they are reminded."""
         _require_handler(staff)
         if self.status not in ("new", "acknowledged", "reopened"):
             raise CaseError("case.error.not_referable", f"case is {self.status}")
@@ -228,20 +272,57 @@ class Case(BaseModel):
             "referred",
             staff.phone,
             channel,
-            None,
+            official.referral_agency,
             status="referred",
             referred_to=official.phone,
+            referred_agency=official.referral_agency,
             referred_at=_NOW,
+            referral_due_at=utcnow() + dt.timedelta(days=SETTINGS.referral_ack_days),
+            referral_accepted_at=None,
+            referral_reminded_at=None,
             assignee=self.assignee or staff.phone,
             acknowledged_at=self.acknowledged_at or utcnow(),
             next_escalation_at=None,
         )
 
     def accept_referral(self, official: Staff, channel: str = "sms") -> None:
-        """The official the case was referred to acknowledges it (it stays referred)."""
+        """The official the case was referred to takes it (it stays referred), once: taking it again changes
+        nothing."""
+        self._require_referred_to(official)
+        if self.referral_accepted_at is None:
+            self._change(
+                "referral_accepted", official.phone, channel, None, referral_accepted_at=_NOW, referral_due_at=None
+            )
+
+    def note_referral(self, official: Staff, note: str, channel: str = "sms") -> None:
+        """The official notes what they did on a case referred to them (so they have taken it)."""
+        self._require_referred_to(official)
+        if not note.strip():
+            raise CaseError("case.error.note_empty", "a note needs text")
+        self._change("note", official.phone, channel, note.strip(), **self._taken_by_official())
+
+    def resolve_referral(self, official: Staff, note: str | None = None, channel: str = "sms") -> None:
+        """The official closes a case referred to them (its holder may open it again with BUKA)."""
+        self._require_referred_to(official)
+        self._change(
+            "resolved",
+            official.phone,
+            channel,
+            note,
+            status="resolved",
+            resolved_at=_NOW,
+            next_escalation_at=None,
+            **self._taken_by_official(),
+        )
+
+    def _require_referred_to(self, official: Staff) -> None:
+        """An official acts only on a case referred to them and still referred."""
         if official.role != "official" or self.referred_to != official.phone or self.status != "referred":
             raise CaseError("case.error.not_yours", "only the official it was referred to")
-        self.record("referral_accepted", official.phone, channel)
+
+    def _taken_by_official(self) -> dict[str, object]:
+        """What an official's note or resolution says besides: they have taken the referral, nothing to remind."""
+        return {"referral_accepted_at": self.referral_accepted_at or _NOW, "referral_due_at": None}
 
     def resolve(self, staff: Staff, note: str | None = None, channel: str = "sms") -> None:
         """Close the case."""
@@ -249,7 +330,14 @@ class Case(BaseModel):
         if self.status == "resolved":
             raise CaseError("case.error.already", "case is resolved")
         self._change(
-            "resolved", staff.phone, channel, note, status="resolved", resolved_at=_NOW, next_escalation_at=None
+            "resolved",
+            staff.phone,
+            channel,
+            note,
+            status="resolved",
+            resolved_at=_NOW,
+            next_escalation_at=None,
+            referral_due_at=None,
         )
 
     def reopen(self, staff: Staff, note: str | None = None, channel: str = "sms") -> None:
@@ -360,6 +448,140 @@ class Case(BaseModel):
             .order_by(cls.referred_at, cls.id)
         )
 
+    # Talking with the reporter -------------------------------------------------------------------------------
+
+    @classmethod
+    def open_for_sender(cls, phone: str) -> Case | None:
+        """The open case an SMS from this phone joins: the newest it reported or names it as the safe number of."""
+        return (
+            cls.select()
+            .where(((cls.reporter_phone == phone) | (cls.safe_phone == phone)) & cls.status.in_(OPEN_STATUSES))
+            .order_by(cls.created_at.desc(), cls.id.desc())
+            .first()
+        )
+
+    def record_message(self, phone: str, text: str, channel: str = "sms") -> bool:
+        """The reporter (or the safe number) wrote again: a `message` event with the words. The first message from
+        the safe number makes it the number the case's answers go to (DESIGN "The SMS report").
+
+        True if staff are to be told now: at most once per MESSAGE_ALERT_EVERY however many come (all are kept).
+        """
+        now = utcnow()
+        if phone == self.safe_phone and self.safe_phone_seen_at is None:
+            self.safe_phone_seen_at = now
+            Case.update(safe_phone_seen_at=now).where(
+                (Case.id == self.id) & Case.safe_phone_seen_at.is_null()
+            ).execute()
+        self.record("message", phone, channel, text.strip(), MESSAGE_MAX)
+        quiet_since = now - MESSAGE_ALERT_EVERY
+        claimed = (
+            Case.update(message_alert_at=now, updated_at=now)
+            .where((Case.id == self.id) & (Case.message_alert_at.is_null() | (Case.message_alert_at <= quiet_since)))
+            .execute()
+        )
+        if claimed:
+            self.message_alert_at = now
+        else:
+            Case.update(updated_at=now).where(Case.id == self.id).execute()
+        self.updated_at = now
+        return bool(claimed)
+
+    def message_recipients(self) -> list[Staff]:
+        """Who hears that the reporter wrote: whoever holds the case; when nobody does (or its holder left), the
+        organisers and coordinators its alert went to."""
+        holder = Staff.for_phone(self.assignee) if self.assignee else None
+        if holder is not None:
+            return [holder]
+        return [member for member in self.alert_recipients() if member.role in HANDLER_ROLES]
+
+    # A referral nobody took -----------------------------------------------------------------------------------
+
+    @classmethod
+    def due_referral_reminders(cls, now: dt.datetime) -> peewee.ModelSelect[Case]:
+        """Referred cases whose official has not taken them by their due time and was not reminded yet."""
+        return cls.select().where(
+            (cls.status == "referred") & (cls.referral_due_at <= now) & cls.referral_reminded_at.is_null()
+        )
+
+    def claim_referral_reminder(self) -> bool:
+        """Mark the referral reminded if it is still referred, untaken, due and not reminded; once."""
+        now = utcnow()
+        claimed = (
+            Case.update(referral_reminded_at=now, referral_due_at=None, updated_at=now)
+            .where(
+                (Case.id == self.id)
+                & (Case.status == "referred")
+                & (Case.referral_due_at <= now)
+                & Case.referral_accepted_at.is_null()
+                & Case.referral_reminded_at.is_null()
+            )
+            .execute()
+        )
+        if claimed:
+            self.referral_reminded_at, self.referral_due_at, self.updated_at = now, None, now
+            self.record("referral_reminded", "system", "system", self.referred_agency)
+        return bool(claimed)
+
+    def referred_official(self) -> Staff | None:
+        """The official the case is referred to, while they are active staff."""
+        return Staff.for_phone(self.referred_to) if self.referred_to else None
+
+    def referral_news_recipients(self) -> list[Staff]:
+        """Who hears what the official did: the case's holder; when they left, the coordinators."""
+        holder = Staff.for_phone(self.assignee) if self.assignee else None
+        return [holder] if holder is not None else Staff.coordinators()
+
+    def holder(self) -> Staff | None:
+        """Who holds the open case (took or referred it), if anyone does."""
+        if self.status not in OPEN_STATUSES or not self.assignee:
+            return None
+        return Staff.get_or_none(Staff.phone == self.assignee)
+
+    def alerted_handlers(self) -> list[Staff]:
+        """The organisers and coordinators who were told of the case (its alert, an escalation, the reporter's
+        messages while nobody held it): whom to tell once someone takes it."""
+        told = [member for member in self.alert_recipients() if member.role in HANDLER_ROLES]
+        if self.escalation_level >= 1:
+            told += [member for member in self.escalation_recipients(1) if member not in told]
+        return told
+
+    def reply_phone(self) -> str:
+        """Where an organiser's answer (BALAS) goes: the safe number once a message came from it (a reporter who
+        gave one did not want SMS on their own); else the reporter's own number only when they said SMS to it is
+        safe and it was never marked unsafe. CaseError (why not) otherwise."""
+        if self.safe_phone:
+            if self.safe_phone_seen_at is None:
+                raise CaseError("case.talk.reply.safe_silent", "the safe number has not written yet")
+            return self.safe_phone
+        person = Person.for_phone(self.reporter_phone)
+        if not self.safe_to_contact or (person is not None and person.unsafe_at is not None):
+            raise CaseError("case.talk.reply.unsafe", "SMS to the reporter is not safe")
+        return self.reporter_phone
+
+    def record_reply(self, staff: Staff, text: str, channel: str = "sms") -> str:
+        """An organiser answers the reporter through the service number: a `reply` event; returns where it goes.
+        CaseError if they may not, the text is empty, or there is no safe number to send it to."""
+        _require_handler(staff)
+        if not text.strip():
+            raise CaseError("case.usage.balas", "an answer needs text")
+        phone = self.reply_phone()
+        self.record("reply", staff.phone, channel, text.strip())
+        self.updated_at = utcnow()
+        self.save(only=[Case.updated_at])
+        return phone
+
+    def may_read(self, staff: Staff) -> bool:
+        """Organisers and coordinators read every case (DETAIL); an official only a case referred to them."""
+        return staff.role in HANDLER_ROLES or (staff.role == "official" and self.referred_to == staff.phone)
+
+    def latest_words(self, limit: int = WORDS_SHOWN) -> list[CaseEvent]:
+        """The reporter's later messages and the staff's notes and answers, newest first (DETAIL)."""
+        return list(
+            self.events.where(CaseEvent.kind.in_(WORD_KINDS) & CaseEvent.note.is_null(False))
+            .order_by(CaseEvent.created_at.desc(), CaseEvent.id.desc())
+            .limit(limit)
+        )
+
     def to_export(self, with_details: bool = False) -> dict[str, object]:
         """Flat record for `export cases` (no story or notes unless `with_details`)."""
         record: dict[str, object] = {
@@ -407,14 +629,15 @@ def _require_handler(staff: Staff) -> None:
         raise CaseError("case.error.role", f"{staff.role} cannot do that")
 
 
-def referral_official() -> Staff | None:
-    """Who RUJUK refers a case to: the regency labour official (an active official with no village) first by
-    name; else any active official (a village head); None when there is no official at all."""
-    officials = Staff.select().where(Staff.active & (Staff.role == "official"))
-    return (
-        officials.where(Staff.village.is_null()).order_by(Staff.name, Staff.id).first()
-        or officials.order_by(Staff.name, Staff.id).first()
-    )
+def referral_official(agency: str | None = None, village: str | None = None) -> Staff | None:
+    """Who RUJUK refers a case to: an active official of the named agency, first by name. With no agency named,
+    one of disnaker's, else the head of the case's `village`; never another village's head. None: nobody."""
+    officials = Staff.officials_of(agency or DEFAULT_AGENCY)
+    if officials:
+        return officials[0]
+    if agency is None and village:
+        return Staff.village_head(village)
+    return None
 
 
 def _staff_in_order(roles: tuple[str, ...], village: str | None) -> list[Staff]:
@@ -429,6 +652,12 @@ CASE_DEFAULTS: dict[str, object] = {
     "acknowledged_at": None,
     "referred_at": None,
     "resolved_at": None,
+    "safe_phone_seen_at": None,
+    "message_alert_at": None,
+    "referred_agency": None,
+    "referral_due_at": None,
+    "referral_accepted_at": None,
+    "referral_reminded_at": None,
 }
 """What a new case starts with besides the report's answers."""
 

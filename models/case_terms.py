@@ -60,9 +60,93 @@ def display_code(code: str) -> str:
     return f"{code[:3]}-{code[3:]}"
 
 
-def severity_of(category: str) -> str:
-    """`urgent` for violence, confinement and illness/accident/death; `normal` otherwise."""
-    return "urgent" if category in URGENT_CATEGORIES else "normal"
+def severity_of(category: str, said_unsafe: bool = False) -> str:
+    """`urgent` for violence, confinement and illness/accident/death, and whenever the reporter said SMS to them is
+    not safe (someone who cannot be texted is watched); `normal` otherwise."""
+    return "urgent" if said_unsafe or category in URGENT_CATEGORIES else "normal"
+
+
+CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
+    "violence": (
+        "pukul",
+        "dipukul",
+        "siksa",
+        "disiksa",
+        "aniaya",
+        "dianiaya",
+        "perkosa",
+        "diperkosa",
+        "lecehkan",
+        "dilecehkan",
+        "tampar",
+        "ditampar",
+        "kekerasan",
+        "digebugi",
+        "dipun gebag",
+        "beat",
+        "abuse",
+        "rape",
+        "hit",
+    ),
+    "confined": (
+        "kurung",
+        "dikurung",
+        "sekap",
+        "disekap",
+        "dikunci",
+        "tidak boleh keluar",
+        "dilarang keluar",
+        "mboten angsal medal",
+        "locked",
+        "confined",
+        "not allowed out",
+    ),
+    "illness": (
+        "sakit",
+        "kecelakaan",
+        "meninggal",
+        "wafat",
+        "luka",
+        "rumah sakit",
+        "gerah",
+        "sick",
+        "accident",
+        "died",
+        "hospital",
+        "injured",
+    ),
+    "documents": ("paspor", "passport", "dokumen", "ktp", "visa", "documents"),
+    "wages": ("gaji", "upah", "bayaran", "dibayar", "blanja", "salary", "wage", "wages", "paid"),
+    "deceived": (
+        "agen",
+        "calo",
+        "sponsor",
+        "pt ",
+        "utang",
+        "hutang",
+        "potongan",
+        "tipu",
+        "ditipu",
+        "biaya",
+        "agency",
+        "broker",
+        "debt",
+        "fee",
+        "cheated",
+    ),
+    "stranded": ("pulang", "deportasi", "dideportasi", "terlantar", "kabur", "mantuk", "home", "deported", "stranded"),
+}
+"""Words of a story that name its problem, by category, in the order they are looked for: the urgent ones first
+(a story of a beating over unpaid wages is about the beating). Indonesian, Javanese and English, lower case."""
+
+
+def category_from_words(story: str) -> str:
+    """The problem a story's words name (the first category in CATEGORY_WORDS with a word in it), else `other`."""
+    words = f" {' '.join(story.lower().split())} "
+    for category, found in CATEGORY_WORDS.items():
+        if any(f" {word.strip()} " in words or (len(word) > 4 and word in words) for word in found):
+            return category
+    return "other"
 
 
 def ack_minutes(severity: str) -> float:

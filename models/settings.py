@@ -18,6 +18,9 @@ DEFAULT_SMS_REPLIES_PER_DAY = 30
 DEFAULT_SMS_DAILY_LIMIT = 2000
 """SMS a day across the service after which only urgent case alerts go out, when SMS_DAILY_LIMIT is not set."""
 
+DEFAULT_REFERRAL_ACK_DAYS = 3.0
+"""Days before an official who has not taken a referral is reminded, when REFERRAL_ACK_DAYS is not set."""
+
 DEFAULT_ALLOWED_COUNTRY_CODES = (
     "62",  # Indonesia
     "852",
@@ -49,6 +52,10 @@ class DomainSettings:
     sms_daily_limit: int = DEFAULT_SMS_DAILY_LIMIT
     sms_allowed_prefixes: tuple[str, ...] = tuple("+" + code for code in DEFAULT_ALLOWED_COUNTRY_CODES)
     """`+CC` of every allowed country calling code (a number is allowed if it starts with one)."""
+    sms_prefix: str = ""
+    """Put before every SMS the service starts (SMS_PREFIX); empty by default: a name says what a message is about."""
+    referral_ack_days: float = DEFAULT_REFERRAL_ACK_DAYS
+    """Days an official has to take a referral before they are reminded, once, and the coordinators told."""
 
 
 SETTINGS = DomainSettings(ZoneInfo(DEFAULT_TIMEZONE))
@@ -63,6 +70,9 @@ def configure(
     sms_replies_per_day: int = DEFAULT_SMS_REPLIES_PER_DAY,
     sms_daily_limit: int = DEFAULT_SMS_DAILY_LIMIT,
     sms_allowed_country_codes: tuple[str, ...] = DEFAULT_ALLOWED_COUNTRY_CODES,
+    *,
+    sms_prefix: str = "",
+    referral_ack_days: float = DEFAULT_REFERRAL_ACK_DAYS,
 ) -> None:
     """Bind the settings from the app's configuration."""
     SETTINGS.timezone = ZoneInfo(timezone)
@@ -72,6 +82,8 @@ def configure(
     SETTINGS.sms_replies_per_day = sms_replies_per_day
     SETTINGS.sms_daily_limit = sms_daily_limit
     SETTINGS.sms_allowed_prefixes = tuple("+" + code.lstrip("+") for code in sms_allowed_country_codes)
+    SETTINGS.sms_prefix = sms_prefix
+    SETTINGS.referral_ack_days = referral_ack_days
 
 
 def to_local(utc: dt.datetime) -> dt.datetime:

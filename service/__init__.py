@@ -51,6 +51,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SMS_REPLIES_PER_DAY"],
         app.config["SMS_DAILY_LIMIT"],
         app.config["SMS_ALLOWED_COUNTRY_CODES"],
+        sms_prefix=app.config.get("SMS_PREFIX", ""),
+        referral_ack_days=app.config["REFERRAL_ACK_DAYS"],
     )
     registry = app.extensions["menus"] = app.config.get("FEATURES_REGISTRY") or default_registry(
         app.config.get("FEATURE_MODULES") or ()

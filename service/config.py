@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,8 +15,10 @@ import phonenumbers
 from dotenv import load_dotenv
 
 from menus.catalog import LANGUAGES
+from models.gsm import is_gsm7_basic
 from models.settings import (
     DEFAULT_ALLOWED_COUNTRY_CODES,
+    DEFAULT_REFERRAL_ACK_DAYS,
     DEFAULT_SMS_DAILY_LIMIT,
     DEFAULT_SMS_REPLIES_PER_DAY,
     DEFAULT_TIMEZONE,
@@ -37,6 +40,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_USSD_SERVICE_CODE = "*384*123#"
 """The code users dial when USSD_SERVICE_CODE is not set."""
+
+BACKENDS_WITHOUT_USSD = ("smsgate",)
+"""SMS backends that cannot serve a USSD code (a phone's SIM): help texts offer none there."""
 
 DEFAULT_RETRY_DELAYS = "30,120,600"
 """Seconds between send attempts on retryable errors."""
@@ -162,6 +168,23 @@ def parse_country_codes(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
+SMS_PREFIX_MAX = 20
+"""Longest SMS_PREFIX: it costs characters in every SMS the service starts."""
+
+
+def _sms_prefix(raw: str) -> str:
+    """SMS_PREFIX as given (trimmed): GSM-7 basic characters only, at most SMS_PREFIX_MAX."""
+    value = raw.strip()
+    if len(value) > SMS_PREFIX_MAX or not is_gsm7_basic(value):
+        raise ConfigError(f"SMS_PREFIX must be at most {SMS_PREFIX_MAX} GSM-7 characters, got {value!r}")
+    return value
+
+
+def offered_ussd_code(config: Mapping[str, Any]) -> str:
+    """The USSD code that help texts offer: USSD_SERVICE_CODE, or empty where the backend cannot serve USSD."""
+    return "" if config.get("SMS_BACKEND") in BACKENDS_WITHOUT_USSD else str(config.get("USSD_SERVICE_CODE") or "")
+
+
 def load_config(instance_path: str | Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from the environment; validate eagerly."""
     if env is None:
@@ -210,6 +233,7 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "DEFAULT_LANGUAGE": language,
         "CASE_ACK_MINUTES": _float(env, "CASE_ACK_MINUTES", 1440.0),
         "CASE_ACK_MINUTES_URGENT": _float(env, "CASE_ACK_MINUTES_URGENT", 120.0),
+        "REFERRAL_ACK_DAYS": _float(env, "REFERRAL_ACK_DAYS", DEFAULT_REFERRAL_ACK_DAYS, unit="days"),
         "SMS_RETRY_DELAYS": parse_retry_delays(env.get("SMS_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
         "SMS_REPLIES_PER_DAY": _positive_int(
             env, "SMS_REPLIES_PER_DAY", DEFAULT_SMS_REPLIES_PER_DAY, unit="SMS a day to one number"
@@ -218,6 +242,7 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "SMS_ALLOWED_COUNTRY_CODES": parse_country_codes(
             env.get("SMS_ALLOWED_COUNTRY_CODES", "").strip() or ",".join(DEFAULT_ALLOWED_COUNTRY_CODES)
         ),
+        "SMS_PREFIX": _sms_prefix(env.get("SMS_PREFIX", "")),
         "FEATURE_MODULES": tuple(name.strip() for name in env.get("FEATURE_MODULES", "").split(",") if name.strip()),
         "SIMULATOR_ENABLED": backend == "outbox"
         and env.get("SIMULATOR", "").strip().lower() in ("1", "true", "on", "yes"),

@@ -14,13 +14,14 @@ from menus.features.cases.jobs import escalate, escalation_job_id, escalation_sp
 from menus.features.cases.notices import staff_params
 from models import Case, CaseEvent, Message, Staff, database
 from models.settings import SETTINGS
+from tests.support.reports import ussd_report_to_safe
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
 from workers.queues import enqueue, job_is_live
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 REPORTER = "+6281234567041"
 LEVEL_1 = {ORGANIZER, ORGANIZER_OTHER, COORDINATOR}
-WAGES, VIOLENCE = 1, 3
+WAGES, VIOLENCE = "wages", "violence"
 """Category numbers in the report menu: unpaid wages (normal), violence (urgent)."""
 
 OPENED = dt.datetime(2026, 11, 28, 10, 0, tzinfo=JAKARTA)
@@ -31,11 +32,11 @@ def staff(case_staff):
     """Who a case alerts (see conftest)."""
 
 
-def report(ussd, category: int = WAGES) -> Case:
+def report(ussd, category: str = WAGES) -> Case:
     """Report by USSD (for myself, Hong Kong, safe, consent, no story) and return the case."""
     session = ussd(REPORTER)
-    session.dial()
-    reply = session.answer("2", "1", str(category), "1", "1", "1", "1")
+    ussd_report_to_safe(session, category=category)
+    reply = session.answer("1", "1", "1")
     assert reply.startswith("END "), reply
     return Case.get()
 

@@ -44,7 +44,7 @@ def start_report(ussd, *answers: str, session_id: str = "drop-1"):
 
 
 def test_a_session_cut_after_the_problem_becomes_an_incomplete_case(app, client, ussd, organizer):
-    start_report(ussd, "1", "3", "2")  # myself, violence, Taiwan; then the line drops
+    start_report(ussd, "1", "1", "2")  # myself, violence (urgent ones first), Taiwan; then the line drops
     assert ReportDraft.select().count() == 1 and Case.select().count() == 0
     response = session_end(client, "drop-1")
     assert response.status_code == 200 and response.get_json()["alerts"] == 1
@@ -63,7 +63,7 @@ def test_a_session_cut_after_the_problem_becomes_an_incomplete_case(app, client,
 
 @pytest.mark.parametrize("status", ["Success", ""])
 def test_a_session_that_ended_well_opens_nothing(app, client, ussd, organizer, status):
-    start_report(ussd, "1", "3")
+    start_report(ussd, "1", "1")
     assert session_end(client, "drop-1", status).status_code == 200
     assert Case.select().count() == 0
 
@@ -78,7 +78,7 @@ def test_nothing_is_kept_before_the_problem_is_chosen(app, client, ussd, organiz
 def test_a_silent_session_becomes_a_case_after_five_minutes(app, ussd, organizer, runner, drain):
     start = dt.datetime(2026, 11, 28, 3, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False):
-        start_report(ussd, "2", "1", "1", "2")  # family, wages, Hong Kong, not safe
+        start_report(ussd, "2", "4", "1", "2")  # family, wages, Hong Kong, not safe
     with time_machine.travel(start + dt.timedelta(minutes=4, seconds=59), tick=False):
         runner.invoke(args=["sweep"])
         drain()
@@ -97,7 +97,7 @@ def test_a_silent_session_becomes_a_case_after_five_minutes(app, ussd, organizer
 
 
 def test_finishing_the_same_session_fills_the_case_in(app, client, ussd, organizer):
-    session = start_report(ussd, "1", "1", "1")
+    session = start_report(ussd, "1", "4", "1")  # myself, wages, Hong Kong
     session_end(client, "drop-1")
     code = Case.get().display_code
     reply = session.answer("1", "1", "Gaji tiga bulan belum dibayar")
@@ -110,7 +110,7 @@ def test_finishing_the_same_session_fills_the_case_in(app, client, ussd, organiz
 
 
 def test_a_finished_report_leaves_no_draft(app, ussd, organizer, runner):
-    start_report(ussd, "1", "1", "1", "1", "1", "1")
+    start_report(ussd, "1", "4", "1", "1", "1", "1")
     assert Case.select().count() == 1 and not Case.get().incomplete
     assert ReportDraft.select().count() == 0
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10), tick=False):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from models import Case, CaseEvent, Message, Person
+from models import Case, Person
 from models.case_terms import CATEGORIES, URGENT_CATEGORIES
 from models.gsm import is_gsm7_basic, sms_size
 from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
-from tests.support.phones import Phone
+from tests.support.reports import ussd_report_to_safe
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
 from tests.support.texts import text
 
@@ -27,8 +27,8 @@ def report_by_ussd(
     phone: str,
     *,
     for_whom: str = "1",
-    category: int = 1,
-    country: str = "1",
+    category: str = "wages",
+    country: str = "hongkong",
     safe: str = "1",
     consent: str = "1",
     story: str = "Majikan tidak bayar gaji 3 bulan",
@@ -36,11 +36,8 @@ def report_by_ussd(
 ):
     """Walk "Lapor masalah" to the end; return (session, final reply)."""
     session = ussd(phone, session_id)
-    session.dial()
-    session.answer("2", for_whom)
-    if category > 6:
-        session.answer("98")
-    session.answer(str(category), country, safe, consent)
+    ussd_report_to_safe(session, for_whom=for_whom, category=category, country=country)
+    session.answer(safe, consent)
     return session, session.answer(story)
 
 
@@ -50,11 +47,9 @@ def the_case() -> Case:
     return cases[0]
 
 
-@pytest.mark.parametrize("number,category", list(enumerate(CATEGORIES, start=1)))
-def test_every_category_by_ussd_opens_one_case_and_alerts(
-    app, staff, ussd, drain, use_africastalking, number, category
-):
-    session, reply = report_by_ussd(ussd, REPORTER, category=number)
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_every_category_by_ussd_opens_one_case_and_alerts(app, staff, ussd, drain, use_africastalking, category):
+    session, reply = report_by_ussd(ussd, REPORTER, category=category)
     case = the_case()
     assert reply == "END " + text("report.done", case_code=case.display_code)
     assert (case.category, case.severity) == (category, "urgent" if category in URGENT_CATEGORIES else "normal")
@@ -91,7 +86,7 @@ def test_the_village_organiser_is_alerted_first(app, staff, ussd):
 
 
 def test_alert_says_what_staff_need_in_two_gsm7_segments(app, staff, ussd):
-    report_by_ussd(ussd, REPORTER, for_whom="2", category=3, country="2", safe="1", consent="1")
+    report_by_ussd(ussd, REPORTER, for_whom="2", category="violence", country="taiwan", safe="1", consent="1")
     case = the_case()
     alert = outbox(ORGANIZER, "alert")[0].text
     assert alert == (
@@ -121,11 +116,11 @@ def test_an_unsafe_reporter_gets_nothing_and_staff_are_warned(app, staff, ussd, 
     assert REPORTER not in {p for r in use_africastalking.requests for p in r.form["to"].split(",")}
 
 
-def test_another_safe_number_gets_the_confirmation(app, staff, ussd):
+def test_another_safe_number_is_only_a_number_to_call(app, staff, ussd):
     report_by_ussd(ussd, REPORTER, safe="081234567099")
     case = the_case()
     assert (case.safe_to_contact, case.safe_phone) == (True, "+6281234567099")
-    assert outbox(REPORTER) == [] and len(outbox("+6281234567099", "confirmation_other")) == 1
+    assert outbox(REPORTER) == [] and outbox("+6281234567099") == [], "a safe number hears nothing until it writes"
     assert "+6281234567099" in outbox(ORGANIZER, "alert")[0].text
 
 
@@ -141,34 +136,17 @@ def test_the_story_is_optional(app, staff, ussd):
     assert the_case().story is None
 
 
-def test_lapor_by_sms_from_taiwan_with_the_story_first(app, staff, send_sms, drain, use_africastalking):
-    phone = Phone(send_sms, TAIWAN)
-    first = phone.say("LAPOR paspor saya ditahan agen, tidak boleh pulang")
-    assert first.startswith(text("report.for_whom"))
-    for answer in ("3", "2", "2", "1"):
-        phone.say(answer)
-    reply = phone.say("2")
-    case = the_case()
-    assert reply == text("report.done", case_code=case.display_code)
-    assert (case.reporter_phone, case.for_whom, case.category, case.country) == (TAIWAN, "other", "documents", "taiwan")
-    assert case.story == "paspor saya ditahan agen, tidak boleh pulang" and not case.consent_to_refer
-    assert case.channel == "sms"
-    drain()
-    assert {m.status for m in outbox(TAIWAN)} == {"sent"}, "replies and the confirmation go abroad: asked for"
-    assert outbox(TAIWAN, "confirmation")
-
-
-def test_lapor_by_sms_asks_the_story_last(app, staff, send_sms):
-    phone = Phone(send_sms, REPORTER)
-    for answer in ("LAPOR", "1", "1", "1", "1", "1"):
-        phone.say(answer)
-    assert phone.say("gaji belum dibayar") == text("report.done", case_code=the_case().display_code)
-
-
-def test_a_replayed_sms_opens_no_second_case(app, staff, send_sms):
-    phone = Phone(send_sms, REPORTER)
-    for number, answer in enumerate(("LAPOR", "1", "1", "1", "1", "1", "gaji")):
-        phone.say(answer, id=f"rep-{number}")
-    assert send_sms(REPORTER, "gaji", id="rep-6").get_json()["status"] == "duplicate"
-    assert Case.select().count() == 1 and CaseEvent.select().count() == 1
-    assert Message.select().where(Message.purpose == "alert").count() == 2
+def test_the_urgent_problems_come_first_and_indonesia_is_offered(app, staff, ussd):
+    session = ussd(REPORTER)
+    session.dial()
+    session.answer("2")
+    problems = session.answer("1")
+    assert [line.split(". ", 1)[1] for line in problems.splitlines()[1:4]] == [
+        text("case.category.violence"),
+        text("case.category.confined"),
+        text("case.category.illness"),
+    ], "no urgent problem is behind a next page"
+    session_two, _ = report_by_ussd(ussd, "+6281234567032", category="deceived", country="indonesia")
+    case = Case.get(Case.reporter_phone == "+6281234567032")
+    assert (case.category, case.country) == ("deceived", "indonesia"), "cheated before leaving"
+    assert text("country.indonesia") in outbox(ORGANIZER, "alert")[-1].text

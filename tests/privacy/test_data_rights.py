@@ -96,7 +96,7 @@ def test_hapus_answered_with_anything_else_asks_again_and_erases_nothing(phone):
 
 def test_a_reporter_with_an_open_case_keeps_it_and_the_organisers_are_told(phone, case_staff, drain):
     registered(phone, "id")
-    for answer in ("LAPOR", "1", "1", "1", "1", "1", "gaji belum dibayar"):
+    for answer in ("LAPOR", "1", "1", "4", "1", "1 gaji belum dibayar"):  # safe, myself, wages, Hong Kong, consent
         phone.say(answer)
     case = Case.get()
     phone.say("HAPUS")

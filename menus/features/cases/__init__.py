@@ -5,7 +5,7 @@ escalation of a case nobody has taken. Its rules and records are `models.case`, 
 from __future__ import annotations
 
 from menus.feature import Feature, Sweep, fixed_sample, longest_label
-from menus.features.cases import desk, drafts, jobs, report, status
+from menus.features.cases import desk, drafts, jobs, referral, report, status, talk
 from models.case import Case, CaseEvent
 from models.sending_policy import Purpose
 
@@ -13,9 +13,10 @@ RECORDS = Feature(
     name="cases",
     models=(Case, CaseEvent),
     purposes=(
-        Purpose("confirmation_other", requested=True),
         Purpose("escalation", staff_only=True, jumps_queue=True),
         Purpose("case_news", requested=True, waits_out_quiet_hours=True),
+        # an organiser's own words to the reporter (BALAS): news about the case, so it waits out quiet hours
+        Purpose("case_reply", requested=True, waits_out_quiet_hours=True),
     ),
     jobs=(jobs.escalate,),
     sweeps=(Sweep("escalations", jobs.due_escalations),),
@@ -38,4 +39,4 @@ RECORDS = Feature(
 )
 """The cases' records, message purposes, escalation job and sweep, and the samples of their SMS texts."""
 
-FEATURES = (report.FEATURE, status.FEATURE, drafts.FEATURE, desk.FEATURE, RECORDS)
+FEATURES = (report.FEATURE, status.FEATURE, drafts.FEATURE, desk.FEATURE, talk.FEATURE, referral.FEATURE, RECORDS)

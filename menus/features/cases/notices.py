@@ -52,17 +52,21 @@ def to_staff(
 
 
 def new_case(case: Case, lookups: Lookups) -> list[Outgoing]:
-    """A new case: the alert to whoever the case's rules name, and the reporter's confirmation when contact is safe."""
+    """A new case: the alert to whoever the case's rules name, and, for a USSD report, the reporter's neutral
+    confirmation when SMS to their number is safe (an SMS report's end screen is its one confirmation; a safe
+    number hears nothing until it writes)."""
     key = "case.alert_incomplete" if case.incomplete else "case.alert"
     recipients = case.alert_recipients()
     handlers = [member for member in recipients if member.role != "official"]
     officials = [member for member in recipients if member.role == "official"]
     written = to_staff(handlers, key, case, "alert", lookups)
     written += to_staff(officials, "case.alert_official", case, "alert", lookups)  # they cannot TERIMA it yet
-    contact = case.contact_phone
-    if contact is not None:
-        purpose = "confirmation" if contact == case.reporter_phone else "confirmation_other"
-        written.append(notify(contact, "case.confirmation", {"code": case.display_code}, purpose, lookups=lookups))
+    if case.channel == "ussd" and case.safe_to_contact and not case.safe_phone:
+        written.append(
+            notify(
+                case.reporter_phone, "case.confirmation", {"code": case.display_code}, "confirmation", lookups=lookups
+            )
+        )
     return written
 
 

@@ -1,9 +1,15 @@
-"""Reporting trouble: for whom, the problem, the country, whether SMS is safe, consent to refer, a short story.
+"""Reporting trouble, by USSD ("Lapor masalah") and by SMS (`LAPOR`, `LAPOR <story>`); no registration needed, and
+it works from numbers abroad by SMS. The end screen opens the case once per session or conversation (a replayed
+final step shows the same code) and writes the alerts through the sending policy.
 
-One flow for USSD ("Lapor masalah") and SMS (`LAPOR`, `LAPOR <story>`); no registration needed, and it
-works from numbers abroad by SMS. At most six screens, the story optional and last. The end screen
-opens the case once per session or SMS (a replayed final step shows the same code) and writes the
-alerts and the confirmation through the sending policy.
+USSD leaves no trace on the phone: for whom, the problem (urgent ones on the first page), the country, whether
+SMS is safe, consent to refer, a short story; at most six screens, the story optional and last.
+
+By SMS every screen stays in the reporter's inbox (DESIGN "The SMS report"), so the first question is whether
+it is safe to reply to this number, in neutral words. "No" (or another number to use instead) ends it there:
+the case opens, urgent when the reporter cannot be texted, its problem read from the story's words, and the one
+reply is the neutral end. Only after "yes" come for whom, the problem, the country and consent (with room for a
+short story when LAPOR carried none): at most six SMS from the service, and the end neutral again.
 """
 
 from __future__ import annotations
@@ -14,11 +20,11 @@ from typing import TYPE_CHECKING
 from menus.feature import Feature, Keyword, MenuEntry, Placeholder, fixed_sample
 from menus.features.cases import notices
 from menus.features.cases.jobs import escalation_spec
-from menus.screens import MAIN_MENU, End, Input, Menu, Option, Switch
+from menus.screens import MAIN_MENU, End, Input, Menu, Option, Screen, Switch
 from menus.turn import FlowTurn
 from models import database
 from models.case import Case
-from models.case_terms import CATEGORIES, FOR_WHOM, STORY_MAX, Report
+from models.case_terms import CATEGORIES, FOR_WHOM, STORY_MAX, URGENT_CATEGORIES, Report, category_from_words
 from models.person import COUNTRIES
 from models.phones import InvalidPhone, to_e164
 from models.report_draft import ReportDraft
@@ -32,8 +38,11 @@ log = logging.getLogger(__name__)
 ROOT = "report"
 """Where a report starts (USSD "Lapor masalah", SMS `LAPOR`)."""
 
-ROOT_WITH_STORY = "report.story_first"
-"""`LAPOR <story>` by SMS: the story is the first answer, the rest of the flow follows."""
+SMS_ROOT = "report.sms"
+"""Where `LAPOR` starts by SMS: the safety question."""
+
+SMS_ROOT_WITH_STORY = "report.sms.story_first"
+"""`LAPOR <story>` by SMS: the story is the first answer, the safety question follows."""
 
 SKIP = ("1", "-")
 """What a reporter sends to leave the story out."""
@@ -63,17 +72,24 @@ def validate_story(text: str) -> tuple[str | None, str | None]:
 
 
 def report_from(phone: str, answers: dict[str, str], channel: str, source_key: str, incomplete: bool = False) -> Report:
-    """A report from the flow's answers; a question left unanswered counts as "not safe to contact"."""
+    """A report from the flow's answers; a question left unanswered counts as "not safe to contact".
+
+    A reporter who said SMS is not safe, or gave another number instead, answered nothing else by SMS: the
+    problem is read from the words of their story (`other` when none tells).
+    """
     safe = answers.get("safe", "")
+    consent, story = split_consent(answers["consent_reply"]) if "consent_reply" in answers else (None, None)
+    story = answers.get("story") or story
+    category = answers.get("category") or category_from_words(story or "")
     return Report(
         reporter_phone=phone,
         for_whom=answers.get("for_whom", "other"),
-        category=answers.get("category", "other"),
+        category=category,
         country=answers.get("country"),
         safe_to_contact=safe == "yes" or safe.startswith("+"),
         safe_phone=safe if safe.startswith("+") and safe != phone else None,
-        story=answers.get("story") or None,
-        consent_to_refer=answers.get("consent") == "yes",
+        story=story or None,
+        consent_to_refer=(consent or answers.get("consent")) == "yes",
         channel=channel,
         source_key=source_key,
         incomplete=incomplete,
@@ -81,11 +97,24 @@ def report_from(phone: str, answers: dict[str, str], channel: str, source_key: s
     )
 
 
+def validate_consent_reply(text: str) -> tuple[str | None, str | None]:
+    """1 (yes) or 2 (no), optionally followed by a short story ("1 gaji belum dibayar"): kept as typed."""
+    value = " ".join(text.split())
+    first = value.split(" ", 1)[0].rstrip(".,") if value else ""
+    return (value, None) if first in ("1", "2") else (None, "error.consent_reply")
+
+
+def split_consent(reply: str) -> tuple[str, str | None]:
+    """A validated consent reply as ("yes"/"no", the story that followed the number, if any)."""
+    first, _, rest = reply.partition(" ")
+    return ("yes" if first.rstrip(".,") == "1" else "no"), (rest.strip()[:STORY_MAX] or None)
+
+
 def open_case(turn: FlowTurn) -> None:
-    """Open the case once for this session or conversation, alert staff, confirm to the reporter when safe."""
+    """Open the case once for this session or conversation, alert staff (and, by USSD, confirm when safe)."""
     answers = turn.answers
     report = report_from(turn.phone, answers, turn.ctx.channel, turn.ctx.session_key)
-    if "category" not in answers:
+    if turn.ctx.channel != "sms" and "category" not in answers:
         log.error("report end reached without a category")
         return
     with database.atomic():
@@ -100,46 +129,103 @@ def open_case(turn: FlowTurn) -> None:
 
 def _lapor(turn: SmsTurn, found: Match) -> None:
     if found.argument.strip():
-        turn.start_flow(ROOT_WITH_STORY, first_inputs=[found.argument])
+        turn.start_flow(SMS_ROOT_WITH_STORY, first_inputs=[found.argument])
     else:
-        turn.start_flow(ROOT)
+        turn.start_flow(SMS_ROOT)
 
 
-CATEGORY_OPTIONS = tuple(Option(f"case.category.{c}", "report.country", value=c) for c in CATEGORIES)
-COUNTRY_OPTIONS = tuple(Option(f"country.{c}", "report.safe", value=c) for c in COUNTRIES)
+CATEGORY_ORDER = (
+    *sorted(URGENT_CATEGORIES, key=CATEGORIES.index),
+    *(c for c in CATEGORIES if c not in URGENT_CATEGORIES),
+)
+"""The problems as a reporter sees them: the urgent ones first, so none is behind a "next page"."""
+
+REPORT_COUNTRIES = (*COUNTRIES[:-1], "indonesia", COUNTRIES[-1])
+"""Where the trouble is: the destinations, Indonesia for someone cheated before leaving, then "other"."""
+
+
+def _problem_screens(prefix: str, after_country: str) -> tuple[Screen, ...]:
+    """For whom, the problem, the country: the same questions by USSD and (after "safe") by SMS."""
+    return (
+        Menu(
+            f"{prefix}.for_whom" if prefix != ROOT else ROOT,
+            "report.for_whom",
+            store="for_whom",
+            options=tuple(Option(f"report.for.{w}", f"{prefix}.category", value=w) for w in FOR_WHOM),
+        ),
+        Menu(
+            f"{prefix}.category",
+            "report.category",
+            store="category",
+            options=tuple(Option(f"case.category.{c}", f"{prefix}.country", value=c) for c in CATEGORY_ORDER),
+        ),
+        Menu(
+            f"{prefix}.country",
+            "report.country",
+            store="country",
+            options=tuple(Option(f"country.{c}", after_country, value=c) for c in REPORT_COUNTRIES),
+        ),
+    )
+
+
+USSD_SCREENS: tuple[Screen, ...] = (
+    *_problem_screens(ROOT, "report.safe"),
+    Input("report.safe", "report.safe", store="safe", validator="safe_contact", next="report.consent"),
+    Menu(
+        "report.consent",
+        "report.consent",
+        store="consent",
+        options=(
+            Option("report.consent.yes", "report.story_ask", value="yes"),
+            Option("report.consent.no", "report.story_ask", value="no"),
+        ),
+    ),
+    Switch("report.story_ask", cases=(("has_story", "report.done"),), default="report.story"),
+    Input("report.story", "report.story", store="story", validator="story", next="report.done"),
+    End("report.done", "report.done", action="open_case"),
+)
+"""The USSD report: its screens leave no trace on the phone."""
+
+SMS_SCREENS: tuple[Screen, ...] = (
+    Input(SMS_ROOT_WITH_STORY, "report.story", store="story", validator="story", next=SMS_ROOT),
+    Input(SMS_ROOT, "report.sms.safe", store="safe", validator="safe_contact", next="report.sms.after_safe"),
+    Switch("report.sms.after_safe", cases=(("said_safe", "report.sms.for_whom"),), default="report.sms.end"),
+    *_problem_screens("report.sms", "report.sms.consent"),
+    Switch("report.sms.consent", cases=(("has_story", "report.sms.consent_only"),), default="report.sms.consent_story"),
+    Input(
+        "report.sms.consent_only",
+        "report.sms.consent",
+        store="consent_reply",
+        validator="consent_reply",
+        next="report.sms.end",
+    ),
+    Input(
+        "report.sms.consent_story",
+        "report.sms.consent_story",
+        store="consent_reply",
+        validator="consent_reply",
+        next="report.sms.end",
+    ),
+    End("report.sms.end", "report.sms.end", action="open_case"),
+)
+"""The SMS report: safe first, neutral until "yes", one neutral end."""
 
 FEATURE = Feature(
     name="report",
     menu_entries=(MenuEntry(MAIN_MENU, Option("main.report", ROOT), order=30),),
-    roots=(ROOT, ROOT_WITH_STORY),
-    screens=(
-        Menu(
-            ROOT,
-            "report.for_whom",
-            store="for_whom",
-            options=tuple(Option(f"report.for.{w}", "report.category", value=w) for w in FOR_WHOM),
-        ),
-        Input(ROOT_WITH_STORY, "report.story", store="story", validator="story", next=ROOT),
-        Menu("report.category", "report.category", store="category", options=CATEGORY_OPTIONS),
-        Menu("report.country", "report.country", store="country", options=COUNTRY_OPTIONS),
-        Input("report.safe", "report.safe", store="safe", validator="safe_contact", next="report.consent"),
-        Menu(
-            "report.consent",
-            "report.consent",
-            store="consent",
-            options=(
-                Option("report.consent.yes", "report.story_ask", value="yes"),
-                Option("report.consent.no", "report.story_ask", value="no"),
-            ),
-        ),
-        Switch("report.story_ask", cases=(("has_story", "report.done"),), default="report.story"),
-        Input("report.story", "report.story", store="story", validator="story", next="report.done"),
-        End("report.done", "report.done", action="open_case"),
-    ),
-    conditions={"has_story": lambda turn: "story" in turn.answers},
+    roots=(ROOT, SMS_ROOT, SMS_ROOT_WITH_STORY),
+    screens=(*USSD_SCREENS, *SMS_SCREENS),
+    conditions={
+        "has_story": lambda turn: bool(turn.answers.get("story")),
+        "said_safe": lambda turn: turn.answers.get("safe") == "yes",
+    },
     actions={"open_case": open_case},
-    validators={"safe_contact": validate_safe_contact, "story": validate_story},
+    validators={
+        "safe_contact": validate_safe_contact,
+        "story": validate_story,
+        "consent_reply": validate_consent_reply,
+    },
     placeholders={"case_code": Placeholder(lambda turn: turn.answers.get("case_code", ""), fixed_sample("K7M-3QX"))},
     keywords=(Keyword("LAPOR", ("REPORT", "ADUAN", "NGADU"), _lapor),),
 )
-"""The report flow and the LAPOR keyword."""
+"""The report flows (USSD and SMS) and the LAPOR keyword."""
