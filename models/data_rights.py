@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from models.base import utcnow
-from models.case import Case
+from models.case import Case, CaseEvent
 from models.conversation import Conversation
 from models.message import Message
 from models.person import Person
+from models.phones import national_forms
 from models.report_draft import ReportDraft
+from models.staff import Staff
+from models.training import Enrollment, MentoringTask
 
 ERASED_FIELDS = (
     "name",
@@ -26,9 +32,19 @@ SETTLED_MESSAGE_STATUSES = ("sent", "delivered", "failed", "rejected", "refused"
 """Messages whose text an erasure blanks: every one not still waiting to be sent (their rows stay, for counts)."""
 
 
+ERASED_REASON = "refused: the number asked for its data to be erased (HAPUS)"
+"""Why an SMS still waiting to go to an erased number never goes."""
+
+ERASED_ACTOR = "reporter"
+"""What a closed case's timeline says instead of an erased reporter's number."""
+
+
 def erase(phone: str) -> list[Case]:
-    """Erase what the service holds about this phone (ERASED_FIELDS, its conversation, its unfinished
-    report, the texts of its messages) and opt it out; call inside a transaction.
+    """Erase what the service holds about this phone and opt it out; call inside a transaction.
+
+    Its profile (ERASED_FIELDS), conversation and unfinished report; the story, notes and numbers of its closed
+    cases (their figures stay: category, dates, status, the timeline's kinds); its training places and mentoring
+    tasks; the texts of its messages and of staff alerts that name the number; every SMS still waiting for it.
 
     Unless a case reported from this phone (or naming it as the safe number) is still open: then nothing is
     erased, since the case keeps what it needs until it closes and one SMS from a phone someone else may
@@ -37,13 +53,38 @@ def erase(phone: str) -> list[Case]:
     open_cases = list(Case.open_reported_from(phone))
     if open_cases:
         return open_cases
+    now = utcnow()
     person = Person.contact(phone)
-    person.update_fields(**dict.fromkeys(ERASED_FIELDS), opted_out_at=person.opted_out_at or utcnow())
+    person.update_fields(**dict.fromkeys(ERASED_FIELDS), opted_out_at=person.opted_out_at or now)
     Conversation.delete().where(Conversation.phone == phone).execute()
     ReportDraft.delete().where(ReportDraft.phone == phone).execute()
+    _erase_closed_cases(phone)
+    enrollments = Enrollment.select(Enrollment.id).where(Enrollment.phone == phone)
+    MentoringTask.delete().where(MentoringTask.enrollment.in_(enrollments)).execute()
+    Enrollment.delete().where(Enrollment.phone == phone).execute()
     (
-        Message.update(text="", updated_at=utcnow())
+        Message.update(status="refused", last_error=ERASED_REASON, text="", updated_at=now)
+        .where((Message.phone == phone) & (Message.direction == "out") & (Message.status == "queued"))
+        .execute()
+    )
+    (
+        Message.update(text="", updated_at=now)
         .where((Message.phone == phone) & Message.status.in_(SETTLED_MESSAGE_STATUSES))
         .execute()
     )
+    staff_phones = Staff.select(Staff.phone)
+    naming = functools.reduce(operator.or_, [Message.text.contains(form) for form in (phone, *national_forms(phone))])
+    Message.update(text="", updated_at=now).where(Message.phone.in_(staff_phones) & naming).execute()
     return []
+
+
+def _erase_closed_cases(phone: str) -> None:
+    """Closed cases reported from `phone` lose their story, notes and numbers; those naming it only as their safe
+    number lose that number. What they count in the figures stays."""
+    reported = Case.select(Case.id).where(Case.reporter_phone == phone)
+    CaseEvent.update(note=None).where(CaseEvent.case.in_(reported)).execute()
+    CaseEvent.update(actor=ERASED_ACTOR).where(CaseEvent.case.in_(reported) & (CaseEvent.actor == phone)).execute()
+    Case.update(story=None, safe_phone=None, reporter_phone="", updated_at=utcnow()).where(
+        Case.reporter_phone == phone
+    ).execute()
+    Case.update(safe_phone=None, updated_at=utcnow()).where(Case.safe_phone == phone).execute()

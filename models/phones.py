@@ -33,6 +33,13 @@ def to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def national_forms(e164: str) -> tuple[str, ...]:
+    """Other ways people write an Indonesian number in a text (0812…, 62812…); none for a number abroad."""
+    if not is_indonesian(e164):
+        return ()
+    return ("0" + e164[3:], e164[1:])
+
+
 def is_indonesian(e164: str) -> bool:
     """True for +62 numbers."""
     return e164.startswith("+62")
