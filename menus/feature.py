@@ -60,6 +60,10 @@ Sample = Callable[["Catalogs", str], str]
 DueJobs = Callable[[dt.datetime], Iterable[JobSpec]]
 """The jobs of the rows whose time has come (the sweep enqueues those Redis does not hold)."""
 
+UnmatchedSmsHook = Callable[["SmsTurn"], bool]
+"""Offered an SMS that is no staff command, no keyword and no answer in a conversation (a typo of a keyword too);
+True if it answered it (a reporter writing again joins their case), False to leave it to the usual help."""
+
 UssdStepHook = Callable[["FlowTurn", "Reply"], None]
 """Runs after every USSD step with the reply shown (e.g. to keep a report's answers while the session runs)."""
 
@@ -150,6 +154,7 @@ class Feature:
     staff_commands: tuple[StaffKeyword, ...] = ()
     on_ussd_step: UssdStepHook | None = None
     on_ussd_dropped: UssdDroppedHook | None = None
+    on_unmatched_sms: UnmatchedSmsHook | None = None
     sms_samples: Mapping[str, Sample] = field(default_factory=dict)
     """Longest realistic values of the parameters its SMS texts are sent with (`menus check` fills them in)."""
     sms_prefixes: tuple[str, ...] = ()

@@ -29,10 +29,10 @@ def list_that_fits(render: Callable[[str], str], items: list[str], separator: st
     return ELLIPSIS
 
 
-def cut_to_fit(render: Callable[[str], str], value: str) -> str:
-    """`value` if `render(value)` fits; else its longest start (at a word end when it can) ending in "...";
-    else ""."""
-    if fits(render(value)):
+def cut_to_fit(render: Callable[[str], str], value: str, segments: int = MAX_SEGMENTS) -> str:
+    """`value` if `render(value)` fits `segments`; else its longest start (at a word end when it can) ending in
+    "..."; else ""."""
+    if fits(render(value), segments):
         return value
     best, low, high = "", 1, len(value) - 1
     while low <= high:
@@ -41,7 +41,7 @@ def cut_to_fit(render: Callable[[str], str], value: str) -> str:
         if value[middle] != " " and " " in start.strip():
             start = start.rsplit(" ", 1)[0]
         candidate = start.rstrip() + ELLIPSIS
-        if fits(render(candidate)):
+        if fits(render(candidate), segments):
             best, low = candidate, middle + 1
         else:
             high = middle - 1

@@ -21,6 +21,7 @@ from menus.feature import (
     Source,
     StaffKeyword,
     Sweep,
+    UnmatchedSmsHook,
     UssdDroppedHook,
     UssdStepHook,
     Validator,
@@ -58,6 +59,8 @@ class Registry:
     """Staff commands by keyword."""
     ussd_step_hooks: list[UssdStepHook] = field(default_factory=list)
     ussd_dropped_hooks: list[UssdDroppedHook] = field(default_factory=list)
+    unmatched_sms_hooks: list[UnmatchedSmsHook] = field(default_factory=list)
+    """Offered, in feature order, an SMS nothing else answers (see `Feature.on_unmatched_sms`)."""
     sms_samples: dict[str, Sample] = field(default_factory=dict)
     sms_prefixes: tuple[str, ...] = ()
     models: list[type[Model]] = field(default_factory=list)
@@ -105,6 +108,8 @@ def build_registry(features: Iterable[Feature], strict: bool = True) -> Registry
             registry.ussd_step_hooks.append(feature.on_ussd_step)
         if feature.on_ussd_dropped is not None:
             registry.ussd_dropped_hooks.append(feature.on_ussd_dropped)
+        if feature.on_unmatched_sms is not None:
+            registry.unmatched_sms_hooks.append(feature.on_unmatched_sms)
         value: Any  # each kind's own value type, the type of its `merged`
         for kind, mine, merged in (
             ("condition", feature.conditions, registry.conditions),

@@ -3,8 +3,9 @@
 A staff command from anyone else that its own test finds plainly meant for staff ("TERIMA K7M-4RX") gets a
 polite "not available" and changes nothing; staff words without that ("Terima kasih pak") go the usual way.
 
-Keyword handlers and staff commands come from the features (`menus.registry`). A bug inside a handler
-is rolled back to a savepoint and answered with the polite apology: the incoming SMS stays stored and
+Keyword handlers and staff commands come from the features (`menus.registry`), and so do the hooks offered an
+SMS that is no keyword (or a mistyped one) before the help answers it (a reporter writing again). A bug inside a
+handler is rolled back to a savepoint and answered with the polite apology: the incoming SMS stays stored and
 the webhook still answers 200, so the provider does not retry a bug every minute for hours.
 """
 
@@ -88,6 +89,8 @@ class IncomingSmsTurn:
         inputs = conversation.active_inputs()
         if inputs is not None and not self._interrupts(found, conversation):
             self._continue(conversation, inputs + [self.text.strip()])
+        elif not found.exact and self.text.strip() and self._answered_by_a_feature():
+            log.info("SMS from %s answered by a feature's hook", mask(self.phone))
         elif found.keyword:
             if inputs is not None and conversation.flow not in self.registry.patient_roots:
                 conversation.finish()
@@ -103,6 +106,11 @@ class IncomingSmsTurn:
         else:
             log.info("no reply to an unknown SMS: help was sent within the hour")
         return self.outgoing
+
+    def _answered_by_a_feature(self) -> bool:
+        """Offer an SMS that is no keyword (or only a mistyped one) to the features' hooks
+        (`Feature.on_unmatched_sms`), in order, before the help answers it."""
+        return any(hook(self) for hook in self.registry.unmatched_sms_hooks)
 
     def _interrupts(self, found: Match, conversation: Conversation) -> bool:
         """An exact keyword leaves a conversation, except on a free-text screen (a name like Wiwit is a name)."""

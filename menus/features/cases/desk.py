@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from menus import catalog
 from menus.feature import Feature, StaffKeyword
-from menus.features.cases import notices
+from menus.features.cases import notices, talk
 from menus.features.cases.jobs import escalation_spec
 from menus.fitting import cut_to_fit, pages
 from menus.notify import language_for, notify
@@ -129,8 +129,9 @@ def terima(turn: SmsTurn, command: StaffCommand) -> None:
     if staff.role == "official":
         if _changed(turn, command, case, lambda: case.accept_referral(staff)):
             turn.reply("case.referral.accepted", _params(case, turn.language))
-    elif _changed(turn, command, case, lambda: case.acknowledge(staff)):
+    elif not talk.held_by_another(turn, case, staff) and _changed(turn, command, case, lambda: case.acknowledge(staff)):
         _done(turn, case, "case.ack.done")
+        turn.outgoing.extend(talk.taken(case, staff, turn.lookups))
 
 
 def catat(turn: SmsTurn, command: StaffCommand) -> None:
@@ -220,10 +221,14 @@ def kasus(turn: SmsTurn, command: StaffCommand) -> None:
 
 
 def detail(turn: SmsTurn, command: StaffCommand) -> None:
-    """DETAIL [page] (officials): the referred cases waiting for them, code, category and days open."""
+    """DETAIL <code>: the case's story and latest words (`talk.detail`); DETAIL [page] (officials): the referred
+    cases waiting for them, code, category and days open."""
     staff = _sender(turn)
+    if command.code and not command.code.isdigit():
+        talk.detail(turn, command)
+        return
     if staff.role != "official":
-        turn.reply("case.detail.not_official")
+        turn.reply("case.usage.detail")
         return
     language, now = turn.language, utcnow()
     items = [
