@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
+from peewee import fn
 
 from models import Message, Staff
-from models.base import iso_utc
+from models.base import iso_utc, utcnow
 from models.phones import InvalidPhone, mask, to_e164
+from models.settings import to_local
 
 log = logging.getLogger(__name__)
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 
-INBOX_LIMIT = 50
-"""Most outbound messages the inbox shows for one number."""
+CONVERSATION_LIMIT = 50
+"""Most messages, in and out, the conversation shows for one number (the latest ones)."""
 
 SHORT_CODE = "21234"
 """The short code the simulated phone sends SMS to (the `to` field of AT's callback)."""
@@ -61,7 +63,7 @@ def is_local_request() -> bool:
 
 @bp.before_request
 def local_only():
-    """Answer 404 to anyone but a browser on this machine: the page carries the webhook token, the inbox
+    """Answer 404 to anyone but a browser on this machine: the page carries the webhook token, the conversation
     anyone's messages."""
     if not is_local_request():
         log.warning(
@@ -98,25 +100,58 @@ def page():
     )
 
 
-@bp.get("/inbox")
-def inbox():
-    """Outbound messages to one number as JSON, newest first (at most INBOX_LIMIT)."""
+def as_shown(message: Message) -> dict[str, object]:
+    """One SMS as the conversation shows it: its direction, its local day and time, its status if it went out."""
+    local = to_local(message.created_at)
+    outgoing = message.direction == "out"
+    return {
+        "id": message.id,
+        "direction": message.direction,
+        "text": message.text,
+        "purpose": message.purpose if outgoing else None,
+        "status": message.status if outgoing else None,
+        "created_at": iso_utc(message.created_at),
+        "local": local.isoformat(timespec="seconds"),
+        "day": f"{local:%d/%m/%Y}",
+        "time": f"{local:%H:%M}",
+    }
+
+
+def replies_to(phone: str, provider_id: str) -> int | None:
+    """SMS written to `phone` in answer to its SMS `provider_id` (those after it and before its next one, refused
+    ones left out); None if that SMS is not this number's."""
+    sms = Message.get_or_none(
+        (Message.direction == "in") & (Message.provider_id == provider_id) & (Message.phone == phone)
+    )
+    if sms is None:
+        return None
+    after = (Message.phone == phone) & (Message.id > sms.id)
+    next_sms = Message.select(fn.MIN(Message.id)).where(after & (Message.direction == "in")).scalar()
+    replies = after & (Message.direction == "out") & (Message.status != "refused")
+    if next_sms is not None:
+        replies &= Message.id < next_sms
+    return Message.select().where(replies).count()
+
+
+@bp.get("/conversation")
+def conversation():
+    """One number's SMS both ways as JSON, oldest first (the latest CONVERSATION_LIMIT), times in TIMEZONE; with
+    `sms` (the id the page gave an SMS it sent), how many replies to it were queued for this number."""
     try:
         phone = to_e164(request.args.get("phone", ""))
     except InvalidPhone:
         return jsonify(error="bad request", field="phone", problem="is not a phone number"), 400
-    query = (
+    latest = (
         Message.select()
-        .where((Message.direction == "out") & (Message.phone == phone))
+        .where(Message.phone == phone)
         .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(INBOX_LIMIT)
+        .limit(CONVERSATION_LIMIT)
     )
-    messages = [
-        {"id": m.id, "text": m.text, "purpose": m.purpose, "status": m.status, "created_at": iso_utc(m.created_at)}
-        for m in query
-    ]
-    log.debug("simulator inbox for %s: %d messages", mask(phone), len(messages))
-    return jsonify(phone=phone, messages=messages)
+    messages = [as_shown(m) for m in reversed(list(latest))]
+    sms = request.args.get("sms", "")
+    replies = replies_to(phone, sms) if sms else None
+    log.debug("simulator conversation of %s: %d messages", mask(phone), len(messages))
+    return jsonify(phone=phone, zone=to_local(utcnow()).tzname(), messages=messages, replies=replies)
 
 
 def init_app(app: Flask) -> None:

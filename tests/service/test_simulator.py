@@ -1,4 +1,4 @@
-"""The phone simulator: its page and inbox, and a person using it in headless Chromium."""
+"""The phone simulator: its page and a number's conversation, and a person using it in headless Chromium."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ from models import (
     Village,
     database,
 )
+from models.settings import to_local
 from tests.support.settings import TOKEN
+from tests.support.texts import text
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,11 +44,19 @@ SCREENSHOT = "/tmp/simulator.png"
 SCREENSHOT_LOOP = "/tmp/simulator-case-loop.png"
 SCREENSHOT_TRAINING = "/tmp/simulator-training.png"
 SCREENSHOT_DIGEST = "/tmp/simulator-digest.png"
+SCREENSHOT_CONVERSATION = "/tmp/simulator-conversation.png"
 WAIT_MS = 10_000
 JAKARTA = ZoneInfo("Asia/Jakarta")
-ORGANIZER = "+6281200000001"
-OFFICIAL = "+6281200000002"
-COORDINATOR = "+6281200000003"
+ORGANIZER = "+6283000000001"
+OFFICIAL = "+6283000000002"
+COORDINATOR = "+6283000000003"
+NOT_NEUTRAL = re.compile(
+    r"lapor|kasus|aduan|trafficking|perdagangan|kekerasan|pelecehan|dikurung|disekap|paspor|disnaker|dinas|polisi"
+    r"|kbri|bp3mi|kbmi|migran|\btki\b",
+    re.IGNORECASE,
+)
+"""DESIGN's neutral list ("The SMS report"): no SMS to a reporter's number carries one ("migran" is in the service's
+name, "lapor" in laporan and pelapor, "aduan" in pengaduan)."""
 
 
 def test_page_shows_the_service_code_and_works_offline(client):
@@ -63,13 +73,13 @@ def test_page_shows_the_service_code_and_works_offline(client):
 
 def test_page_offers_the_staff_numbers_labelled_by_role(client, runner):
     assert runner.invoke(args=["demo", "seed"]).exit_code == 0
-    Staff.create(phone="+6281200000009", name="Lama", role="organizer", active=False)
+    Staff.create(phone="+6283000000009", name="Lama", role="organizer", active=False)
     page = client.get("/simulator").get_data(as_text=True)
     picks = re.findall(r'data-phone="([^"]+)" title="[^"]*">([^<]+)</button>', page)
     assert picks[-3:] == [
-        ("+6281200000001", "Pengurus +6281200000001"),
-        ("+6281200000003", "Koordinator +6281200000003"),
-        ("+6281200000002", "Pejabat +6281200000002"),
+        ("+6283000000001", "Pengurus +6283000000001"),
+        ("+6283000000003", "Koordinator +6283000000003"),
+        ("+6283000000002", "Pejabat +6283000000002"),
     ], "organisers first; inactive staff left out"
     assert "TERIMA &lt;kode&gt;" in page
 
@@ -79,55 +89,80 @@ def test_page_without_staff_offers_only_the_reporter_numbers(client):
     assert 'class="pick staff"' not in page
 
 
-def test_inbox_lists_outbound_messages_to_one_number_newest_first(client):
-    with database.atomic():
-        older = Message.queue_outbound("+6281234567890", "Pesan pertama", "welcome").message_id
-        newer = Message.queue_outbound("+6281234567890", "Pesan kedua", "reply").message_id
-        Message.update(created_at=dt.datetime(2026, 1, 1, 8, 0, 0)).where(Message.id == older).execute()
-        Message.update(created_at=dt.datetime(2026, 1, 1, 9, 30, 0), status="sent").where(Message.id == newer).execute()
-        Message.queue_outbound("+6281299999999", "Untuk nomor lain", "reply")
-        Message.record_inbound("+6281234567890", "INFO", "in-1")
+def _at(message_id: int, created_at: dt.datetime, status: str | None = None) -> None:
+    """Move a message to a stored (naive UTC) time, and a status."""
+    changes = {Message.created_at: created_at, **({Message.status: status} if status else {})}
+    Message.update(changes).where(Message.id == message_id).execute()
 
-    response = client.get("/simulator/inbox?phone=081234567890")
+
+def test_conversation_shows_both_directions_oldest_first_in_local_time(client):
+    reporter, organiser = "+6281234567890", ORGANIZER
+    with database.atomic():
+        lapor = Message.record_inbound(reporter, "LAPOR", "SIM-1")
+        question = Message.queue_outbound(reporter, "Aman kami balas ke nomor ini?", "reply").message_id
+        Message.queue_outbound(organiser, "BARU AB-12", "alert")
+        answer = Message.record_inbound(reporter, "2", "SIM-2")
+        end = Message.queue_outbound(reporter, "Pesan diterima, kode AB-12.", "reply").message_id
+        Message.queue_outbound(organiser, "BARU AB-12 lagi", "alert")
+        Message.record_refused(reporter, "Dilewati", "news", "quiet")
+        assert lapor is not None and answer is not None
+        _at(lapor.id, dt.datetime(2025, 12, 31, 16, 58, 30))
+        _at(question, dt.datetime(2025, 12, 31, 16, 58, 31), "delivered")
+        _at(answer.id, dt.datetime(2025, 12, 31, 17, 1, 0))
+        _at(end, dt.datetime(2025, 12, 31, 17, 1, 1), "sent")
+
+    response = client.get("/simulator/conversation?phone=081234567890")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["phone"] == "+6281234567890"
-    assert body["messages"] == [
-        {
-            "id": newer,
-            "text": "Pesan kedua",
-            "purpose": "reply",
-            "status": "sent",
-            "created_at": "2026-01-01T09:30:00Z",
-        },
-        {
-            "id": older,
-            "text": "Pesan pertama",
-            "purpose": "welcome",
-            "status": "queued",
-            "created_at": "2026-01-01T08:00:00Z",
-        },
-    ]
+    assert (body["phone"], body["zone"], body["replies"]) == (reporter, "WIB", None)
+    shown = [(m["direction"], m["text"], m["status"], m["day"], m["time"]) for m in body["messages"][:4]]
+    assert shown == [
+        ("in", "LAPOR", None, "31/12/2025", "23:58"),
+        ("out", "Aman kami balas ke nomor ini?", "delivered", "31/12/2025", "23:58"),
+        ("in", "2", None, "01/01/2026", "00:01"),
+        ("out", "Pesan diterima, kode AB-12.", "sent", "01/01/2026", "00:01"),
+    ], "both directions, oldest first, in WIB (the UTC day is still 31/12)"
+    assert body["messages"][1] == {
+        "id": question,
+        "direction": "out",
+        "text": "Aman kami balas ke nomor ini?",
+        "purpose": "reply",
+        "status": "delivered",
+        "created_at": "2025-12-31T16:58:31Z",
+        "local": "2025-12-31T23:58:31+07:00",
+        "day": "31/12/2025",
+        "time": "23:58",
+    }
+    assert body["messages"][0]["purpose"] is None, "an incoming SMS has no purpose or status of ours"
+    assert [m["text"] for m in body["messages"][4:]] == ["Dilewati"], "the organiser's alerts are not in it"
+
+    def replies(phone: str, sms: str) -> int | None:
+        return client.get("/simulator/conversation", query_string={"phone": phone, "sms": sms}).get_json()["replies"]
+
+    assert (replies(reporter, "SIM-1"), replies(reporter, "SIM-2")) == (1, 1), (
+        "what was queued for this number in answer to its SMS: not the organiser's alerts, not a refused one"
+    )
+    assert replies(organiser, "SIM-2") is None and replies(reporter, "SIM-9") is None, "not this number's SMS"
 
 
-def test_inbox_is_empty_for_a_number_abroad_with_no_messages(client):
-    response = client.get("/simulator/inbox", query_string={"phone": "+85291234567"})
+def test_conversation_is_empty_for_a_number_abroad_with_no_messages(client):
+    response = client.get("/simulator/conversation", query_string={"phone": "+85291234567"})
     assert response.status_code == 200
-    assert response.get_json() == {"phone": "+85291234567", "messages": []}
+    assert response.get_json() == {"phone": "+85291234567", "zone": "WIB", "messages": [], "replies": None}
 
 
-def test_inbox_shows_at_most_fifty_messages(client):
+def test_conversation_shows_the_latest_fifty_messages(client):
     with database.atomic():
         for number in range(55):
             Message.queue_outbound("+6281234567890", f"Pesan {number}", "reply")
-    messages = client.get("/simulator/inbox?phone=%2B6281234567890").get_json()["messages"]
+    messages = client.get("/simulator/conversation?phone=%2B6281234567890").get_json()["messages"]
     assert len(messages) == 50
-    assert messages[0]["text"] == "Pesan 54"
+    assert (messages[0]["text"], messages[-1]["text"]) == ("Pesan 5", "Pesan 54"), "the latest, oldest first"
 
 
 @pytest.mark.parametrize("query", ["", "?phone=", "?phone=abc", "?phone=123", "?phone=%2B99912345"])
-def test_inbox_rejects_a_bad_phone_naming_the_field(client, query):
-    response = client.get(f"/simulator/inbox{query}")
+def test_conversation_rejects_a_bad_phone_naming_the_field(client, query):
+    response = client.get(f"/simulator/conversation{query}")
     assert response.status_code == 400
     assert response.get_json()["field"] == "phone"
 
@@ -138,7 +173,7 @@ def test_simulator_is_off_when_disabled(base_config):
     app = create_app({**base_config, "SIMULATOR_ENABLED": False})
     client = app.test_client()
     assert client.get("/simulator").status_code == 404
-    assert client.get("/simulator/inbox?phone=081234567890").status_code == 404
+    assert client.get("/simulator/conversation?phone=081234567890").status_code == 404
 
 
 def test_simulator_is_off_by_default(base_config, tmp_path):
@@ -150,7 +185,7 @@ def test_simulator_is_off_by_default(base_config, tmp_path):
     app = create_app({**base_config, "SIMULATOR_ENABLED": settings["SIMULATOR_ENABLED"]})
     client = app.test_client()
     assert client.get("/simulator").status_code == 404
-    assert client.get("/simulator/inbox?phone=081234567890").status_code == 404
+    assert client.get("/simulator/conversation?phone=081234567890").status_code == 404
 
 
 @pytest.mark.parametrize("host", ["localhost", "localhost:5000", "127.0.0.1", "127.0.0.1:5000", "LOCALHOST:8080"])
@@ -158,7 +193,9 @@ def test_simulator_answers_a_browser_on_this_machine(client, host):
     environ = {"REMOTE_ADDR": "127.0.0.1"}
     assert client.get("/simulator", headers={"Host": host}, environ_base=environ).status_code == 200
     assert (
-        client.get("/simulator/inbox?phone=081234567890", headers={"Host": host}, environ_base=environ).status_code
+        client.get(
+            "/simulator/conversation?phone=081234567890", headers={"Host": host}, environ_base=environ
+        ).status_code
         == 200
     )
     assert client.get("/simulator", headers={"Host": host}, environ_base={"REMOTE_ADDR": "::1"}).status_code == 200
@@ -181,13 +218,13 @@ def _private_message() -> None:
         "",
     ],
 )
-def test_dns_rebinding_gets_404_and_no_token_or_inbox(client, host):
+def test_dns_rebinding_gets_404_and_no_token_or_conversation(client, host):
     # A page on attacker.example whose name now resolves to 127.0.0.1: the browser is local, the Host is not.
     _private_message()
     environ = {"REMOTE_ADDR": "127.0.0.1"}
     page = client.get("/simulator", headers={"Host": host}, environ_base=environ)
     assert page.status_code == 404 and TOKEN not in page.get_data(as_text=True)
-    inbox = client.get("/simulator/inbox?phone=081234567890", headers={"Host": host}, environ_base=environ)
+    inbox = client.get("/simulator/conversation?phone=081234567890", headers={"Host": host}, environ_base=environ)
     assert inbox.status_code == 404 and "paspor" not in inbox.get_data(as_text=True)
 
 
@@ -195,7 +232,11 @@ def test_dns_rebinding_gets_404_and_no_token_or_inbox(client, host):
 def test_a_client_elsewhere_gets_404_even_naming_localhost(client, address):
     # HOST=0.0.0.0 or a public port: the Host header is whatever the stranger sends.
     _private_message()
-    for path in ("/simulator", "/simulator/inbox?phone=081234567890", "/simulator/inbox?phone=%2B6281234567890"):
+    for path in (
+        "/simulator",
+        "/simulator/conversation?phone=081234567890",
+        "/simulator/conversation?phone=%2B6281234567890",
+    ):
         response = client.get(path, headers={"Host": "localhost"}, environ_base={"REMOTE_ADDR": address})
         assert response.status_code == 404, path
         assert TOKEN not in response.get_data(as_text=True) and "paspor" not in response.get_data(as_text=True)
@@ -205,11 +246,32 @@ def test_behind_a_proxy_forwarded_headers_do_not_make_a_client_local(client):
     # A proxy on the same machine connects from loopback, but names the public host and the real client.
     _private_message()
     response = client.get(
-        "/simulator/inbox?phone=081234567890",
+        "/simulator/conversation?phone=081234567890",
         environ_base={"REMOTE_ADDR": "127.0.0.1"},
         headers={"Host": "kawalmigran.example.org", "X-Forwarded-For": "203.0.113.7", "X-Forwarded-Host": "localhost"},
     )
     assert response.status_code == 404 and "paspor" not in response.get_data(as_text=True)
+
+
+def ussd_choose(page, choice: str) -> None:
+    """Answer the open USSD screen with `choice`: a number as it is, a label by its option's number, turning pages
+    ("98. Berikutnya") until the label is offered."""
+    from playwright.sync_api import expect
+
+    screen, answer = page.locator("#screen-text"), page.get_by_label("Jawaban")
+    send = page.get_by_role("button", name="Kirim", exact=True)
+    for _turn in range(4):
+        shown = screen.inner_text()
+        found = None if choice.isdigit() else re.search(rf"^(\d+)\. {re.escape(choice)}$", shown, re.MULTILINE)
+        if choice.isdigit() or found:
+            answer.fill(found.group(1) if found else choice)
+            send.click()
+            return
+        assert re.search(r"^98\. ", shown, re.MULTILINE), f"{choice!r} is not offered on {shown!r}"
+        answer.fill("98")
+        send.click()
+        expect(screen).not_to_have_text(shown, timeout=WAIT_MS)
+    raise AssertionError(f"{choice!r} not found within 4 pages")
 
 
 @pytest.fixture
@@ -227,7 +289,7 @@ def live_server(app):
 
 
 @contextmanager
-def simulator_page(live_server: str) -> Iterator:
+def simulator_page(live_server: str, width: int = 1200) -> Iterator:
     """The simulator open in headless Chromium, offline only; afterwards, no outside request and no script error."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)")
@@ -239,7 +301,7 @@ def simulator_page(live_server: str) -> Iterator:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            context = browser.new_context(viewport={"width": width, "height": 900})
 
             def offline_only(route) -> None:
                 if urlsplit(route.request.url).netloc == base.netloc:
@@ -295,7 +357,7 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
             ("1", "Setuju?"),
             ("1", "Tulis nama"),
             ("siti aminah", "1. Tracap"),
-            ("1", "Status Anda:"),
+            ("1", catalog.text("register.status", "id")),
             ("1", "Negara tujuan:"),
             ("1", "Terima kasih"),
         ]:
@@ -318,22 +380,26 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
         expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
         assert drain(), "the reply to INFO was queued"
         info_reply = catalog.text("sms.info.menu", "id")
-        expect(inbox.locator("li.message").first).to_contain_text(info_reply, timeout=WAIT_MS)
-        expect(inbox.locator("li.message").nth(1)).to_contain_text("Selamat datang")
+        expect(inbox.locator("li.message.out").last).to_contain_text(info_reply, timeout=WAIT_MS)
+        expect(inbox.locator("li.message.out").first).to_contain_text("Selamat datang")
+        expect(inbox.locator("li.message.in .text")).to_have_text(["INFO"])
         expect(page.locator("#error")).to_have_text("")
 
         page.get_by_role("button", name="Muat ulang").click()
-        expect(inbox.locator("li.message")).to_have_count(2)
+        expect(inbox.locator("li.message")).to_have_count(3)
 
-        # The same registration by SMS, from a worker's number abroad.
+        # The same registration by SMS, from a worker's number abroad: that phone's screen, status and conversation.
         page.get_by_role("button", name="+85291234567").click()
         expect(page.locator("#inbox-phone")).to_have_text("+85291234567", timeout=WAIT_MS)
+        expect(page.locator("#screen-state")).to_have_text("Siap")
+        expect(screen).to_have_text('Tekan "Panggil *384*123#" untuk mulai.')
+        expect(page.locator("#status-line")).to_have_text("")
         for _count, (body, reply) in enumerate(
             [
                 ("daftar", "Setuju?"),
                 ("1", "Tulis nama"),
                 ("Wati", "1. Tracap"),
-                ("1", "Status Anda:"),
+                ("1", catalog.text("register.status", "id")),
                 ("2", "Negara tempat kerja"),
                 ("1", "Terima kasih, Wati."),
             ],
@@ -343,7 +409,7 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
             page.get_by_role("button", name="Kirim SMS").click()
             expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
             assert drain(), f"a reply to {body!r} was queued"
-            expect(inbox.locator("li.message").first).to_contain_text(reply, timeout=WAIT_MS)
+            expect(inbox.locator("li.message.out").last).to_contain_text(reply, timeout=WAIT_MS)
         welcome_abroad = inbox.locator("li.message", has_text="Selamat datang di KawalMigran, Wati.")
         expect(welcome_abroad).to_be_visible(timeout=WAIT_MS)
         page.screenshot(path=SCREENSHOT, full_page=True)
@@ -365,7 +431,7 @@ def test_a_person_plays_the_case_loop_in_the_simulator(app, runner, live_server,
         phone = page.get_by_label("Nomor HP yang dipakai")
         staff_picks = page.get_by_role("group", name="Nomor staf (demo)")
         expect(staff_picks.get_by_role("button")).to_have_text(
-            ["Pengurus +6281200000001", "Koordinator +6281200000003", "Pejabat +6281200000002"]
+            ["Pengurus +6283000000001", "Koordinator +6283000000003", "Pejabat +6283000000002"]
         )
 
         # A worker reports unpaid wages in Hong Kong by USSD.
@@ -400,7 +466,7 @@ def test_a_person_plays_the_case_loop_in_the_simulator(app, runner, live_server,
 
         assert drain(), "the alert and the confirmation were queued"
         confirmation = catalog.text("case.confirmation", "id", {"code": code})
-        expect(inbox.locator("li.message").first).to_contain_text(confirmation, timeout=WAIT_MS)
+        expect(inbox.locator("li.message.out").last).to_contain_text(confirmation, timeout=WAIT_MS)
 
         # The organiser reads the alert and acknowledges it by SMS.
         staff_picks.get_by_role("button", name=ORGANIZER).click()
@@ -410,16 +476,19 @@ def test_a_person_plays_the_case_loop_in_the_simulator(app, runner, live_server,
         expect(alert.locator(".purpose")).to_have_text("alert")
         page.get_by_label("Isi SMS").fill(f"TERIMA {code}")
         page.get_by_role("button", name="Kirim SMS").click()
-        expect(page.locator("#status-line")).to_contain_text("SMS terkirim", timeout=WAIT_MS)
+        expect(page.locator("#status-line")).to_have_text(
+            "SMS terkirim (1 balasan diantrekan untuk nomor ini).", timeout=WAIT_MS
+        )  # the news to the reporter, queued with it, is another number's
         assert drain(), "the answer to TERIMA was queued"
-        expect(inbox.locator("li.message")).to_have_count(2, timeout=WAIT_MS)
+        expect(inbox.locator("li.message.out")).to_have_count(2, timeout=WAIT_MS)
+        expect(inbox.locator("li.message.in .text")).to_have_text([f"TERIMA {code}"])
 
         # The reporter's phone gets the news.
         phone.fill("081298765431")
         phone.press("Tab")
         expect(page.locator("#inbox-phone")).to_have_text("+6281298765431", timeout=WAIT_MS)
         news = catalog.text("case.news.acknowledged", "id", {"code": code})
-        expect(inbox.locator("li.message").first).to_contain_text(news, timeout=WAIT_MS)
+        expect(inbox.locator("li.message.out").last).to_contain_text(news, timeout=WAIT_MS)
         expect(page.locator("#error")).to_have_text("")
         page.screenshot(path=SCREENSHOT_LOOP, full_page=True)
 
@@ -535,7 +604,7 @@ def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live
             ("1", "Setuju?"),
             ("1", "Tulis nama"),
             ("dewi sartika", "1. Tracap"),
-            ("1", "Status Anda:"),
+            ("1", catalog.text("register.status", "id")),
             ("1", "Negara tujuan:"),
             ("1", "Terima kasih"),
         ]:
@@ -549,13 +618,12 @@ def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live
         for value, next_screen in [
             ("2", "report.for_whom"),
             ("1", "report.category"),
-            ("1", "report.country"),
+            (catalog.text("case.category.wages", "id"), "report.country"),
             ("1", "report.safe"),
             ("1", "report.consent"),
             ("1", "report.story"),
         ]:
-            answer.fill(value)
-            send.click()
+            ussd_choose(page, value)
             expect(screen).to_contain_text(catalog.text(next_screen, "id").split("\n")[0], timeout=WAIT_MS)
         answer.fill(story)
         send.click()
@@ -574,9 +642,8 @@ def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live
         assert Case.get_by_id(case.id).escalation_level == 1, "organisers, coordinators told again; officials not yet"
 
         digest = (
-            "KawalMigran minggu 23-29/11 (semua desa): Daftar baru 1 (Calon PMI 1). "
-            "Laporan 1, mendesak 0 (Gaji 1). Kasus terbuka 1, telat 1, dirujuk 0, selesai 0."
-        )
+            "KawalMigran minggu 23-29/11 (semua desa): Daftar baru 1 (Calon PMI 1). Laporan 1, mendesak 0 (Gaji 1). "
+        ) + catalog.text("digest.cases", "id", {"open": "1", "overdue": "1", "referred": "0", "resolved": "0"})
         for secret in ("Dewi", "Sartika", "+6281298765434", "81298765434", case.display_code, case.code, story):
             assert secret not in digest, "numbers only"
 
@@ -590,3 +657,46 @@ def test_the_official_reads_the_weekly_digest_in_the_simulator(app, runner, live
         expect(received.locator(".status")).to_have_text("sent")
         expect(page.locator("#error")).to_have_text("")
         page.screenshot(path=SCREENSHOT_DIGEST, full_page=True)
+
+
+@pytest.mark.browser
+def test_an_unsafe_sms_report_reads_as_a_conversation_in_the_simulator(app, runner, live_server, drain):
+    """A worker in Hong Kong, on a phone 360 px wide, sends LAPOR; the safety question arrives; "2" (not safe);
+    the neutral end arrives with the code. The conversation reads as the phone's: both directions, oldest first,
+    times in WIB, the status of what the service sent, and two SMS from the service, neither naming a report."""
+    from playwright.sync_api import expect
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0, "organisers, so the report alerts other numbers"
+    reporter = "+85291234567"
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+
+    with simulator_page(live_server, width=360) as page:
+        inbox, sms = page.locator("#inbox"), page.get_by_label("Isi SMS")
+        page.get_by_role("button", name=reporter).click()
+        expect(page.locator("#inbox-phone")).to_have_text(reporter, timeout=WAIT_MS)
+        for body in ("LAPOR", "2"):
+            sms.fill(body)
+            page.get_by_role("button", name="Kirim SMS").click()
+            expect(page.locator("#status-line")).to_have_text(
+                "SMS terkirim (1 balasan diantrekan untuk nomor ini).", timeout=WAIT_MS
+            )
+            assert drain(), f"the answer to {body!r} was queued"
+        messages = inbox.locator("li.message")
+        expect(messages).to_have_count(4, timeout=WAIT_MS)
+        expect(inbox.locator("li.message.out .status")).to_have_text(["sent", "sent"], timeout=WAIT_MS)
+        page.screenshot(path=SCREENSHOT_CONVERSATION, full_page=True)
+
+        stored = list(Message.select().where(Message.phone == reporter).order_by(Message.id))
+        expect(messages).to_have_class([re.compile(rf"\b{m.direction}\b") for m in stored])
+        assert [m.direction for m in stored] == ["in", "out", "in", "out"], "the reporter's SMS between the service's"
+        expect(inbox.locator("li.message.in .status")).to_have_count(0)
+        expect(inbox.locator("li.message time")).to_have_text([f"{to_local(m.created_at):%H:%M}" for m in stored])
+        expect(page.locator("#zone")).to_have_text("WIB")
+        expect(page.locator("#error")).to_have_text("")
+
+        case = Case.get_or_none()
+        code = case.display_code if case else "(no case opened)"
+        question, end = text("report.sms.safe"), text("report.sms.end", case_code=code)
+        expect(inbox.locator("li.message .text")).to_have_text(["LAPOR", question, "2", end])
+        from_service = inbox.locator("li.message.out .text").all_inner_texts()
+        assert [word for said in from_service for word in NOT_NEUTRAL.findall(said)] == [], "neutral words only"
