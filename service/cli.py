@@ -30,7 +30,7 @@ from models.jobs import enqueue_after_commit
 from models.migrate import upgrade
 from models.phones import InvalidPhone, mask, to_e164
 from models.settings import to_local, to_utc
-from models.staff import ROLES
+from models.staff import AGENCIES, ROLES, StaffError, official_agency
 from service.digest_cli import digest_cli
 from service.gateway_cli import gateway_cli
 from service.training_cli import training_cli
@@ -48,10 +48,12 @@ menus_cli = AppGroup("menus", help="Menus and catalogs.")
 
 DEMO_VILLAGES = ["Tracap", "Kaliwiro", "Pesodongan", "Gondowulan", "Lamuk", "Selomanik", "Tanjunganom", "Winongsari"]
 DEMO_STAFF = [
-    ("+6281200000001", "Siti Pengurus", "organizer", "Tracap"),
-    ("+6281200000002", "Pak Bambang Disnakertrans", "official", None),
-    ("+6281200000003", "Bu Rina Koordinator", "coordinator", None),
+    ("+6283000000001", "Siti Pengurus", "organizer", "Tracap"),
+    ("+6283000000002", "Pak Bambang Disnakertrans", "official", None),
+    ("+6283000000003", "Bu Rina Koordinator", "coordinator", None),
 ]
+"""Demo staff on numbers that cannot be real: 0830 is a mobile prefix no Indonesian operator uses (they parse as
+valid, so the simulator can use them; no SIM answers them)."""
 DEMO_TRAININGS = [
     ("KOPI1", "Budidaya kopi", "economic", 7),
     ("AMAN1", "Migrasi aman", "education", 8),
@@ -165,12 +167,18 @@ def db_upgrade() -> None:
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--village", default=None)
 @click.option(
+    "--agency",
+    default=None,
+    type=click.Choice(AGENCIES, case_sensitive=False),
+    help="An official's agency (default: disnaker); a village head has a village and no agency.",
+)
+@click.option(
     "--language",
     default=None,
     type=click.Choice(LANGUAGES),
     help="Language of the SMS this number gets (default: DEFAULT_LANGUAGE).",
 )
-def staff_add(phone: str, name: str, role: str, village: str | None, language: str | None) -> None:
+def staff_add(phone: str, name: str, role: str, village: str | None, agency: str | None, language: str | None) -> None:
     """Add a staff member, or update the one with this phone."""
     try:
         e164 = to_e164(phone)
@@ -179,14 +187,18 @@ def staff_add(phone: str, name: str, role: str, village: str | None, language: s
     if not name.strip():
         raise click.BadParameter("must not be empty", param_hint="--name")
     village = _known_village(village)
+    try:
+        agency = official_agency(role, village, agency)
+    except StaffError as error:
+        raise click.BadParameter(str(error), param_hint="--agency") from None
     with database.atomic():
         staff = Staff.get_or_none(Staff.phone == e164)
         if staff:
             staff.name, staff.role, staff.village, staff.active = name.strip(), role, village, True
-            staff.language = language or staff.language
+            staff.agency, staff.language = agency, language or staff.language
             staff.save()
         else:
-            Staff.create(phone=e164, name=name.strip(), role=role, village=village, language=language)
+            Staff.create(phone=e164, name=name.strip(), role=role, village=village, agency=agency, language=language)
     log.info("staff %s (%s) saved as %s", name.strip(), mask(e164), role)
 
 
@@ -271,7 +283,13 @@ def sweep_command() -> None:
 
 @demo_cli.command("seed")
 def demo_seed() -> None:
-    """Seed villages, one organiser, one coordinator, one official and two trainings (only what is missing)."""
+    """Seed villages, one organiser, one coordinator, one official and two trainings (only what is missing); only
+    with SMS_BACKEND=outbox, so demo staff never reach a deployment that sends real SMS."""
+    if current_app.config["SMS_BACKEND"] != "outbox":
+        raise click.ClickException(
+            f"demo seed runs only with SMS_BACKEND=outbox (this is {current_app.config['SMS_BACKEND']}): "
+            "demo staff would become real staff"
+        )
     today = to_local(utcnow()).date()
     added: list[Training] = []
     with database.atomic():

@@ -78,7 +78,10 @@ def main() -> int:
                 redis_process = embedded_redis.start(instance / "redis", port, password)
             env["REDIS_URL"] = embedded_redis_url(instance, port)
         flask("db", "upgrade", env=env)
-        flask("demo", "seed", env=env)
+        if (env.get("SMS_BACKEND") or "outbox") == "outbox":
+            flask("demo", "seed", env=env)
+        else:
+            log.info("SMS_BACKEND=%s: no demo data (demo staff would become real staff)", env["SMS_BACKEND"])
         flask("menus", "check", env=env)
         log.info("simulator: http://127.0.0.1:%s/simulator  (health: /healthz; stop with Ctrl-C)", env["PORT"])
         bin_dir = Path(sys.executable).parent

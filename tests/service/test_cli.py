@@ -8,13 +8,16 @@ import io
 import json
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 import pytest
 import time_machine
+from phonenumbers import carrier
 
 from menus.features.trainings.jobs import step_job_id
 from models import Staff, Training, TrainingStep, Village
 from models.migrate import SchemaMigration, migration_names
 from models.settings import to_local
+from service.cli import DEMO_STAFF
 from tests.support.villages import seed_villages
 from workers.queues import job_is_live
 
@@ -175,3 +178,18 @@ def test_menus_check_passes(runner):
     result = runner.invoke(args=["menus", "check"])
     assert result.exit_code == 0, result.output
     assert "0 problems" in result.output
+
+
+@pytest.mark.parametrize("backend", ["smsgate", "africastalking"])
+def test_demo_seed_is_refused_where_sms_are_real(app, runner, backend):
+    app.config["SMS_BACKEND"] = backend
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code != 0 and "SMS_BACKEND=outbox" in result.output
+    assert Staff.select().count() == 0 and Village.select().count() == 0
+
+
+def test_demo_staff_numbers_belong_to_no_operator():
+    for phone, *_ in DEMO_STAFF:
+        number = phonenumbers.parse(phone)
+        assert phonenumbers.is_valid_number(number), "the simulator can use them"
+        assert carrier.name_for_number(number, "en") == "", f"{phone} could be someone's SIM"
