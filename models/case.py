@@ -118,10 +118,16 @@ class Case(BaseModel):
         return display_code(self.code)
 
     @property
+    def call_phone(self) -> str | None:
+        """The number staff may call about the case: the safe number given, else the reporter's when safe."""
+        return self.safe_phone or (self.reporter_phone if self.safe_to_contact else None)
+
+    @property
     def contact_phone(self) -> str | None:
-        """Where news about the case may go: the safe number, else the reporter's when safe, else nowhere."""
+        """Where news about the case may go: the safe number once a message came from it (until then it is only a
+        number to call), else the reporter's when safe, else nowhere."""
         if self.safe_phone:
-            return self.safe_phone
+            return self.safe_phone if self.safe_phone_seen_at is not None else None
         return self.reporter_phone if self.safe_to_contact else None
 
     @classmethod
@@ -404,24 +410,29 @@ class Case(BaseModel):
         return self.consent_to_refer and self.referred_to == staff.phone
 
     def may_see_status(self, phone: str) -> bool:
-        """Only the reporter's number, the safe number and active staff may ask for a case's status."""
-        return phone in (self.reporter_phone, self.safe_phone) or Staff.for_phone(phone) is not None
+        """Only the reporter's number, the safe number once it has written, and active staff may ask for a case's
+        status."""
+        if phone == self.reporter_phone or (phone == self.safe_phone and self.safe_phone_seen_at is not None):
+            return True
+        return Staff.for_phone(phone) is not None
 
     @classmethod
     def reported_from(cls, phone: str) -> peewee.ModelSelect[Case]:
-        """Cases reported from this phone or naming it as the safe number, newest first."""
+        """Cases reported from this phone or naming it as a safe number that has written, newest first."""
         return (
             cls.select()
-            .where((cls.reporter_phone == phone) | (cls.safe_phone == phone))
+            .where((cls.reporter_phone == phone) | ((cls.safe_phone == phone) & cls.safe_phone_seen_at.is_null(False)))
             .order_by(cls.created_at.desc(), cls.id.desc())
         )
 
     @classmethod
     def open_reported_from(cls, phone: str) -> peewee.ModelSelect[Case]:
-        """Open cases reported from this phone or naming it as the safe number, oldest first."""
+        """Open cases reported from this phone or naming it as a safe number that has written, oldest first (a number
+        only typed in by a reporter gains nothing: neither STATUS nor a hold on its own erasure)."""
+        named = (cls.safe_phone == phone) & cls.safe_phone_seen_at.is_null(False)
         return (
             cls.select()
-            .where(((cls.reporter_phone == phone) | (cls.safe_phone == phone)) & cls.status.in_(OPEN_STATUSES))
+            .where(((cls.reporter_phone == phone) | named) & cls.status.in_(OPEN_STATUSES))
             .order_by(cls.created_at, cls.id)
         )
 
@@ -460,6 +471,14 @@ class Case(BaseModel):
             .first()
         )
 
+    def heard_from_safe_phone(self, now: dt.datetime | None = None) -> None:
+        """A message came from the safe number: from now on it is the number the case's news and answers go to."""
+        if self.safe_phone_seen_at is None:
+            self.safe_phone_seen_at = now or utcnow()
+            Case.update(safe_phone_seen_at=self.safe_phone_seen_at).where(
+                (Case.id == self.id) & Case.safe_phone_seen_at.is_null()
+            ).execute()
+
     def record_message(self, phone: str, text: str, channel: str = "sms") -> bool:
         """The reporter (or the safe number) wrote again: a `message` event with the words. The first message from
         the safe number makes it the number the case's answers go to (DESIGN "The SMS report").
@@ -467,11 +486,8 @@ class Case(BaseModel):
         True if staff are to be told now: at most once per MESSAGE_ALERT_EVERY however many come (all are kept).
         """
         now = utcnow()
-        if phone == self.safe_phone and self.safe_phone_seen_at is None:
-            self.safe_phone_seen_at = now
-            Case.update(safe_phone_seen_at=now).where(
-                (Case.id == self.id) & Case.safe_phone_seen_at.is_null()
-            ).execute()
+        if phone == self.safe_phone:
+            self.heard_from_safe_phone(now)
         self.record("message", phone, channel, text.strip(), MESSAGE_MAX)
         quiet_since = now - MESSAGE_ALERT_EVERY
         claimed = (

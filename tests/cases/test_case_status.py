@@ -78,14 +78,14 @@ def test_cek_laporan_lists_own_cases_newest_first_without_the_problem(app, ussd,
         [
             f"CON {text('check.title')}",
             f"1. Kode {newest.display_code}: {state(newest, short=True)}",
-            f"2. Kode {named_safe.display_code}: {state(named_safe, short=True)}",
-            f"3. Kode {older.display_code}: {state(older, short=True)}",
+            f"2. Kode {older.display_code}: {state(older, short=True)}",
             "0. Kembali",
         ]
-    )
+    ), "a case naming this number as its safe number only joins the list once a message came from it"
+    assert named_safe.display_code not in reply
     for word in ("Kekerasan", "Gaji", "Taiwan", "majikan"):
         assert word not in reply
-    detail = session.answer("3")
+    detail = session.answer("2")
     assert detail == f"CON Pesan {older.display_code} {state(older)}.\n0. Kembali\n00. Menu utama"
     assert "sedang ditangani" in detail
     assert session.answer("0") == reply
@@ -188,3 +188,32 @@ def test_a_long_status_list_fits_two_gsm7_segments(app, send_sms, language):
     assert is_gsm7_basic(reply) and sms_size(reply).segments <= 2
     assert cases[0].display_code in reply and cases[-1].display_code not in reply and "..." in reply
     assert Message.select().where(Message.phone == REPORTER, Message.direction == "out").count() == 1
+
+
+# A bare STATUS from a number marked unsafe (issue 16) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["id", "jv", "en"])
+def test_status_alone_from_an_unsafe_number_lists_nothing_and_asks_for_the_code(app, send_sms, language):
+    from models import Person
+    from tests.support.neutral import forbidden_in
+
+    reporter = Phone(send_sms, REPORTER)
+    reporter.say("LAPOR")
+    reporter.say("2")  # not safe: the number is marked, whoever holds the phone may be watching
+    older = open_case(REPORTER, days_ago=2)
+    Person.contact(REPORTER).update_fields(language=language)
+    [newest] = Case.select().where(~Case.safe_to_contact)
+    answer = reporter.say("STATUS")
+    assert answer == text("case.status.code_needed", language)
+    assert newest.display_code not in answer and older.display_code not in answer
+    assert not any(text(f"case.reporter_state_short.{s}", language) in answer for s in ("new", "acknowledged"))
+    assert forbidden_in(answer) == [] and is_gsm7_basic(answer) and sms_size(answer).segments == 1
+    assert "STATUS" in answer
+    told = reporter.say(f"STATUS {newest.display_code}")
+    assert newest.display_code in told and forbidden_in(told) == [], "STATUS with the code still answers"
+
+
+def test_status_alone_from_a_number_never_marked_unsafe_still_lists(app, send_sms):
+    case = open_case(REPORTER)
+    assert case.display_code in Phone(send_sms, REPORTER).say("STATUS")

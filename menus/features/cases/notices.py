@@ -17,7 +17,7 @@ from models.staff import Staff
 def staff_params(case: Case, language: str, member: Staff) -> dict[str, str]:
     """What a staff member reads about a case, in their language: code, severity, category, country, for whom,
     and the number to call when contact is safe (never to an official before a referral with consent)."""
-    contact = case.contact_phone
+    contact = case.call_phone
     if contact and not case.may_share_identity_with(member):
         return {**_common(case, language), "contact": catalog.text("case.contact_hidden", language)}
     return {

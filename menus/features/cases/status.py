@@ -96,9 +96,21 @@ def listing(cases: list[Case], language: str) -> str:
     return list_that_fits(lambda shown: catalog.text("case.status.list", language, {"case_list": shown}), items, ", ")
 
 
+def _marked_unsafe(turn: SmsTurn) -> bool:
+    """True for a number that said SMS to it is not safe: whoever holds the phone may be a watcher, so a bare
+    `STATUS` lists nothing there (no codes, no states); only `STATUS <code>` answers."""
+    person = turn.person
+    return person is not None and person.unsafe_at is not None
+
+
 def _status(turn: SmsTurn, found: Match) -> None:
-    """`STATUS` lists the sender's own cases; `STATUS <code>` answers the reporter, the safe number and staff."""
+    """`STATUS` lists the sender's own cases (from a number marked unsafe it only asks for the code); `STATUS <code>`
+    answers the reporter, the safe number and staff."""
     argument = found.argument.strip()
+    if not argument and _marked_unsafe(turn):
+        log.info("STATUS alone from %s, a number marked unsafe: no list, the code is asked for", mask(turn.phone))
+        turn.reply("case.status.code_needed")
+        return
     if not argument:
         cases = list(Case.reported_from(turn.phone).limit(SMS_LISTED))
         if cases:
@@ -107,6 +119,8 @@ def _status(turn: SmsTurn, found: Match) -> None:
             turn.reply("case.status.none")
         return
     case = Case.by_code(argument) or Case.by_code(argument.split()[0])
+    if case is not None and turn.phone == case.safe_phone:
+        case.heard_from_safe_phone()  # the reporter was told to have it write: from now on it hears the news
     if case is None or not case.may_see_status(turn.phone):
         log.info("STATUS from %s: no case of theirs with that code", mask(turn.phone))
         turn.reply("case.status.unknown")
