@@ -1,4 +1,4 @@
-"""Case staff commands by SMS: TERIMA, CATAT, RUJUK, SELESAI, BUKA, KASUS and, for officials, DETAIL.
+"""Case staff commands by SMS: TERIMA, CATAT, SELESAI, BUKA, KASUS and, for officials, DETAIL (RUJUK is `referral`).
 
 Only registered staff reach these handlers (the SMS router sees to it). Every rule (who may do what, which
 change is allowed, who a case is referred to) is decided by `models.case`; this module turns the decisions
@@ -16,16 +16,13 @@ from typing import TYPE_CHECKING
 
 from menus import catalog
 from menus.feature import Feature, StaffKeyword
-from menus.features.cases import notices, talk
+from menus.features.cases import notices, referral_texts, talk
 from menus.features.cases.jobs import escalation_spec
-from menus.fitting import cut_to_fit, pages
-from menus.notify import language_for, notify
-from menus.turn import Lookups
+from menus.fitting import pages
 from models import database, utcnow
-from models.case import HANDLER_ROLES, Case, referral_official
+from models.case import HANDLER_ROLES, Case
 from models.case_terms import CaseError, looks_like_code
 from models.gsm import fold_to_gsm7
-from models.message import Outgoing
 from models.phones import mask
 from models.staff import Staff
 
@@ -97,27 +94,6 @@ def _done(turn: SmsTurn, case: Case, key: str, extra: dict[str, str] | None = No
     turn.outgoing.extend(notices.news_for_reporter(case, turn.lookups))
 
 
-# The referral ----------------------------------------------------------------------------------------------
-
-
-def to_official(case: Case, official: Staff, lookups: Lookups) -> Outgoing:
-    """The referred case's summary for the official in their language; the reporter's contact and story only
-    with the reporter's consent (`Case.may_share_identity_with`), the story cut to keep the SMS in budget."""
-    language = language_for(official.phone, lookups)
-    params = notices.staff_params(case, language, official)
-    shared = case.may_share_identity_with(official) and case.story
-    story = fold_to_gsm7(" ".join((case.story or "").split())) if shared else ""
-
-    def with_story(value: str) -> dict[str, str]:
-        details = " " + catalog.text("case.refer.story", language, {"story": value}) if value else ""
-        return {**params, "details": details}
-
-    story = cut_to_fit(lambda value: catalog.text("case.refer.to_official", language, with_story(value)), story)
-    return notify(
-        official.phone, "case.refer.to_official", with_story(story), "alert", language=language, lookups=lookups
-    )
-
-
 # Commands --------------------------------------------------------------------------------------------------
 
 
@@ -127,39 +103,45 @@ def terima(turn: SmsTurn, command: StaffCommand) -> None:
     if case is None:
         return
     if staff.role == "official":
+        first = case.referral_accepted_at is None
         if _changed(turn, command, case, lambda: case.accept_referral(staff)):
             turn.reply("case.referral.accepted", _params(case, turn.language))
+            if first:
+                turn.outgoing.extend(referral_texts.to_holder(case, staff, "case.referral.taken_by", turn.lookups))
     elif not talk.held_by_another(turn, case, staff) and _changed(turn, command, case, lambda: case.acknowledge(staff)):
         _done(turn, case, "case.ack.done")
         turn.outgoing.extend(talk.taken(case, staff, turn.lookups))
 
 
 def catat(turn: SmsTurn, command: StaffCommand) -> None:
-    """CATAT <code> <note>: a note on the case's timeline."""
-    staff, case = _sender(turn), _case(turn, command)
-    if case is not None and _changed(turn, command, case, lambda: case.add_note(staff, command.rest)):
-        turn.reply("case.note.done", _params(case, turn.language))
-
-
-def rujuk(turn: SmsTurn, command: StaffCommand) -> None:
-    """RUJUK <code>: refer the case to the labour official, who gets its summary by SMS."""
+    """CATAT <code> <note>: a note on the case's timeline; an official's, on a case referred to them, is passed
+    back to the case's holder."""
     staff, case = _sender(turn), _case(turn, command)
     if case is None:
         return
-    official = referral_official()
-    if official is None:
-        log.warning("RUJUK %s from %s: no official is registered", case.display_code, mask(turn.phone))
-        turn.reply("case.refer.no_official", _params(case, turn.language))
-        return
-    if _changed(turn, command, case, lambda: case.refer(staff, official)):
-        _done(turn, case, "case.refer.done", {"name": fold_to_gsm7(official.name)})
-        turn.outgoing.append(to_official(case, official, turn.lookups))
+    if staff.role == "official":
+        if _changed(turn, command, case, lambda: case.note_referral(staff, command.rest)):
+            turn.reply("case.referral.note_done", _params(case, turn.language))
+            turn.outgoing.extend(
+                referral_texts.to_holder(case, staff, "case.referral.note_by", turn.lookups, command.rest)
+            )
+    elif _changed(turn, command, case, lambda: case.add_note(staff, command.rest)):
+        turn.reply("case.note.done", _params(case, turn.language))
 
 
 def selesai(turn: SmsTurn, command: StaffCommand) -> None:
-    """SELESAI <code> [note]: resolve the case."""
+    """SELESAI <code> [note]: resolve the case; an official resolves a case referred to them, and its holder is
+    told."""
     staff, case = _sender(turn), _case(turn, command)
-    if case is not None and _changed(turn, command, case, lambda: case.resolve(staff, command.rest or None)):
+    if case is None:
+        return
+    if staff.role == "official":
+        if _changed(turn, command, case, lambda: case.resolve_referral(staff, command.rest or None)):
+            _done(turn, case, "case.referral.resolved")
+            turn.outgoing.extend(
+                referral_texts.to_holder(case, staff, "case.referral.resolved_by", turn.lookups, command.rest)
+            )
+    elif _changed(turn, command, case, lambda: case.resolve(staff, command.rest or None)):
         _done(turn, case, "case.resolve.done")
 
 
@@ -261,7 +243,6 @@ FEATURE = Feature(
         for keyword, handler in (
             ("TERIMA", terima),
             ("CATAT", catat),
-            ("RUJUK", rujuk),
             ("SELESAI", selesai),
             ("BUKA", buka),
             ("KASUS", kasus),
