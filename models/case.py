@@ -31,7 +31,7 @@ from models.case_terms import (
 from models.codes import normalise_code
 from models.person import Person
 from models.phones import mask
-from models.settings import SETTINGS
+from models.settings import SETTINGS, to_local, to_utc
 from models.staff import DEFAULT_AGENCY, Staff
 
 log = logging.getLogger(__name__)
@@ -462,6 +462,22 @@ class Case(BaseModel):
     # Talking with the reporter -------------------------------------------------------------------------------
 
     @classmethod
+    def flood_target(cls, phone: str, now: dt.datetime | None = None) -> Case | None:
+        """When this number has opened REPORTS_PER_DAY cases today (local day), the open case its next report joins
+        as a message instead of opening another; None while it may still open one (or has no open case)."""
+        now = now or utcnow()
+        local_midnight = to_utc(to_local(now).replace(hour=0, minute=0, second=0, microsecond=0))
+        opened = cls.select().where((cls.reporter_phone == phone) & (cls.created_at >= local_midnight)).count()
+        if opened < SETTINGS.reports_per_day:
+            return None
+        return (
+            cls.select()
+            .where((cls.reporter_phone == phone) & cls.status.in_(OPEN_STATUSES))
+            .order_by(cls.created_at.desc(), cls.id.desc())
+            .first()
+        )
+
+    @classmethod
     def open_for_sender(cls, phone: str) -> Case | None:
         """The open case an SMS from this phone joins: the newest it reported or names it as the safe number of."""
         return (
@@ -478,6 +494,20 @@ class Case(BaseModel):
             Case.update(safe_phone_seen_at=self.safe_phone_seen_at).where(
                 (Case.id == self.id) & Case.safe_phone_seen_at.is_null()
             ).execute()
+
+    def has_message(self, phone: str, text: str, since: dt.datetime) -> bool:
+        """True if this number's words `text` joined the case since `since` (a replayed step adds nothing twice)."""
+        return (
+            CaseEvent.select()
+            .where(
+                (CaseEvent.case == self.id)
+                & (CaseEvent.kind == "message")
+                & (CaseEvent.actor == phone)
+                & (CaseEvent.note == text.strip())
+                & (CaseEvent.created_at >= since)
+            )
+            .exists()
+        )
 
     def record_message(self, phone: str, text: str, channel: str = "sms") -> bool:
         """The reporter (or the safe number) wrote again: a `message` event with the words. The first message from

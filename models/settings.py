@@ -18,6 +18,9 @@ DEFAULT_SMS_REPLIES_PER_DAY = 30
 DEFAULT_SMS_DAILY_LIMIT = 2000
 """SMS a day across the service after which only urgent case alerts go out, when SMS_DAILY_LIMIT is not set."""
 
+DEFAULT_REPORTS_PER_DAY = 3
+"""New cases one number may open a day (local day), when REPORTS_PER_DAY is not set; more join its latest open case."""
+
 DEFAULT_REFERRAL_ACK_DAYS = 3.0
 """Days before an official who has not taken a referral is reminded, when REFERRAL_ACK_DAYS is not set."""
 
@@ -54,6 +57,8 @@ class DomainSettings:
     """`+CC` of every allowed country calling code (a number is allowed if it starts with one)."""
     sms_prefix: str = ""
     """Put before every SMS the service starts (SMS_PREFIX); empty by default: a name says what a message is about."""
+    reports_per_day: int = DEFAULT_REPORTS_PER_DAY
+    """New cases one number may open a local day (REPORTS_PER_DAY): a flood from one phone buries nobody's report."""
     referral_ack_days: float = DEFAULT_REFERRAL_ACK_DAYS
     """Days an official has to take a referral before they are reminded, once, and the coordinators told."""
 
@@ -73,6 +78,7 @@ def configure(
     *,
     sms_prefix: str = "",
     referral_ack_days: float = DEFAULT_REFERRAL_ACK_DAYS,
+    reports_per_day: int = DEFAULT_REPORTS_PER_DAY,
 ) -> None:
     """Bind the settings from the app's configuration."""
     SETTINGS.timezone = ZoneInfo(timezone)
@@ -84,6 +90,7 @@ def configure(
     SETTINGS.sms_allowed_prefixes = tuple("+" + code.lstrip("+") for code in sms_allowed_country_codes)
     SETTINGS.sms_prefix = sms_prefix
     SETTINGS.referral_ack_days = referral_ack_days
+    SETTINGS.reports_per_day = reports_per_day
 
 
 def to_local(utc: dt.datetime) -> dt.datetime:

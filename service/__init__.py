@@ -53,6 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SMS_ALLOWED_COUNTRY_CODES"],
         sms_prefix=app.config.get("SMS_PREFIX", ""),
         referral_ack_days=app.config["REFERRAL_ACK_DAYS"],
+        reports_per_day=app.config["REPORTS_PER_DAY"],
     )
     registry = app.extensions["menus"] = app.config.get("FEATURES_REGISTRY") or default_registry(
         app.config.get("FEATURE_MODULES") or ()

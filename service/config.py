@@ -19,6 +19,7 @@ from models.gsm import is_gsm7_basic
 from models.settings import (
     DEFAULT_ALLOWED_COUNTRY_CODES,
     DEFAULT_REFERRAL_ACK_DAYS,
+    DEFAULT_REPORTS_PER_DAY,
     DEFAULT_SMS_DAILY_LIMIT,
     DEFAULT_SMS_REPLIES_PER_DAY,
     DEFAULT_TIMEZONE,
@@ -234,6 +235,7 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "CASE_ACK_MINUTES": _float(env, "CASE_ACK_MINUTES", 1440.0),
         "CASE_ACK_MINUTES_URGENT": _float(env, "CASE_ACK_MINUTES_URGENT", 120.0),
         "REFERRAL_ACK_DAYS": _float(env, "REFERRAL_ACK_DAYS", DEFAULT_REFERRAL_ACK_DAYS, unit="days"),
+        "REPORTS_PER_DAY": _positive_int(env, "REPORTS_PER_DAY", DEFAULT_REPORTS_PER_DAY, unit="new cases a day"),
         "SMS_RETRY_DELAYS": parse_retry_delays(env.get("SMS_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
         "SMS_REPLIES_PER_DAY": _positive_int(
             env, "SMS_REPLIES_PER_DAY", DEFAULT_SMS_REPLIES_PER_DAY, unit="SMS a day to one number"

@@ -14,19 +14,21 @@ short story when LAPOR carried none): at most six SMS from the service, and the 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
 from menus.feature import Feature, Keyword, MenuEntry, Placeholder, fixed_sample
 from menus.features.cases import notices
 from menus.features.cases.jobs import escalation_spec
+from menus.features.cases.talk import message_alerts
 from menus.screens import MAIN_MENU, End, Input, Menu, Option, Screen, Switch
 from menus.turn import FlowTurn
-from models import database
+from models import database, utcnow
 from models.case import Case
 from models.case_terms import CATEGORIES, FOR_WHOM, STORY_MAX, URGENT_CATEGORIES, Report, category_from_words
 from models.person import COUNTRIES
-from models.phones import InvalidPhone, to_e164
+from models.phones import InvalidPhone, mask, to_e164
 from models.report_draft import ReportDraft
 
 if TYPE_CHECKING:
@@ -119,12 +121,33 @@ def open_case(turn: FlowTurn) -> None:
         return
     with database.atomic():
         ReportDraft.discard(turn.ctx.session_key)  # in the same transaction: the case now holds the answers
+        flooded = Case.flood_target(turn.phone) if Case.for_source(report.source_key) is None else None
+        if flooded is not None:
+            join_latest_case(turn, flooded, report)
+            answers["case_code"] = flooded.display_code
+            return
         case, created = Case.open(report)
         if created:
             for outgoing in notices.new_case(case, turn.lookups):
                 turn.queued(outgoing)
             turn.queued(escalation_spec(case.id, 1, case.ack_due_at))
     answers["case_code"] = case.display_code
+
+
+def join_latest_case(turn: FlowTurn, case: Case, report: Report) -> None:
+    """One number past REPORTS_PER_DAY: its report joins its latest open case as a message (its holder told at most
+    once an hour), so a flood from one phone opens no more cases and buries no one's alert."""
+    words = f"[{report.category}, {report.country or '-'}] {report.story or ''}".strip()
+    if case.has_message(turn.phone, words, utcnow() - REPLAY_WINDOW):
+        return
+    log.info("report from %s past REPORTS_PER_DAY joins case %s", mask(turn.phone), case.display_code)
+    if case.record_message(turn.phone, words, turn.ctx.channel):
+        for outgoing in message_alerts(case, words, turn.lookups):
+            turn.queued(outgoing)
+
+
+REPLAY_WINDOW = dt.timedelta(minutes=10)
+"""A report step replayed within this long adds nothing again."""
 
 
 def _lapor(turn: SmsTurn, found: Match) -> None:

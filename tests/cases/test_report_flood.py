@@ -1,0 +1,48 @@
+"""A flood silences nobody: one number opens at most REPORTS_PER_DAY cases a (local) day; its further reports join
+its latest open case as messages, the holder told at most once an hour; another number's report still opens its
+own case and alerts at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+
+from models import Case, CaseEvent
+from tests.support.clock import MONDAY_MORNING
+from tests.support.outbox import outbox
+from tests.support.phones import Phone
+from tests.support.staff import ORGANIZER
+from tests.support.texts import text
+
+FLOODER, VICTIM = "+6281234567121", "+6281234567122"
+
+
+def unsafe_report(phone: Phone, story: str) -> str | None:
+    """LAPOR <story>, then "not safe": the end's reply (or None when the same text was refused within 10 minutes)."""
+    phone.say(f"LAPOR {story}")
+    return phone.say("2")
+
+
+def test_twelve_reports_from_one_number_open_three_cases_and_a_victim_is_still_heard(app, case_staff, send_sms):
+    flooder, victim = Phone(send_sms, FLOODER), Phone(send_sms, VICTIM)
+    with time_machine.travel(MONDAY_MORNING, tick=False) as clock:
+        for n in range(12):
+            unsafe_report(flooder, f"tolong kami disekap nomor {n}")
+            clock.shift(dt.timedelta(minutes=1))
+        cases = list(Case.select().where(Case.reporter_phone == FLOODER).order_by(Case.id))
+        assert len(cases) == 3, "REPORTS_PER_DAY"
+        latest = cases[-1]
+        joined = CaseEvent.select().where((CaseEvent.case == latest.id) & (CaseEvent.kind == "message"))
+        assert joined.count() == 9 and "nomor 11" in joined.order_by(CaseEvent.id.desc()).first().note
+        alerts_to_organiser = outbox(ORGANIZER, "alert")
+        assert len(alerts_to_organiser) == 4, "three new cases and one 'new message' within the hour"
+
+        end = unsafe_report(victim, "majikan memukul saya")
+        victim_case = Case.get(Case.reporter_phone == VICTIM)
+        assert end == text("report.sms.end", case_code=victim_case.display_code)
+        assert victim_case.display_code in outbox(ORGANIZER, "alert")[-1].text
+
+    with time_machine.travel(MONDAY_MORNING + dt.timedelta(days=1), tick=False):
+        unsafe_report(flooder, "hari baru")
+        assert Case.select().where(Case.reporter_phone == FLOODER).count() == 4, "a new local day, a new allowance"
