@@ -395,12 +395,16 @@ class Case(BaseModel):
         """Who hears of a new case at once: every organiser (the village's own first); if urgent, also the
         coordinators and the officials."""
         roles = ("organizer", "coordinator", "official") if self.severity == "urgent" else ("organizer",)
-        return _staff_in_order(roles, self.village)
+        return self._in_scope(_staff_in_order(roles, self.village))
 
     def escalation_recipients(self, level: int) -> list[Staff]:
         """Level 1: every organiser and coordinator again; level 2: the officials."""
         roles = ("organizer", "coordinator") if level == 1 else ("official",)
-        return _staff_in_order(roles, self.village)
+        return self._in_scope(_staff_in_order(roles, self.village))
+
+    def _in_scope(self, staff: list[Staff]) -> list[Staff]:
+        """Leave out the village heads of other villages: a village head hears only of their own village's cases."""
+        return [m for m in staff if not (m.role == "official" and m.village and m.village != self.village)]
 
     def may_share_identity_with(self, staff: Staff) -> bool:
         """Organisers and coordinators see who reported; an official only once the case is referred to them

@@ -8,12 +8,13 @@ import datetime as dt
 
 import time_machine
 
-from models import Case, CaseEvent
+from models import Case, CaseEvent, Person, Staff, Village
 from tests.support.clock import MONDAY_MORNING
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.staff import ORGANIZER
 from tests.support.texts import text
+from workers.sweep import sweep
 
 FLOODER, VICTIM = "+6281234567121", "+6281234567122"
 
@@ -46,3 +47,24 @@ def test_twelve_reports_from_one_number_open_three_cases_and_a_victim_is_still_h
     with time_machine.travel(MONDAY_MORNING + dt.timedelta(days=1), tick=False):
         unsafe_report(flooder, "hari baru")
         assert Case.select().where(Case.reporter_phone == FLOODER).count() == 4, "a new local day, a new allowance"
+
+
+def test_a_village_head_hears_only_of_urgent_cases_of_their_own_village(app, case_staff, send_sms, drain):
+    for name in ("Tracap", "Lamuk"):
+        Village.create(name=name)
+    Staff.create(phone="+6281200000021", name="Pak Kades Tracap", role="official", village="Tracap")
+    Staff.create(phone="+6281200000022", name="Pak Kades Lamuk", role="official", village="Lamuk")
+    Person.create(phone=VICTIM, village="Tracap")
+    with time_machine.travel(MONDAY_MORNING, tick=False) as clock:
+        unsafe_report(Phone(send_sms, VICTIM), "majikan memukul saya")
+        case = Case.get()
+        assert outbox("+6281200000022") == [], "another village's head hears nothing"
+        [told] = outbox("+6281200000021", "alert")
+        assert VICTIM not in told.text and "memukul" not in told.text, "no number, no story"
+        clock.shift(dt.timedelta(hours=5))  # past both escalation steps of an urgent case
+        for _ in range(3):
+            sweep()
+            drain()
+        assert [m.purpose for m in outbox("+6281200000022")] == ["digest"], "its own village's digest, no case"
+        assert all(VICTIM not in m.text for m in outbox("+6281200000021"))
+        assert Case.get_by_id(case.id).escalation_level == 2
