@@ -440,6 +440,22 @@ class Case(BaseModel):
             .order_by(cls.created_at, cls.id)
         )
 
+    def note_erasure_request(self, phone: str, now: dt.datetime | None = None) -> bool:
+        """Record that `phone` asked for its data to be erased while the case is open; True if it had asked within
+        ERASURE_ALERT_EVERY already (its staff are told at most once a day, however often HAPUS comes)."""
+        now = now or utcnow()
+        earlier = (
+            CaseEvent.select()
+            .where(
+                (CaseEvent.case == self.id)
+                & (CaseEvent.kind == "erasure_asked")
+                & (CaseEvent.created_at > now - ERASURE_ALERT_EVERY)
+            )
+            .exists()
+        )
+        self.record("erasure_asked", phone, "sms")
+        return earlier
+
     def erasure_recipients(self) -> list[Staff]:
         """Who hears that this case's reporter asked for their data to be erased: its organisers and
         coordinators (never an official: they may not know who reported)."""
@@ -669,6 +685,9 @@ class _Now:
 
 
 _NOW = _Now()
+
+ERASURE_ALERT_EVERY = dt.timedelta(days=1)
+"""Staff hear of a HAPUS from a number with an open case at most this often."""
 
 HANDLER_ROLES = ("organizer", "coordinator")
 """Roles that take, note, refer, resolve and reopen cases; officials acknowledge referrals."""

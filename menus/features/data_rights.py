@@ -80,6 +80,11 @@ def erase_data(turn: FlowTurn) -> str | None:
         log.info("erased the data of %s on their request", mask(turn.phone))
         return None
     codes = ", ".join(case.display_code for case in open_cases)
+    with database.atomic():
+        told_lately = [case.note_erasure_request(turn.phone) for case in open_cases]
+    if any(told_lately):
+        log.info("erasure asked again by %s within a day: staff were told already", mask(turn.phone))
+        return "rights.erase_case_open"
     staff = {member.phone: member for case in open_cases for member in case.erasure_recipients()}
     for member in staff.values():
         turn.lookups.remember_staff(member)

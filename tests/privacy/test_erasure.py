@@ -7,8 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import time_machine
+
 from models import Case, CaseEvent, Enrollment, MentoringTask, Message, Staff, Training, utcnow
 from models.data_rights import ERASED_REASON
+from tests.support.clock import MONDAY_MORNING
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.staff import ORGANIZER
@@ -47,3 +50,21 @@ def test_hapus_after_a_closed_case_leaves_no_story_and_no_number(app, case_staff
     assert staff_texts and not any(REPORTER in t or LOCAL in t for t in staff_texts)
     refused = Message.get_by_id(waiting.message_id)
     assert (refused.status, refused.last_error, refused.text) == ("refused", ERASED_REASON, "")
+
+
+def test_hapus_again_and_again_with_an_open_case_tells_staff_once_a_day(app, case_staff, send_sms):
+    reporter = Phone(send_sms, REPORTER)
+    with time_machine.travel(MONDAY_MORNING, tick=False) as clock:
+        for answer in ("LAPOR", "1", "1", "4", "1", f"1 {STORY}"):
+            reporter.say(answer)
+        for _ in range(5):
+            reporter.say("HAPUS")
+            assert reporter.say("YA") == text("rights.erase_case_open")
+            clock.shift(dt.timedelta(minutes=11))  # past the same-text rule: each answer is sent
+        told = [m for m in outbox(ORGANIZER, "alert") if "HAPUS" in m.text]
+        assert len(told) == 1, "once a day, however often HAPUS comes"
+        clock.shift(dt.timedelta(days=1))
+        reporter.say("HAPUS")
+        reporter.say("YA")
+        assert len([m for m in outbox(ORGANIZER, "alert") if "HAPUS" in m.text]) == 2
+    assert CaseEvent.select().where(CaseEvent.kind == "erasure_asked").count() == 6, "every request is on record"
