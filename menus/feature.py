@@ -54,6 +54,10 @@ PlainlyForStaff = Callable[["StaffCommand"], bool]
 """True if a staff word from someone who is not staff is plainly a staff command ("TERIMA K7M3RX"), not ordinary
 words ("Terima kasih pak"): they get a polite "not available" instead of the usual answer."""
 
+MeantByStaff = Callable[["StaffCommand"], bool]
+"""True if a staff word from staff is the command ("TERIMA K7M3RX"); False if it only starts their ordinary words
+("Terima kasih pak" is thanks, not TERIMA of a case KASIH): those go the usual way, as anyone's."""
+
 Sample = Callable[["Catalogs", str], str]
 """The longest realistic value of an SMS parameter in a language (for `menus check`)."""
 
@@ -89,6 +93,9 @@ class Keyword:
     handler: KeywordHandler
     interrupts_text: bool = False
     """Leaves a conversation even on a screen that waits for free text (a name like Wiwit is a name)."""
+    takes_text: bool = True
+    """Reads the words after it; one that does not ("BANTUAN", "TOLONG") followed by words ("Tolong saya dipukul")
+    is first offered to the features as words (a reporter writing again), and answered as the keyword otherwise."""
 
 
 @dataclass(frozen=True)
@@ -102,11 +109,13 @@ class MenuEntry:
 
 @dataclass(frozen=True)
 class StaffKeyword:
-    """A staff command: its keyword (matched exactly), its handler, and its own "plainly for staff" test."""
+    """A staff command: its keyword (matched exactly), its handler, its own "plainly for staff" test (from anyone
+    else) and its "meant as the command" test (from staff)."""
 
     name: str
     handler: StaffHandler
     plainly_for_staff: PlainlyForStaff = lambda command: False
+    meant_by_staff: MeantByStaff = lambda command: True
 
 
 @dataclass(frozen=True)

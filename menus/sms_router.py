@@ -1,7 +1,8 @@
 """An incoming SMS: a staff command from staff, else the sender's conversation, else a keyword's handler.
 
 A staff command from anyone else that its own test finds plainly meant for staff ("TERIMA K7M-4RX") gets a
-polite "not available" and changes nothing; staff words without that ("Terima kasih pak") go the usual way.
+polite "not available" and changes nothing; staff words without that ("Terima kasih pak") go the usual way, from
+staff too when the command's own test finds them ordinary words (`StaffKeyword.meant_by_staff`).
 
 Keyword handlers and staff commands come from the features (`menus.registry`), and so do the hooks offered an
 SMS that is no keyword (or a mistyped one) before the help answers it (a reporter writing again). A bug inside a
@@ -19,7 +20,7 @@ from menus.keywords import Match, match
 from menus.notify import language_for, notify, send_text
 from menus.registry import Registry
 from menus.screens import Input
-from menus.turn import Lookups
+from menus.turn import Lookups, help_key
 from models import Conversation, Person, Staff, database, utcnow
 from models.base import UNREACHABLE_ERRORS
 from models.conversation import MAX_INPUTS, MAX_INVALID_ANSWERS
@@ -78,9 +79,11 @@ class IncomingSmsTurn:
         command = staff_commands.parse(self.text, self.registry.staff_commands)
         declared = self.registry.staff_commands[command.keyword] if command is not None else None
         if command is not None and declared is not None and self.staff is not None:
-            declared.handler(self, command)
-            return self.outgoing
-        if command is not None and declared is not None and declared.plainly_for_staff(command):
+            if declared.meant_by_staff(command):
+                declared.handler(self, command)
+                return self.outgoing
+            log.info("%s from staff %s: ordinary words, not the command", command.keyword, mask(self.phone))
+        elif command is not None and declared is not None and declared.plainly_for_staff(command):
             log.info("staff command %s from %s, not staff: not available", command.keyword, mask(self.phone))
             self.reply("staff.only")
             return self.outgoing
@@ -89,7 +92,11 @@ class IncomingSmsTurn:
         inputs = conversation.active_inputs()
         if inputs is not None and not self._interrupts(found, conversation):
             self._continue(conversation, inputs + [self.text.strip()])
-        elif not found.exact and self.text.strip() and self._answered_by_a_feature():
+        elif (
+            self.text.strip()
+            and (not found.exact or self._words_after_a_bare_keyword(found))
+            and self._answered_by_a_feature()
+        ):
             log.info("SMS from %s answered by a feature's hook", mask(self.phone))
         elif found.keyword:
             if inputs is not None and conversation.flow not in self.registry.patient_roots:
@@ -97,15 +104,21 @@ class IncomingSmsTurn:
             self.registry.keywords[found.keyword].handler(self, found)
         elif not self.text.strip():
             if conversation.may_send_help():
-                self.reply("sms.help", {"code": self.ussd_code})
+                self.reply(help_key("sms.help", self.ussd_code), {"code": self.ussd_code})
         elif conversation.may_send_help():
             suggestion = (
                 catalog.text("sms.suggestion", self.language, {"keyword": found.suggestion}) if found.suggestion else ""
             )
-            self.reply("sms.unknown", {"suggestion": suggestion, "code": self.ussd_code})
+            self.reply(help_key("sms.unknown", self.ussd_code), {"suggestion": suggestion, "code": self.ussd_code})
         else:
             log.info("no reply to an unknown SMS: help was sent within the hour")
         return self.outgoing
+
+    def _words_after_a_bare_keyword(self, found: Match) -> bool:
+        """True for words after a keyword that reads none ("Tolong saya dipukul" is not a request for help)."""
+        return (
+            bool(found.argument) and found.keyword is not None and not self.registry.keywords[found.keyword].takes_text
+        )
 
     def _answered_by_a_feature(self) -> bool:
         """Offer an SMS that is no keyword (or only a mistyped one) to the features' hooks

@@ -87,13 +87,18 @@ class FlowTurn:
         self.ctx.outgoing.append(outgoing)
 
 
+def help_key(key: str, ussd_code: str) -> str:
+    """A help text's catalog key: `key` (it names the USSD code), or `key.no_ussd` where no code is offered."""
+    return key if ussd_code else f"{key}.no_ussd"
+
+
 class SmsTurn(Protocol):
     """What keyword handlers and staff commands see of one incoming SMS being answered (`menus.sms_router`)."""
 
     phone: str
     text: str
     ussd_code: str
-    """The USSD code the service answers on (for help texts)."""
+    """The USSD code help texts offer; empty where the backend cannot serve USSD (a phone's SIM)."""
     language: str
     lookups: Lookups
     outgoing: list[AfterCommit]

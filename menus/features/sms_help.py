@@ -1,26 +1,33 @@
-"""`BANTUAN`/`HELP`: the keywords a person can use, or for a staff number the staff commands."""
+"""`BANTUAN`/`HELP`: the keywords a person can use (the USSD code only where the backend serves USSD), or for a
+staff number the staff commands of their role."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from menus.feature import Feature, Keyword, fixed_sample
+from menus.turn import help_key
 
 if TYPE_CHECKING:
     from menus.keywords import Match
     from menus.turn import SmsTurn
 
 
+STAFF_HELP = {"official": "staff.help.official"}
+"""The staff help of a role, when it is not the organisers' `staff.help` (officials do not see organisers'
+commands, nor organisers officials')."""
+
+
 def _help(turn: SmsTurn, found: Match) -> None:
     if turn.staff is not None:
-        turn.reply("staff.help")
+        turn.reply(STAFF_HELP.get(turn.staff.role, "staff.help"))
     else:
-        turn.reply("sms.help", {"code": turn.ussd_code})
+        turn.reply(help_key("sms.help", turn.ussd_code), {"code": turn.ussd_code})
 
 
 FEATURE = Feature(
     name="help",
-    keywords=(Keyword("BANTUAN", ("HELP", "TOLONG", "PITULUNG", "MENU"), _help),),
+    keywords=(Keyword("BANTUAN", ("HELP", "TOLONG", "PITULUNG", "MENU"), _help, takes_text=False),),
     sms_prefixes=("sms.", "staff."),
     sms_samples={
         "code": fixed_sample("*384*123#"),

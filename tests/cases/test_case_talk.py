@@ -444,3 +444,15 @@ def test_not_neutral_words_are_found_inside_longer_words():
     assert non_neutral_word("Sudah kami laporkan ke kepolisian") == "laporkan"
     assert non_neutral_word("Paspor Anda aman") == "paspor"
     assert non_neutral_word("Besok kami telepon, sabar ya bu") is None
+
+
+def test_tolong_with_words_from_a_reporter_joins_the_case_not_the_help(app, case_staff, send_sms):
+    reporter = Phone(send_sms, "+6281234567131")
+    for answer in ("LAPOR", "1", "1", "4", "1", "1"):
+        reporter.say(answer)
+    case = Case.get()
+    reply = reporter.say("Tolong saya dipukul lagi")
+    assert reply == text("case.talk.received", code=case.display_code)
+    [message] = CaseEvent.select().where((CaseEvent.case == case.id) & (CaseEvent.kind == "message"))
+    assert message.note == "Tolong saya dipukul lagi"
+    assert "LAPOR" in Phone(send_sms, "+6281234567132").say("Tolong"), "alone it is still a call for help"
