@@ -10,6 +10,7 @@ from menus.sms_router import IncomingSmsTurn
 from models import Message, database
 from models.base import UNREACHABLE_ERRORS
 from models.jobs import enqueue_after_commit
+from service.config import offered_ussd_code
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def receive_sms(sender: str, text: str, provider_id: str) -> tuple[Response, int
                 log.info("SMS %s already received; replay ignored", provider_id)
                 return jsonify(status="duplicate"), 200
             turn = IncomingSmsTurn(
-                current_app.extensions["menus"], sender, text, provider_id, current_app.config["USSD_SERVICE_CODE"]
+                current_app.extensions["menus"], sender, text, provider_id, offered_ussd_code(current_app.config)
             )
             queued = turn.handle_safely()
     except UNREACHABLE_ERRORS:

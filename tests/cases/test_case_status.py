@@ -110,8 +110,9 @@ def test_cek_laporan_in_javanese(app, ussd):
     case = open_case(REPORTER)
     session = ussd(REPORTER)
     session.dial()
-    assert f"Kode {case.display_code}: ditampa" in session.answer("5")
-    assert session.answer("1").startswith(f"CON Pesen {case.display_code} wis ditampa")
+    short, state = text("case.reporter_state_short.new", "jv"), text("case.reporter_state.new", "jv")
+    assert f"Kode {case.display_code}: {short}" in session.answer("5")
+    assert session.answer("1").startswith(f"CON Pesen {case.display_code} {state}")
 
 
 # SMS STATUS -------------------------------------------------------------------------------------------------

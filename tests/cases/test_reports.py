@@ -97,7 +97,7 @@ def test_alert_says_what_staff_need_in_two_gsm7_segments(app, staff, ussd):
     official = outbox(OFFICIAL, "alert")[0].text
     assert official == (
         f"KASUS MENDESAK {case.display_code}: Kekerasan, Taiwan, untuk keluarga pelapor. "
-        "Untuk diketahui; pengurus KBMI menanganinya. Bila dirujuk ke Anda: DETAIL"
+        "Untuk diketahui; pengurus KBMI menanganinya. Bila diteruskan ke Anda: DETAIL"
     )
     assert REPORTER not in official and "TERIMA" not in official, (
         "an official sees who reported only after a referral with consent, and cannot take an unreferred case"

@@ -155,10 +155,10 @@ def test_each_recipient_gets_their_scope_in_their_language_within_three_gsm_segm
     assert texts[OFFICIAL] == (
         "KawalMigran minggu 16-22/11 (semua desa): Daftar baru 3 (Calon PMI 1, PMI aktif 1, Purna PMI 1). "
         "Laporan 4, mendesak 1 (Gaji 1, Dokumen ditahan 1, Kekerasan 1, Ditipu/utang 1). "
-        "Kasus terbuka 3, telat 1, dirujuk 1, selesai 2. Pelatihan 1, hadir 2, sudah menerapkan 1 dari 2 jawaban."
+        "Kasus terbuka 3, telat 1, diteruskan 1, selesai 2. Pelatihan 1, hadir 2, sudah menerapkan 1 dari 2 jawaban."
     )
     assert texts[HEAD].startswith("KawalMigran minggu 16-22/11 (Tracap): Daftar baru 2 (Calon PMI 1, Purna PMI 1).")
-    assert "Kasus terbuka 2, telat 1, dirujuk 0, selesai 1." in texts[HEAD]
+    assert "Kasus terbuka 2, telat 1, diteruskan 0, selesai 1." in texts[HEAD]
     assert texts[COORDINATOR].startswith("KawalMigran week 16-22/11 (all villages): New registrations 3")
     assert texts[COORDINATOR].endswith("Waiting: Ani 1, Siti 1.")
     for text in texts.values():

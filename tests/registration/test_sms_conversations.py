@@ -32,7 +32,7 @@ CONSENT = (
 NAME_PROMPT = "Tulis nama Anda:\n0. Kembali"
 VILLAGES = "Desa Anda:\n1. Tracap\n2. Kaliwiro\n3. Pesodongan\n4. Lainnya\n0. Kembali\n00. Menu utama"
 STATUS_SCREEN = (
-    "Status Anda:\n1. Calon PMI (akan berangkat)\n2. PMI aktif (di luar negeri)\n"
+    "Anda sekarang:\n1. Calon PMI (akan berangkat)\n2. PMI aktif (di luar negeri)\n"
     "3. Purna PMI (sudah pulang)\n4. Keluarga PMI\n0. Kembali\n00. Menu utama"
 )
 INVALID_CONSENT = "Pilihan salah, ulangi:\n1. Ya, setuju\n2. Tidak"
@@ -256,7 +256,9 @@ def test_bahasa_jv_switches_replies_to_javanese(phone):
     assert Person.for_phone(PHONE).language == "jv"
     assert phone.say("INFO") == text("sms.info.menu", "jv")
     assert phone.say("BANTUAN") == text("sms.help", "jv", code=USSD_CODE)
-    assert phone.say("DAFTAR").startswith(text("register.consent", "jv") + "\n1. Ya, setuju\n2. Ora")
+    assert phone.say("DAFTAR").startswith(
+        text("register.consent", "jv") + f"\n1. {text('register.agree', 'jv')}\n2. {text('register.disagree', 'jv')}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -381,7 +383,7 @@ def register_rest(phone: Phone) -> str:
 def test_bad_name_gets_the_error_line(phone):
     phone.say("DAFTAR")
     phone.say("1")
-    assert phone.say("12345") == "Nama hanya huruf, 2-30 karakter. Tulis nama Anda:\n0. Kembali"
+    assert phone.say("12345") == text("error.name") + "\n0. Kembali"
     assert phone.say("Siti Aminah") == VILLAGES
 
 
@@ -391,7 +393,7 @@ def test_other_village_is_typed(phone):
     phone.say("Siti Aminah")
     assert phone.say("4") == "Tulis nama desa Anda:\n0. Kembali\n00. Menu utama"
     assert phone.say("Sumberejo") == STATUS_SCREEN
-    assert phone.say("98") == STATUS_SCREEN.replace("Status Anda:", "Pilihan salah, ulangi:"), "no next page here"
+    assert phone.say("98") == STATUS_SCREEN.replace("Anda sekarang:", "Pilihan salah, ulangi:"), "no next page here"
     phone.say("4")  # keluarga: no country question
     assert Person.for_phone(PHONE).village == "Sumberejo"
     assert Person.for_phone(PHONE).country is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models import Message, Person
+from tests.support import texts
 from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.outbox import outbox
 from tests.support.redis_switch import use_redis
@@ -21,7 +22,7 @@ def test_register_by_ussd_sends_one_welcome_sms(app, ussd, drain):
     assert Person.for_phone(PHONE) is None, "nothing is stored before consent"
     assert session.answer("1") == "CON Tulis nama Anda:\n0. Kembali\n00. Menu utama"
     assert "1. Tracap" in session.answer("siti aminah")
-    assert "Status Anda:" in session.answer("1")
+    assert texts.text("register.status") in session.answer("1")
     assert "Negara tujuan:" in session.answer("1")
     reply = session.answer("2")
     assert reply.startswith("END Terima kasih, Siti Aminah.")
@@ -65,7 +66,7 @@ def test_other_village_is_typed_in(app, ussd):
     reply = session.answer("1", "1", "Wati")
     assert "2. Lainnya" in reply
     assert session.answer("2") == "CON Tulis nama desa Anda:\n0. Kembali\n00. Menu utama"
-    assert "Status Anda:" in session.answer("sumberejo")
+    assert texts.text("register.status") in session.answer("sumberejo")
     session.answer("3", "1")
     assert Person.for_phone(PHONE).village == "Sumberejo"
 
@@ -102,7 +103,7 @@ def test_registered_person_sees_and_edits_profile(app, ussd):
 
     session = ussd(PHONE)
     session.dial()
-    assert "Status baru:" in session.answer("1", "2")
+    assert texts.text("profile.status") in session.answer("1", "2")
     assert session.answer("2").startswith("CON Negara tempat kerja sekarang:")
     assert session.answer("1") == "END Profil Anda sudah diperbarui."
     person = Person.for_phone(PHONE)
@@ -140,7 +141,7 @@ def test_long_lists_page_with_98(app, ussd):
     assert "7. Desa Nomor 7" in second and "1. Desa Nomor 1" not in second
     assert session.answer("0") == first
     session.answer("98")
-    assert "Status Anda:" in session.answer("8")
+    assert texts.text("register.status") in session.answer("8")
     session.answer("3", "1")
     assert Person.for_phone(PHONE).village == "Desa Nomor 8"
 

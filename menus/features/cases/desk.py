@@ -236,10 +236,17 @@ def names_a_case(command: StaffCommand) -> bool:
     return looks_like_code(command.code)
 
 
+def not_a_plain_word(command: StaffCommand) -> bool:
+    """A case command from staff is the command unless a plain word follows the keyword: "Terima kasih pak" is
+    thanks (KASIH: letters only, not a code's shape) and goes the usual way; "TERIMA K7M3Q", a mistyped code, and
+    "KASUS 2" stay commands."""
+    return not command.code.isalpha() or looks_like_code(command.code)
+
+
 FEATURE = Feature(
     name="case_desk",
     staff_commands=tuple(
-        StaffKeyword(keyword, handler, names_a_case)
+        StaffKeyword(keyword, handler, names_a_case, not_a_plain_word)
         for keyword, handler in (
             ("TERIMA", terima),
             ("CATAT", catat),
