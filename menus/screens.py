@@ -47,6 +47,9 @@ class Input:
     store: str
     validator: str
     next: str
+    free_text: bool = True
+    """Waits for words (a name, a story): an exact keyword there is an answer. False for a screen that waits for a
+    choice or a number, where a keyword ("DAFTAR") leaves the conversation as it does on a menu."""
 
 
 @dataclass(frozen=True)

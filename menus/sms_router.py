@@ -129,7 +129,8 @@ class IncomingSmsTurn:
         """An exact keyword leaves a conversation, except on a free-text screen (a name like Wiwit is a name)."""
         if not found.exact or found.keyword is None:
             return False
-        awaits_text = isinstance(self.registry.flows.screens.get(conversation.screen or ""), Input)
+        screen = self.registry.flows.screens.get(conversation.screen or "")
+        awaits_text = isinstance(screen, Input) and screen.free_text
         return not awaits_text or self.registry.keywords[found.keyword].interrupts_text
 
     def start_flow(self, root: str, first_inputs: list[str] | None = None) -> None:

@@ -211,7 +211,14 @@ USSD_SCREENS: tuple[Screen, ...] = (
 
 SMS_SCREENS: tuple[Screen, ...] = (
     Input(SMS_ROOT_WITH_STORY, "report.story", store="story", validator="story", next=SMS_ROOT),
-    Input(SMS_ROOT, "report.sms.safe", store="safe", validator="safe_contact", next="report.sms.after_safe"),
+    Input(
+        SMS_ROOT,
+        "report.sms.safe",
+        store="safe",
+        validator="safe_contact",
+        next="report.sms.after_safe",
+        free_text=False,
+    ),
     Switch("report.sms.after_safe", cases=(("said_safe", "report.sms.for_whom"),), default="report.sms.end"),
     *_problem_screens("report.sms", "report.sms.consent"),
     Switch("report.sms.consent", cases=(("has_story", "report.sms.consent_only"),), default="report.sms.consent_story"),
@@ -221,6 +228,7 @@ SMS_SCREENS: tuple[Screen, ...] = (
         store="consent_reply",
         validator="consent_reply",
         next="report.sms.end",
+        free_text=False,
     ),
     Input(
         "report.sms.consent_story",
@@ -228,6 +236,7 @@ SMS_SCREENS: tuple[Screen, ...] = (
         store="consent_reply",
         validator="consent_reply",
         next="report.sms.end",
+        free_text=False,
     ),
     End("report.sms.end", "report.sms.end", action="open_case"),
 )
