@@ -2,14 +2,16 @@
 
 Callers run inside the transaction of the change that causes the SMS and enqueue the returned
 `Outgoing` once it commits (`workers.sms_jobs.enqueue_after_commit`). A refused SMS is a row with status
-`refused` and the reason, never a silent drop; the one refused when the service's daily limit is first reached
-carries the coordinators' notices (`Outgoing.also`).
+`refused` and the reason, never a silent drop; the one refused when a share of the service's daily limit is first
+used up carries the coordinators' notices (`Outgoing.also`). `check_at_send` is the same policy asked again by the
+send job, just before the gateway call, for everything but a direct reply.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import NamedTuple
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -19,9 +21,26 @@ from menus.turn import Lookups
 from models import Message, Staff, utcnow
 from models.connections import redis
 from models.message import Outgoing
-from models.sending_policy import Purpose, Recipient, decide, limit_refusal, purpose_named
-from models.settings import SETTINGS, to_local
-from models.sms_quota import PER_NUMBER, SAME_TEXT, SmsQuota, Spent
+from models.sending_policy import (
+    COUNT_AT_SEND,
+    Purpose,
+    Recipient,
+    UnknownPurpose,
+    decide,
+    limit_refusal,
+    purpose_named,
+)
+from models.settings import QUIET_HOURS, SETTINGS, to_local, to_utc
+from models.sms_quota import (
+    BROADCAST_LIMIT,
+    BROADCASTS,
+    DAILY_LIMIT,
+    PER_NUMBER,
+    SAME_TEXT,
+    SmsQuota,
+    Spent,
+    share_limit,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,19 +98,103 @@ def send_text(phone: str, text: str, purpose: str, *, lookups: Lookups | None = 
             count_after_commit=True
         )
     spent = _spend(kind, phone, text, now, lookups)
+    if spent is None:  # the limits could not count it: it waits for them, queued (the send job counts it)
+        written = Message.queue_outbound(phone, text, purpose, not_before=verdict.not_before)
+        _mark_waiting(written.message_id, f"{COUNT_AT_SEND}Redis unavailable when written")
+        return written
     if spent.limit is not None:
-        refused = Message.record_refused(phone, text, purpose, limit_refusal(spent.limit).reason or "refused")
-        if spent.first_over_daily_limit:
-            return refused._replace(also=tuple(_tell_coordinators(lookups)))
-        return refused
+        notices = _notices(kind, spent, lookups)
+        if kind.bulk and spent.limit in (DAILY_LIMIT, BROADCAST_LIMIT):  # a broadcast continues the next day
+            written = Message.queue_outbound(phone, text, purpose, not_before=next_morning(now))
+            _mark_waiting(written.message_id, f"{COUNT_AT_SEND}{BROADCAST_WAITS}")
+            return written._replace(also=notices)
+        refused = Message.record_refused(phone, text, purpose, limit_refusal(spent.limit, kind).reason or "refused")
+        return refused._replace(also=notices)
     return Message.queue_outbound(phone, text, purpose, not_before=verdict.not_before)
 
 
-def _spend(kind: Purpose, phone: str, text: str, now: dt.datetime, lookups: Lookups | None) -> Spent:
+BROADCAST_WAITS = "today's share of broadcasts is used up; continues tomorrow"
+"""Why a broadcast over its share waits (`last_error` of the queued row, after COUNT_AT_SEND)."""
+
+LIMITS_RETRY = dt.timedelta(minutes=1)
+"""How long a message the limits could not count (Redis unavailable) waits before the send job tries again."""
+
+
+class AtSend(NamedTuple):
+    """What the sending rules say of a queued message just before the gateway call."""
+
+    go: bool
+    reason: str | None = None
+    """Refused (not `go`, no `wait_until`): why, for `last_error`."""
+    wait_until: dt.datetime | None = None
+    """Not yet: stays queued until then (naive UTC), with `note` as its `last_error`."""
+    note: str | None = None
+    counted: bool = False
+    """The limits counted it just now: its COUNT_AT_SEND mark is spent."""
+    notices: tuple[Outgoing, ...] = ()
+    """The coordinators' notices written (a share used up): enqueue once committed."""
+
+
+def check_at_send(
+    phone: str, text: str, purpose: str, note: str | None, now: dt.datetime, lookups: Lookups | None = None
+) -> AtSend:
+    """Decide again, just before the gateway call, for a queued message of `purpose` whose `last_error` is `note`:
+    the number may have been marked unsafe, opted out or left the staff since it was written, quiet hours may have
+    begun (a retry), and a message written while Redis was down (or a broadcast continuing the next day) is
+    counted now. A direct reply goes (it answers the person's own message). Call inside a transaction: a share
+    used up writes the coordinators' notices."""
+    try:
+        kind = purpose_named(purpose)
+    except UnknownPurpose:
+        log.error("message of unknown purpose %s: checked as a message the service starts", purpose)
+        kind = Purpose(purpose or "unknown")
+    if kind.answers_sender:
+        return AtSend(True)
+    lookups = lookups or Lookups()
+    verdict = decide(kind, recipient(phone, lookups), now)
+    if not verdict.allowed:
+        return AtSend(False, verdict.reason or "refused")
+    if verdict.not_before is not None:
+        return AtSend(False, wait_until=verdict.not_before, note=note)
+    if not (note or "").startswith(COUNT_AT_SEND):
+        return AtSend(True)
+    spent = _spend(kind, phone, text, now, lookups)
+    if spent is None:
+        return AtSend(False, wait_until=now + LIMITS_RETRY, note=f"{COUNT_AT_SEND}Redis unavailable")
+    if spent.limit is None:
+        return AtSend(True, counted=True)
+    notices = _notices(kind, spent, lookups)
+    if kind.bulk and spent.limit in (DAILY_LIMIT, BROADCAST_LIMIT):
+        return AtSend(False, wait_until=next_morning(now), note=f"{COUNT_AT_SEND}{BROADCAST_WAITS}", notices=notices)
+    return AtSend(False, limit_refusal(spent.limit, kind).reason or "refused", notices=notices)
+
+
+def next_morning(now: dt.datetime) -> dt.datetime:
+    """The end of quiet hours on the local day after naive UTC `now` (when a broadcast over its share goes on)."""
+    tomorrow = to_local(now).date() + dt.timedelta(days=1)
+    return to_utc(dt.datetime.combine(tomorrow, QUIET_HOURS[1], tzinfo=SETTINGS.timezone))
+
+
+def _mark_waiting(message_id: int, note: str) -> None:
+    """Keep why a queued message waits for the limits (its `last_error`: the send job counts it then)."""
+    Message.update(last_error=note[:200]).where(Message.id == message_id).execute()
+
+
+def _notices(kind: Purpose, spent: Spent, lookups: Lookups | None) -> tuple[Outgoing, ...]:
+    """The coordinators' notices when this SMS is the first of the day its share refused: the broadcasts' half, or
+    the purpose's share."""
+    if not spent.first_over_daily_limit:
+        return ()
+    return tuple(tell_coordinators(BROADCASTS if spent.limit == BROADCAST_LIMIT else kind.share, lookups))
+
+
+def _spend(kind: Purpose, phone: str, text: str, now: dt.datetime, lookups: Lookups | None) -> Spent | None:
     """Count the SMS against the limits (staff are exempt from the per-number ones); one Redis call, two for
-    a staff member over a per-number limit. With Redis down (or answering garbage) the SMS goes uncounted, logged:
-    the service keeps answering, and its sends wait for Redis anyway."""
+    a staff member over a per-number limit. With Redis down (or answering garbage) a reply or an alert goes
+    uncounted, logged (the service keeps answering, and alerts are never refused); a message the service starts
+    on its own is not counted and gets None: it waits for the limits (they fail closed)."""
     staff_only = kind.staff_only  # decide() let it through: the recipient is staff
+    fails_open = kind.answers_sender or kind.jumps_queue
     try:
         quota = _quota(redis())
         day = to_local(now).date()
@@ -103,6 +206,8 @@ def _spend(kind: Purpose, phone: str, text: str, now: dt.datetime, lookups: Look
             per_number_limit=None if staff_only else SETTINGS.sms_replies_per_day,
             daily_limit=SETTINGS.sms_daily_limit,
             past_daily_limit=kind.jumps_queue,
+            share=kind.share,
+            broadcast=kind.bulk,
         )
         if spent.limit in (SAME_TEXT, PER_NUMBER) and (lookups or Lookups()).staff(phone) is not None:
             spent = quota.spend(
@@ -113,32 +218,28 @@ def _spend(kind: Purpose, phone: str, text: str, now: dt.datetime, lookups: Look
                 per_number_limit=None,
                 daily_limit=SETTINGS.sms_daily_limit,
                 past_daily_limit=kind.jumps_queue,
+                share=kind.share,
+                broadcast=kind.bulk,
             )
         return spent
     except RedisError as error:
-        log.warning("SMS limits not counted for a %s SMS (%s): Redis unavailable", kind.name, type(error).__name__)
-        return Spent()
+        outcome = "sent uncounted" if fails_open else "kept queued until they count it"
+        log.warning("SMS limits unavailable for a %s SMS (%s): %s", kind.name, type(error).__name__, outcome)
     except Exception:  # a counting bug must not lose the person's SMS with the change that caused it
-        log.exception("SMS limits not counted for a %s SMS", kind.name)
-        return Spent()
+        log.exception("SMS limits failed for a %s SMS", kind.name)
+    return Spent() if fails_open else None
 
 
-def _tell_coordinators(lookups: Lookups | None) -> list[Outgoing]:
-    """Tell every coordinator, once a day, that only urgent case alerts go until tomorrow."""
-    log.warning("SMS_DAILY_LIMIT of %s reached: only urgent case alerts go until tomorrow", SETTINGS.sms_daily_limit)
+def tell_coordinators(share: str, lookups: Lookups | None = None) -> list[Outgoing]:
+    """Tell every coordinator, once a day and share (the counters say when), that `share` of SMS_DAILY_LIMIT is used
+    up (replies, what the service starts, broadcasts) or passed (alerts, which still go)."""
+    count = share_limit(SETTINGS.sms_daily_limit, share)
+    log.warning("SMS_DAILY_LIMIT's share for %s (%s today) is used up", share, count)
     lookups = lookups or Lookups()
     written = []
     for member in Staff.coordinators():
         lookups.remember_staff(member)
-        written.append(
-            notify(
-                member.phone,
-                "sms.daily_limit_reached",
-                {"count": str(SETTINGS.sms_daily_limit)},
-                "alert",
-                lookups=lookups,
-            )
-        )
+        written.append(notify(member.phone, f"sms.share_used.{share}", {"count": str(count)}, "alert", lookups=lookups))
     return written
 
 

@@ -196,6 +196,16 @@ class Message(BaseModel):
             .execute()
         )
 
+    @classmethod
+    def fail_stuck(cls, now: dt.datetime, after: dt.timedelta, reason: str) -> int:
+        """Mark `failed`, with `reason`, messages left `sending` for longer than `after` whose send may have gone
+        (a provider without our id cannot tell): kept for a human rather than sent twice; return how many."""
+        return (
+            cls.update(status="failed", last_error=reason[:ERROR_MAX], updated_at=now)
+            .where((cls.status == "sending") & (cls.updated_at < now - after))
+            .execute()
+        )
+
     def job_id(self) -> str:
         """The RQ job id for this message's current attempt."""
         return send_job_id(self.id, self.attempts)

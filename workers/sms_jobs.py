@@ -5,6 +5,10 @@ message once the throttle grants a permit; when the wait would be longer than PA
 stays queued with its turn as `next_attempt_at` and a job scheduled for then, so no worker sleeps through
 a backlog and nothing over the limit fails. Staff alerts and escalations use the `sms-urgent` queue and go
 before the others.
+
+Just before the gateway call the sending rules are decided again (`menus.notify.check_at_send`) for everything
+but a direct reply: a message held for the morning, a retry or one waiting for the phone's turn does not go to a
+number marked unsafe or opted out since; it is `refused` with the reason.
 """
 
 from __future__ import annotations
@@ -17,13 +21,15 @@ from collections.abc import Iterable
 from peewee import Case
 from redis.exceptions import RedisError
 
+from menus.notify import check_at_send, tell_coordinators
+from menus.turn import Lookups
 from models import Message, database, utcnow
 from models.jobs import SMS_QUEUE, SMS_URGENT_QUEUE, JobSpec, with_database
 from models.message import Outgoing, send_job_id, turn_job_id
 from models.phones import mask
 from models.sending_policy import jumps_queue
-from models.settings import to_local
-from models.sms_quota import SmsQuota
+from models.settings import SETTINGS, to_local
+from models.sms_quota import ALERTS, SmsQuota
 from workers.context import settings
 from workers.gateways import ACCEPTED, REJECTED, Recipient, SendResult, make_gateway, message_ref
 from workers.gateways.phone_status import record_send
@@ -42,6 +48,18 @@ PACE_WAIT_MAX = 1.0
 URGENT_WAIT_MAX = 5.0
 """Seconds a send job of an urgent message may sleep for its permit before it is scheduled for it instead."""
 
+URGENT_HOLD_LATE = 2.0
+"""Seconds past its turn an urgent message deferred by the throttle keeps ordinary ones out: RQ schedules whole
+seconds and its scheduler looks once a second, so the job may start a little late."""
+
+
+def whole_second(at: dt.datetime | None) -> dt.datetime | None:
+    """`at` rounded up to a whole second: RQ schedules whole seconds (it drops the fraction), and a job started
+    before its message is due would find nothing to send."""
+    if at is None or not at.microsecond:
+        return at
+    return at.replace(microsecond=0) + dt.timedelta(seconds=1)
+
 
 def send_spec(message_id: int, attempt: int, at: dt.datetime | None = None, urgent: bool = False) -> JobSpec:
     """The job that sends one attempt of one message, now or at `at` (naive UTC); `urgent` on the urgent queue.
@@ -53,7 +71,23 @@ def send_spec(message_id: int, attempt: int, at: dt.datetime | None = None, urge
         (message_id,),
         send_job_id(message_id, attempt),
         SMS_URGENT_QUEUE if urgent else SMS_QUEUE,
-        at,
+        whole_second(at),
+        {"job_timeout": SEND_JOB_TIMEOUT},
+    )
+
+
+def later_spec(message_id: int, attempt: int, at: dt.datetime, urgent: bool = False) -> JobSpec:
+    """The job that sends a message the sending rules held back just before the gateway call (quiet hours began,
+    the limits could not count it, a broadcast continues tomorrow), at its `next_attempt_at` `at` (naive UTC).
+
+    Its id is that of a turn for `at`, so the sweep sees it live; it is not the job that runs now.
+    """
+    return JobSpec(
+        "workers.sms_jobs.send_message",
+        (message_id,),
+        turn_job_id(message_id, attempt, at),
+        SMS_URGENT_QUEUE if urgent else SMS_QUEUE,
+        whole_second(at),
         {"job_timeout": SEND_JOB_TIMEOUT},
     )
 
@@ -80,7 +114,7 @@ def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
     job is lost). On a throttled backend every row gets its own job: one send each, paced.
     """
     specs: list[JobSpec] = []
-    groups: dict[tuple[str, dt.datetime | None], int] = {}
+    groups: dict[tuple[str, dt.datetime | None, bool], int] = {}
     one_each = is_throttled(settings())
     uncounted: list[Outgoing] = []
     for item in _with_companions(items):
@@ -94,23 +128,29 @@ def enqueue_after_commit(items: Iterable[Outgoing | JobSpec]) -> int:
         if item.text is None or one_each:
             specs.append(send_spec(item.message_id, 0, item.due_at, item.urgent))
             continue
-        key = (item.text, item.due_at)
+        key = (item.text, item.due_at, item.urgent)  # an alert's job goes on the urgent queue, never behind others
         if groups.get(key, 0) % BATCH_LIMIT == 0:
-            specs.append(send_spec(item.message_id, 0, item.due_at))
+            specs.append(send_spec(item.message_id, 0, item.due_at, item.urgent))
         groups[key] = groups.get(key, 0) + 1
     count_after_commit(uncounted)
     return enqueue(specs)
 
 
 def count_after_commit(written: list[Outgoing]) -> None:
-    """Add the alerts written (never refused by the limits) to the day's SMS total, in one Redis round trip once
-    their transaction committed, not while it held its locks; with Redis down they go uncounted, logged."""
+    """Add the alerts written (never refused by the limits) to the alerts' share of the day, in one Redis round
+    trip once their transaction committed, not while it held its locks; the first time in a day they pass their
+    share the coordinators are told (once). With Redis down they go uncounted, logged."""
     if not written:
         return
     try:
-        SmsQuota(redis()).count(to_local(utcnow()).date(), len(written))
+        passed = SmsQuota(redis()).count(to_local(utcnow()).date(), len(written), SETTINGS.sms_daily_limit, ALERTS)
     except RedisError as error:
         log.warning("%s alerts not counted in the day's SMS total (%s)", len(written), type(error).__name__)
+        return
+    if passed:
+        with database.atomic():
+            notices = tell_coordinators(ALERTS)
+        enqueue_after_commit(notices)
 
 
 def _with_companions(items: Iterable[Outgoing | JobSpec]) -> Iterable[Outgoing | JobSpec]:
@@ -180,6 +220,10 @@ def _send_paced(message: Message, throttle: Throttle, has_turn: bool) -> str:
     if not message.claim_for_sending():
         log.info("message %s was claimed by another job", message.id)
         return "skipped"
+    message = Message.get_by_id(message.id)  # as claimed: its attempts now count this one
+    outcome = _still_goes([message])
+    if outcome:
+        return outcome[message.id]
     gateway = make_gateway(settings())
     [result] = _one_per_message(
         [message], gateway.send(message.text, [Recipient(message.phone, message_ref(message.id))])
@@ -201,6 +245,8 @@ def _defer(message: Message, throttle: Throttle, wait: float, urgent: bool, has_
             .execute()
         )
     if moved:
+        if urgent:  # ordinary senders keep out until its job, scheduled in whole seconds, had its permit
+            throttle.hold(delay + URGENT_HOLD_LATE)
         enqueue([turn_spec(message.id, message.attempts, at, urgent)])
         log.info("message %s waits %.1fs for its turn (at most %s a minute)", message.id, delay, throttle.per_minute)
     return "waiting"
@@ -210,13 +256,59 @@ def _send_batch(lead: Message) -> str:
     """Send a claimed message and its claimed companions in one provider call; the lead's outcome."""
     batch = [lead.id] + [m.id for m in _companions(lead) if m.claim_for_sending()]
     messages = list(Message.select().where(Message.id.in_(batch)).order_by(Message.id))
+    held = _still_goes(messages)
+    messages = [m for m in messages if m.id not in held]
+    if not messages:
+        return held[lead.id]
     gateway = make_gateway(settings())
     results = gateway.send(lead.text, [Recipient(m.phone, message_ref(m.id)) for m in messages])
-    outcomes = [
-        record_result(m, result, settings()["SMS_RETRY_DELAYS"])
+    outcomes = {
+        m.id: record_result(m, result, settings()["SMS_RETRY_DELAYS"])
         for m, result in zip(messages, _one_per_message(messages, results))
-    ]
-    return outcomes[[m.id for m in messages].index(lead.id)]
+    }
+    return held.get(lead.id) or outcomes[lead.id]
+
+
+def _still_goes(claimed: list[Message]) -> dict[int, str]:
+    """Decide the sending rules again for messages just claimed, before the gateway call; return those that do not
+    go now and what became of them: `refused` (the reason kept in `last_error`) or `waiting` (queued again, their
+    claim undone, with a job for when they may go)."""
+    now = utcnow()
+    lookups = Lookups()
+    held: dict[int, str] = {}
+    later: list[JobSpec] = []
+    notices: list[Outgoing] = []
+    for message in claimed:
+        with database.atomic():
+            check = check_at_send(message.phone, message.text, message.purpose, message.last_error, now, lookups)
+            notices.extend(check.notices)
+            claim = (Message.id == message.id) & (Message.status == "sending")
+            if check.go:
+                if check.counted:
+                    Message.update(last_error=None).where(claim).execute()
+                    message.last_error = None
+                continue
+            if check.wait_until is None:
+                reason = (check.reason or "refused")[:200]
+                Message.update(
+                    status="refused", attempts=Message.attempts - 1, last_error=reason, updated_at=now
+                ).where(claim).execute()
+                log.info("message %s to %s not sent: %s", message.id, mask(message.phone), reason)
+                held[message.id] = "refused"
+                continue
+            Message.update(
+                status="queued",
+                attempts=Message.attempts - 1,
+                next_attempt_at=check.wait_until,
+                last_error=check.note,
+                updated_at=now,
+            ).where(claim).execute()
+            later.append(later_spec(message.id, message.attempts - 1, check.wait_until, jumps_queue(message.purpose)))
+            log.info("message %s waits until %s: %s", message.id, check.wait_until, check.note or "quiet hours")
+            held[message.id] = "waiting"
+    enqueue_after_commit(notices)
+    enqueue(later)
+    return held
 
 
 def _due_with_text(text: str) -> list[Message]:
@@ -291,7 +383,7 @@ def record_result(message: Message, result: SendResult, retry_delays: list[float
         _update(message, status="rejected", last_error=(result.error or "rejected")[:200], updated_at=now)
         log.warning("message %s to %s rejected: %s", message.id, mask(message.phone), result.error)
         return "rejected"
-    retry_number = message.attempts
+    retry_number = max(1, message.attempts)  # the attempt just made (claimed) is counted
     if retry_number > len(retry_delays):
         _update(
             message,

@@ -19,6 +19,7 @@ from models.jobs import with_database
 from models.message import turn_job_id
 from models.sending_policy import jumps_queue
 from workers.context import current, settings
+from workers.gateways import resends_safely
 from workers.gateways.phone_status import watch_phone
 from workers.queues import enqueue_missing, job_is_live, redis
 from workers.sms_jobs import send_spec
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 STUCK_SENDING_AFTER = dt.timedelta(minutes=10)
 """A message still `sending` this long after its last change lost its worker mid-send."""
+
+MAY_HAVE_GONE = "interrupted while sending through Africa's Talking: it may have gone; not sent again (no double SMS)"
+"""Why a message stuck in `sending` with a backend that cannot refuse a second send is `failed`, not resent."""
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,19 @@ class SweepEntry:
 
 
 def fire_due_sends(now: dt.datetime) -> int:
-    """Queue again sends whose worker died, then enqueue every due unsent message that has no live job."""
+    """Queue again sends whose worker died (on a backend that refuses a second send of one message; on Africa's
+    Talking they may have gone: `failed` with the reason, for a human, not sent twice), then enqueue every due unsent
+    message that has no live job."""
     with database.atomic():
-        freed = Message.free_stuck(now, STUCK_SENDING_AFTER)
+        if resends_safely(settings()):
+            freed = Message.free_stuck(now, STUCK_SENDING_AFTER)
+            held = 0
+        else:
+            freed, held = 0, Message.fail_stuck(now, STUCK_SENDING_AFTER, MAY_HAVE_GONE)
     if freed:
         log.warning("sweep: %s messages were stuck in sending; queued again", freed)
+    if held:
+        log.error("sweep: %s messages were stuck in sending through Africa's Talking: failed, not resent", held)
     waiting = [
         m
         for m in Message.due_unsent(now)  # a message deferred by the throttle has its turn's job

@@ -51,6 +51,11 @@ if urgent then redis.call('DEL', KEYS[2]) end
 return 0
 """ % {"slack": URGENT_HOLD_SLACK_MS}
 
+_HOLD = """
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', tonumber(ARGV[1])) end
+return 0
+"""
+
 _TURN = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -75,6 +80,7 @@ class Throttle:
         self._keys = [f"{prefix}:tat", f"{prefix}:hold", f"{prefix}:tail"]
         self._acquire = connection.register_script(_ACQUIRE)
         self._turn = connection.register_script(_TURN)
+        self._hold = connection.register_script(_HOLD)
 
     @property
     def interval(self) -> float:
@@ -93,6 +99,11 @@ class Throttle:
     def turn(self) -> float:
         """Seconds from now until the next free turn for a sender that cannot wait (each caller gets its own)."""
         return int(self._turn(keys=[self._keys[0], self._keys[2]], args=[self.interval_ms])) / 1000
+
+    def hold(self, seconds: float) -> None:
+        """Keep ordinary senders out for `seconds` (at least): an urgent sender deferred to its permit comes back
+        then, and must not find it taken by an ordinary one (a longer hold already set stays)."""
+        self._hold(keys=[self._keys[1]], args=[max(1, round(seconds * 1000))])
 
     def reset(self) -> None:
         """Forget every permit and turn (tests and benchmarks)."""

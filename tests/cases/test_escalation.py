@@ -8,15 +8,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from rq.serializers import JSONSerializer
 
 from menus import catalog
 from menus.features.cases.jobs import escalate, escalation_job_id, escalation_spec
 from menus.features.cases.notices import staff_params
-from models import Case, CaseEvent, Message, Staff, database
+from models import Case, CaseEvent, Message, Staff, database, utcnow
+from models.jobs import DEFAULT_QUEUE
 from models.settings import SETTINGS
+from tests.support.clock import stored
 from tests.support.reports import ussd_report_to_safe
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
-from workers.queues import enqueue, job_is_live
+from workers.queues import enqueue, job_is_live, queue
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 REPORTER = "+6281234567041"
@@ -229,3 +234,44 @@ def test_a_job_redis_lost_is_fired_by_the_sweep_exactly_once(app, staff, ussd, d
         settle(drain, runner)
         settle(drain, runner)
     assert received(use_africastalking, "case.escalation.2") == [OFFICIAL]
+
+
+def test_a_step_that_starts_a_moment_early_waits_it_out_and_runs_once(
+    app, staff, ussd, drain, runner, use_africastalking
+):
+    """RQ schedules whole seconds: the step's job is scheduled at its deadline rounded up, and one that starts a
+    moment early anyway (a worker's clock apart from the scheduler's) waits it out instead of doing nothing."""
+    opened = OPENED + dt.timedelta(seconds=0.6)  # a deadline with a fraction of a second
+    with at(opened):
+        case = report(ussd)
+        drain()
+    deadline = opened + dt.timedelta(minutes=1440)
+    registry = ScheduledJobRegistry(queue=queue(DEFAULT_QUEUE))
+    scheduled = registry.get_scheduled_time(escalation_job_id(case.id, 1)).replace(tzinfo=None)
+    assert scheduled == stored(deadline).replace(microsecond=0) + dt.timedelta(seconds=1), "never before it is due"
+    with time_machine.travel(deadline - dt.timedelta(seconds=0.3), tick=True):
+        assert escalate(case.id, 1) == "escalated"
+        assert utcnow() >= Case.get_by_id(case.id).ack_due_at, "it waited until due"
+    with at(deadline + dt.timedelta(minutes=1)):
+        settle(drain, runner)
+    assert received(use_africastalking, "case.escalation.1") == sorted(LEVEL_1), "once"
+    assert [job_id for job_id in registry.get_job_ids()] == [escalation_job_id(case.id, 2)], "the next step only"
+
+
+def test_a_step_started_well_before_its_time_does_nothing_and_the_sweep_fires_it_at_its_minute(
+    app, staff, ussd, drain, runner, use_africastalking
+):
+    with at(OPENED):
+        case = report(ussd)
+        drain()
+    deadline = OPENED + dt.timedelta(minutes=1440)
+    registry = ScheduledJobRegistry(queue=queue(DEFAULT_QUEUE))
+    with at(deadline - dt.timedelta(seconds=10)):
+        # its job started 10 s early (a clock far apart), so Redis holds it no more ...
+        Job.fetch(escalation_job_id(case.id, 1), connection=app.extensions["redis"], serializer=JSONSerializer).delete()
+        assert escalate(case.id, 1) == "not due"  # ... and did nothing, scheduling nothing
+        assert registry.get_job_ids() == []
+    with at(deadline + dt.timedelta(seconds=30)):
+        settle(drain, runner)
+    assert received(use_africastalking, "case.escalation.1") == sorted(LEVEL_1), "fired within its minute, once"
+    assert Case.get_by_id(case.id).escalation_level == 1

@@ -59,7 +59,9 @@ DAYTIME = utc(local(28, 10))
         ("reminder", Recipient(ABROAD, unsafe=True), "unsafe"),
         ("alert", Recipient(WORKER), "staff only"),
         ("digest", Recipient(ABROAD), "staff only"),
-        ("alert", Recipient(STAFF, is_staff=True, unsafe=True), "unsafe"),
+        ("case_news", Recipient(WORKER, opted_out=True), "opted out"),  # BERHENTI stops news too (issue 16)
+        ("case_news", Recipient(ABROAD, opted_out=True), "opted out"),
+        ("reminder", Recipient(WORKER, opted_out=True), "opted out"),
     ],
 )
 def test_the_policy_refuses_each_forbidden_case(purpose, recipient, refusal):
@@ -73,9 +75,11 @@ def test_the_policy_refuses_each_forbidden_case(purpose, recipient, refusal):
         ("reply", Recipient(WORKER, opted_out=True, unsafe=True)),
         ("reply", Recipient(ABROAD, opted_out=True, unsafe=True)),
         ("welcome", Recipient(ABROAD, unsafe=True)),
-        ("case_news", Recipient(ABROAD, opted_out=True)),
-        ("reminder", Recipient(WORKER, opted_out=True)),
+        ("case_news", Recipient(ABROAD)),
+        ("reminder", Recipient(ABROAD)),
         ("alert", Recipient(STAFF, is_staff=True, opted_out=True)),
+        ("alert", Recipient(STAFF, is_staff=True, unsafe=True)),  # staff are staff, a test report's "not safe" aside
+        ("escalation", Recipient(STAFF, is_staff=True, unsafe=True)),
         ("broadcast", Recipient(WORKER)),
     ],
 )

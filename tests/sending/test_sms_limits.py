@@ -14,9 +14,11 @@ import time_machine
 
 from menus import catalog
 from menus.notify import notify
-from models import Message, database
+from models import Message, database, utcnow
+from models.connections import redis as database_redis
 from models.jobs import enqueue_after_commit
-from models.settings import SETTINGS
+from models.settings import SETTINGS, to_local
+from models.sms_quota import ALERTS, SmsQuota
 from service.config import ConfigError, load_config
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
@@ -134,28 +136,30 @@ def test_a_registration_by_sms_completes_within_the_limits(phone_of, drain):
 # The service's day -------------------------------------------------------------------------------------------
 
 
-def test_over_the_daily_limit_only_urgent_alerts_go_and_the_coordinators_are_told_once(
+def test_over_the_replies_share_only_replies_stop_and_the_coordinators_are_told_once(
     case_staff, phone_of, drain, use_africastalking, monkeypatch
 ):
-    monkeypatch.setattr(SETTINGS, "sms_daily_limit", 3)
-    numbers = [f"+62812345670{40 + i}" for i in range(5)]
+    """SMS_DAILY_LIMIT 20: replies have a quarter (5); alerts and escalations their own share and still go."""
+    monkeypatch.setattr(SETTINGS, "sms_daily_limit", 20)
+    numbers = [f"+62812345670{40 + i}" for i in range(7)]
     with time_machine.travel(local(28, 10, 0), tick=True):
         for number in numbers:
             phone_of(number).say("INFO")
         alert = write(ORGANIZER, "alert", "sms.soon")
         escalation = write(COORDINATOR, "escalation", "sms.optin")
         drain()
-    assert [statuses(n, "reply")[0] for n in numbers] == ["sent"] * 3 + ["refused"] * 2
-    assert reasons(numbers[3]) == [
-        "refused: 3 SMS sent today (SMS_DAILY_LIMIT); only urgent case alerts go until tomorrow"
+    assert [statuses(n, "reply")[0] for n in numbers] == ["sent"] * 5 + ["refused"] * 2
+    assert reasons(numbers[5]) == [
+        "refused: 5 replies sent today (their share of SMS_DAILY_LIMIT 20); case alerts still go"
     ]
     assert Message.get_by_id(alert.id).status == "sent" and Message.get_by_id(escalation.id).status == "sent"
     [told] = outbox(COORDINATOR, "alert")
-    assert told.status == "sent" and told.text == catalog.text("sms.daily_limit_reached", "id", {"count": "3"})
+    assert told.status == "sent" and told.text == catalog.text("sms.share_used.replies", "id", {"count": "5"})
     assert outbox(ORGANIZER, "alert") == [Message.get_by_id(alert.id)], "coordinators only"
     with time_machine.travel(local(28, 12, 0), tick=False):
         assert write(numbers[0], "reply", "sms.optin").status == "refused"
         assert len(outbox(COORDINATOR, "alert")) == 1, "told once a day"
+        assert write(numbers[0], "reminder", "sms.optin").status == "queued", "news and reminders have their share"
     with time_machine.travel(local(29, 8, 0), tick=False):
         assert write(numbers[0], "reply", "sms.optin").status == "queued", "a new day"
 
@@ -225,15 +229,17 @@ def test_limit_settings_are_read(tmp_path):
     )
 
 
-def test_alerts_to_staff_count_in_the_days_total_once_committed(
+def test_alerts_to_staff_count_in_their_own_share_once_committed(
     case_staff, phone_of, drain, use_africastalking, monkeypatch
 ):
-    monkeypatch.setattr(SETTINGS, "sms_daily_limit", 3)
+    monkeypatch.setattr(SETTINGS, "sms_daily_limit", 4)  # replies: 1, alerts: 1
     with time_machine.travel(local(28, 10, 0), tick=True):
         with database.atomic():
             written = [notify(ORGANIZER, "sms.soon", None, "alert"), notify(COORDINATOR, "sms.optin", None, "alert")]
         enqueue_after_commit(written)
+        quota = SmsQuota(database_redis())
+        assert quota.spent(to_local(utcnow()).date(), ALERTS) >= 2, "counted once committed"
         phone_of("+6281234567062").say("INFO")
-        assert statuses("+6281234567062", "reply") == ["queued"], "two alerts and this reply: 3 of 3"
+        assert statuses("+6281234567062", "reply") == ["queued"], "alerts do not spend the replies' share"
         phone_of("+6281234567063").say("INFO")
-        assert statuses("+6281234567063", "reply") == ["refused"], "the alerts counted towards the limit"
+        assert statuses("+6281234567063", "reply") == ["refused"], "the replies' share is its own"

@@ -30,6 +30,16 @@ from workers.gateways.smsgate import (
 BACKENDS = ("africastalking", "smsgate", "outbox")
 """Values SMS_BACKEND may take (the configuration checks against this)."""
 
+RESENDS_SAFELY = {"africastalking": False, "smsgate": True, "outbox": True}
+"""Whether a message whose send was interrupted (left `sending`) may be sent again without risking a second SMS:
+the phone takes our reference as its message id and refuses it twice, the outbox is ours; Africa's Talking takes
+no client id and has no look-up of a send by one, so an interrupted send may have gone."""
+
+
+def resends_safely(config: Mapping[str, Any]) -> bool:
+    """True if the configured backend cannot send one message twice when it is sent again (`RESENDS_SAFELY`)."""
+    return RESENDS_SAFELY.get(str(config.get("SMS_BACKEND") or "outbox").strip().lower(), False)
+
 
 def _required(config: Mapping[str, Any], backend: str, *settings: str) -> None:
     for setting in settings:
@@ -77,4 +87,5 @@ __all__ = [
     "make_gateway",
     "message_id_of",
     "message_ref",
+    "resends_safely",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Iterable
 
 from menus.features.cases import notices
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 LAST_LEVEL = 2
 """Level 1 re-alerts organisers and coordinators; level 2 tells the officials; nothing follows."""
 
+EARLY_GRACE = 3.0
+"""Seconds a step may start before it is due and still run (waiting them out): a worker's clock a little apart from
+the scheduler's. Earlier, it does nothing, and the sweep fires it once due (its job is done by then, not live)."""
+
 
 def escalation_job_id(case_id: int, level: int) -> str:
     """The RQ job id of one escalation step (stable, so the job and the sweep's copy collapse into one)."""
@@ -33,7 +38,9 @@ def escalate(case_id: int, level: int) -> str:
     """Escalate a still unacknowledged case to `level` once it is due; then schedule the next level.
 
     Idempotent: the claim on the case row lets one run through per level; an acknowledged, referred or
-    resolved case, a step already taken, or a step not yet due (the sweep fires it then) does nothing.
+    resolved case, a step already taken, or a step not yet due (the sweep fires it then) does nothing. A step that
+    starts a moment early (at most EARLY_GRACE seconds) waits until it is due and runs: it does not schedule
+    itself again.
     """
     case = Case.get_or_none(Case.id == case_id)
     if case is None:
@@ -48,9 +55,12 @@ def escalate(case_id: int, level: int) -> str:
             level,
         )
         return "skipped"
-    if case.next_escalation_at is None or case.next_escalation_at > utcnow():
+    early = (case.next_escalation_at - utcnow()).total_seconds() if case.next_escalation_at else None
+    if early is None or early > EARLY_GRACE:
         log.info("case %s: escalation level %s is not due yet", case.display_code, level)
         return "not due"
+    if early > 0:
+        time.sleep(early)
     with database.atomic():
         if not case.claim_escalation(level):
             return "skipped"
@@ -66,7 +76,10 @@ def escalate(case_id: int, level: int) -> str:
 
 
 def escalation_spec(case_id: int, level: int, at: dt.datetime | None = None) -> JobSpec:
-    """The job that escalates a case to `level`, at `at` (naive UTC; None means now)."""
+    """The job that escalates a case to `level`, at `at` (naive UTC; None means now), rounded up to a whole second:
+    RQ drops the fraction, which would start the job before the step is due."""
+    if at is not None and at.microsecond:
+        at = at.replace(microsecond=0) + dt.timedelta(seconds=1)
     return JobSpec(job_path(escalate), (case_id, level), escalation_job_id(case_id, level), DEFAULT_QUEUE, at)
 
 
