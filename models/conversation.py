@@ -43,6 +43,12 @@ class Conversation(BaseModel):
         conversation, _ = cls.get_or_create(phone=phone)
         return conversation
 
+    @classmethod
+    def open_for(cls, phone: str) -> bool:
+        """True while this phone is in a live conversation (a report, a registration, a question waiting)."""
+        conversation = cls.get_or_none(cls.phone == phone)
+        return conversation is not None and conversation.active_inputs() is not None
+
     def active_inputs(self) -> list[str] | None:
         """The inputs of a live conversation, or None if there is none or it expired."""
         if not self.flow:

@@ -348,6 +348,11 @@ class TrainingStep(BaseModel):
             self.done_at = now
         return bool(won)
 
+    def postpone(self, until: dt.datetime) -> None:
+        """Make a claimed step due again at `until` (naive UTC): some of its people could not be asked yet."""
+        TrainingStep.update(done_at=None, due_at=until).where(TrainingStep.id == self.id).execute()
+        self.done_at, self.due_at = None, until
+
 
 class Enrollment(BaseModel):
     """One phone's place in one training, and its follow-up answers."""

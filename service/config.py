@@ -54,6 +54,9 @@ EMBEDDED_REDIS_PORT = 6390
 MIN_WEBHOOK_TOKEN_LENGTH = 32
 """Fewest characters a WEBHOOK_TOKEN may have (the generated one has 43): anyone who guesses it acts as any phone."""
 
+MIN_SMSGATE_SECRET_LENGTH = 32
+"""Fewest characters SMSGATE_WEBHOOK_SECRET may have: whoever can sign events speaks for every phone number."""
+
 MAX_REQUEST_BYTES = 64 * 1024
 """Largest request body the service reads (413 above it); an SMS webhook is well under 2 KB."""
 
@@ -133,6 +136,28 @@ def _webhook_token(env: dict[str, str], instance_path: Path) -> str:
             "unset it to generate one, or use `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
         )
     return token
+
+
+def _smsgate_secret(env: dict[str, str], backend: str) -> str:
+    """SMSGATE_WEBHOOK_SECRET: required, and at least MIN_SMSGATE_SECRET_LENGTH long, on the phone backend (and
+    never short where it is set at all: the events endpoint trusts whatever it signs)."""
+    secret = env.get("SMSGATE_WEBHOOK_SECRET", "")
+    if (backend == "smsgate" or secret) and len(secret) < MIN_SMSGATE_SECRET_LENGTH:
+        raise ConfigError(
+            f"SMSGATE_WEBHOOK_SECRET must be at least {MIN_SMSGATE_SECRET_LENGTH} characters, got {len(secret)}: "
+            "set the same long random key in the app's webhook settings and here, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+        )
+    return secret
+
+
+def _device_ids(raw: str) -> tuple[str, ...]:
+    """SMSGATE_DEVICE_ID: the phone's device id as the app shows it (several, comma-separated); empty: learnt."""
+    ids = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    for device_id in ids:
+        if len(device_id) > 64 or not device_id.replace("-", "").replace("_", "").isalnum():
+            raise ConfigError(f"SMSGATE_DEVICE_ID must be the app's device id(s), comma-separated; got {device_id!r}")
+    return ids
 
 
 def parse_retry_delays(raw: str) -> list[float]:
@@ -221,7 +246,8 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "SMSGATE_URL": _url(env, "SMSGATE_URL", DEFAULT_SMSGATE_URL),
         "SMSGATE_USERNAME": env.get("SMSGATE_USERNAME", "").strip(),
         "SMSGATE_PASSWORD": env.get("SMSGATE_PASSWORD", ""),
-        "SMSGATE_WEBHOOK_SECRET": env.get("SMSGATE_WEBHOOK_SECRET", ""),
+        "SMSGATE_WEBHOOK_SECRET": _smsgate_secret(env, backend),
+        "SMSGATE_DEVICE_ID": _device_ids(env.get("SMSGATE_DEVICE_ID", "")),
         "SMSGATE_MAX_PER_MINUTE": _positive_int(
             env, "SMSGATE_MAX_PER_MINUTE", DEFAULT_SMSGATE_MAX_PER_MINUTE, unit="sends a minute"
         ),

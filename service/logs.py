@@ -1,5 +1,5 @@
-"""Logging to stderr with secrets redacted (no API key or webhook token ever reaches a log line) and control
-characters escaped (a newline inside a payload cannot forge a log line)."""
+"""Logging to stderr with secrets redacted (no API key, webhook token, phone app password or signing key ever
+reaches a log line) and control characters escaped (a newline inside a payload cannot forge a log line)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,14 @@ from flask import Flask
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 _TOKEN_IN_QUERY = re.compile(r"(token=)[^&\s\"']+", re.IGNORECASE)
+REDACTED_SETTINGS = (
+    "AT_API_KEY",
+    "WEBHOOK_TOKEN",
+    "SECRET_KEY",
+    "SMSGATE_PASSWORD",
+    "SMSGATE_WEBHOOK_SECRET",
+)
+"""The settings whose values never reach a log line (the phone app's password and signing key included)."""
 _CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 """C0 and C1 controls and the Unicode line separators: what a terminal or a log reader takes as a new line."""
 
@@ -50,7 +58,7 @@ def init_app(app: Flask) -> None:
         root.addHandler(handler)
         if root.level == logging.WARNING:
             root.setLevel(logging.INFO)
-    redact = RedactSecrets([app.config.get(k, "") for k in ("AT_API_KEY", "WEBHOOK_TOKEN", "SECRET_KEY")])
+    redact = RedactSecrets([app.config.get(k, "") for k in REDACTED_SETTINGS])
     for handler in root.handlers:
         for old in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
             handler.removeFilter(old)

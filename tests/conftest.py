@@ -222,7 +222,7 @@ def use_africastalking(app, fake_at):
 @pytest.fixture
 def use_smsgate(app, fake_smsgate):
     """Send through the SMS Gateway for Android backend, which talks to the fake app (reset); events signed
-    with its key are accepted."""
+    with its key from its device are accepted."""
     fake_smsgate.reset()
     app.config.update(
         SMS_BACKEND="smsgate",
@@ -230,6 +230,7 @@ def use_smsgate(app, fake_smsgate):
         SMSGATE_USERNAME=SMSGATE_USERNAME,
         SMSGATE_PASSWORD=SMSGATE_PASSWORD,
         SMSGATE_WEBHOOK_SECRET=SMSGATE_SECRET,
+        SMSGATE_DEVICE_ID=(fake_smsgate.device_id,),
         SMSGATE_TIMEOUT_SECONDS=2.0,
         SMSGATE_MAX_PER_MINUTE=SMSGATE_TEST_PER_MINUTE,
     )

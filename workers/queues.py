@@ -28,6 +28,7 @@ WORKER_JOBS = frozenset(
     {
         "workers.sms_jobs.send_message",
         "workers.sweep.sweep",
+        "workers.gateways.smsgate_devices.learn_devices",
     }
 )
 """The workers' own job functions; the features declare theirs (`Feature.jobs`, `Feature.cron`)."""

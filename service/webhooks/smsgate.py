@@ -1,8 +1,9 @@
 """SMS Gateway for Android's events at `POST /webhooks/smsgate`: signature, parse, domain call, reply.
 
 The app signs every event (no token in the URL): 401 for a missing, wrong or stale signature before anything
-else; 400 naming the field of a malformed event; 200 for an event type we do not use. It retries anything
-but a 2xx with a doubling back-off for about two days, so 503 means "try again later".
+else; 400 naming the field of a malformed event; 200 for an event type we do not use; 403 for an event from a
+device other than ours (SMSGATE_DEVICE_ID, or the app's device list: `workers.gateways.smsgate_devices`). It
+retries anything but a 2xx with a doubling back-off for about two days, so 503 means "try again later".
 """
 
 from __future__ import annotations
@@ -31,7 +32,16 @@ from service.webhooks.smsgate_events import (
 from service.webhooks.vocabulary import SMSGATE_EVENT_STATUS
 from workers.gateways import message_id_of
 from workers.gateways.phone_status import record_ping
-from workers.queues import redis
+from workers.gateways.smsgate import provider_words
+from workers.gateways.smsgate_devices import (
+    ALLOWED,
+    LEARNING,
+    ask_to_learn,
+    known_devices,
+    learn_spec,
+    verdict,
+)
+from workers.queues import enqueue, redis
 
 log = logging.getLogger(__name__)
 bp = Blueprint("smsgate", __name__)
@@ -72,7 +82,42 @@ def event():
     if handler is None:
         log.info("smsgate event %s not used; ignored", kind[:60])
         return jsonify(status="ignored"), 200
-    return handler(Event.parse(kind, data))
+    parsed = Event.parse(kind, data)
+    return device_refusal(parsed) or handler(parsed)
+
+
+def device_refusal(event: Event):
+    """None for an event from our phone; else the refusal: 403 for another device, 503 while the app's device
+    list is being learnt (SMSGATE_DEVICE_ID not set) or cannot be, so the app keeps the event and retries."""
+    configured = current_app.config.get("SMSGATE_DEVICE_ID") or ()
+    if isinstance(configured, str):
+        configured = tuple(part.strip() for part in configured.split(",") if part.strip())
+    device = provider_words(event.device_id, 64) or "(none)"
+    if configured:
+        if event.device_id in configured:
+            return None
+        log.warning("smsgate %s event from device %s refused: not SMSGATE_DEVICE_ID", event.event, device)
+        return jsonify(error="forbidden", reason="unknown device"), 403
+    try:
+        connection = redis()
+        found = verdict(event.device_id, known_devices(connection), utcnow())
+        if found == LEARNING and ask_to_learn(connection):
+            enqueue([learn_spec()], connection)
+    except RedisError:
+        log.exception("could not check the device of an smsgate event")
+        return unavailable("redis")
+    if found == ALLOWED:
+        return None
+    if found == LEARNING:
+        log.warning(
+            "smsgate %s event from device %s refused for now: the app's device list is being learnt "
+            "(set SMSGATE_DEVICE_ID to skip this)",
+            event.event,
+            device,
+        )
+        return unavailable("device list")
+    log.warning("smsgate %s event from device %s refused: not in the app's device list", event.event, device)
+    return jsonify(error="forbidden", reason="unknown device"), 403
 
 
 def sms_received(event: Event):

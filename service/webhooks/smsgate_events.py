@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from models.phones import InvalidPhone, to_e164
 from service.webhooks.payloads import MAX_SMS_TEXT, BadPayload
+from workers.gateways.smsgate import provider_words
 
 MAX_CLOCK_SKEW_SECONDS = 300
 """A signed event whose X-Timestamp is further than this from our clock is refused as a replay."""
@@ -160,12 +161,12 @@ class MessageStatus:
 
     @classmethod
     def parse(cls, payload: Mapping[str, Any]) -> MessageStatus:
-        """Validate a message status payload (`reason` comes with `sms:failed`)."""
+        """Validate a message status payload (`reason` comes with `sms:failed`: the phone's words, escaped and cut)."""
         message_id = _string(payload, "messageId", "payload.messageId", max_length=100).strip()
         reason = payload.get("reason")
         if reason is not None and not isinstance(reason, str):
             raise BadPayload("payload.reason", "must be a string")
-        return cls(message_id, " ".join(reason.split()) if reason else None)
+        return cls(message_id, provider_words(reason) if reason else None)
 
 
 @dataclass(frozen=True)

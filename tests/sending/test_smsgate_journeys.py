@@ -176,7 +176,11 @@ def test_a_send_whose_answer_was_lost_is_retried_without_a_second_sms(app, clien
     [message] = outbox(WORKER)
     assert (message.status, message.attempts, message.provider_id) == ("sent", 2, f"km-{message.id}")
     assert [m.id for m in use_smsgate.sent] == [f"km-{message.id}"]
-    assert [r.json["id"] for r in use_smsgate.requests] == [f"km-{message.id}"] * 2
+    posts = [r for r in use_smsgate.requests if r.method == "POST"]
+    assert [r.json["id"] for r in posts] == [f"km-{message.id}"] * 2
+    assert [r.path for r in use_smsgate.requests if r.method == "GET"] == [f"/messages/km-{message.id}"], (
+        "the 409 is taken once the app's record shows this message"
+    )
     assert phone.received() == [reply]
 
 

@@ -6,6 +6,6 @@ TOKEN = "test-webhook-token-0123456789abcdef"
 AT_USERNAME, AT_API_KEY = "kawalmigran", "fake-at-api-key"
 SHORT_CODE = "21234"
 SMSGATE_USERNAME, SMSGATE_PASSWORD = "kawalmigran", "fake-smsgate-password"
-SMSGATE_SECRET = "fake-smsgate-signing-key"
+SMSGATE_SECRET = "fake-smsgate-signing-key-0123456789abcdef"
 SMSGATE_TEST_PER_MINUTE = 60_000
 """The throttle in tests that do not test it: one permit a millisecond, so a journey never waits for its turn."""

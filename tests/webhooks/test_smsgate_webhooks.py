@@ -12,6 +12,7 @@ import requests
 from werkzeug.serving import make_server
 
 from models import Message, Person, utcnow
+from tests.support.fakes.smsgate import DEVICE_ID
 from tests.support.outbox import outbox
 from tests.support.settings import TOKEN
 from workers.gateways import ACCEPTED, SendResult
@@ -323,7 +324,7 @@ SENT = {"messageId": "km-1", "phoneNumber": PHONE, "sentAt": "2026-11-28T13:04:4
 
 def envelope(content: object, kind: str = "sms:received", **changes: object) -> bytes:
     """An event body with envelope fields changed (DROP leaves one out)."""
-    body = {"deviceId": "d", "event": kind, "id": "evt-M", "payload": content, "webhookId": "w", **changes}
+    body = {"deviceId": DEVICE_ID, "event": kind, "id": "evt-M", "payload": content, "webhookId": "w", **changes}
     return json.dumps({k: v for k, v in body.items() if v is not DROP}).encode()
 
 

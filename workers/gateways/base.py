@@ -13,7 +13,8 @@ ACCEPTED, REJECTED, RETRYABLE = "accepted", "rejected", "retryable"
 REF_PREFIX = "km-"
 """Our reference of an outbound message as a provider sees it: `km-<message id>`."""
 
-_REF = re.compile(r"km-(\d{1,18})")
+_REF = re.compile(r"km-(\d{1,18})(?:-[0-9a-f]{10})?")
+"""`km-<id>`, or `km-<id>-<digest>`: the phone app's id for a message whose plain reference it held for another."""
 
 
 def message_ref(message_id: int) -> str:

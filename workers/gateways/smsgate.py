@@ -2,18 +2,25 @@
 
 Sends go through the `android-sms-gateway` client (`APIClient.send`) with a requests session whose every
 request carries a timeout. Each message is one `POST {SMSGATE_URL}/messages` with `id` = our reference
-(`km-<message id>`), so a retry after a lost answer cannot send twice: the cloud relay answers 409 to an id it
-already holds, which `classify_failure` sorts as accepted. That function is the one place that decides whether
-a retry can help; a recipient's state in the answer goes through `RECIPIENT_STATE`. Once the phone looks
-unreachable (timeout, no connection, offline), the rest of a batch waits for its retry without a request each.
-The password is never logged and is scrubbed from every error string.
+(`km-<message id>`), so a retry after a lost answer cannot send twice: the app answers 409 to an id it already
+holds. A 409 counts as sent only when the app's record of that id (`GET /messages/<id>`) is our message: the same
+number and the same text (or its SHA-256, once the app has hashed the record). After a database restore
+`km-<id>` repeats, and the record is someone else's: the message then goes under an id bound to its number and
+text (`km-<id>-<digest>`, `content_bound_id`), so it is neither swallowed nor, on a later retry, sent twice.
+`classify_failure` is the one place that decides whether a retry can help; a recipient's state in the answer goes
+through `RECIPIENT_STATE`. Once the phone looks unreachable (timeout, no connection, offline), the rest of a batch
+waits for its retry without a request each. The password is never logged and is scrubbed from every error
+string; the app's own error words are escaped and cut (`provider_words`) before they are logged or stored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
 
 import requests
 from android_sms_gateway import APIClient, MessageState, ProcessState, TextMessage
@@ -49,7 +56,10 @@ RECIPIENT_STATE: dict[ProcessState, tuple[str, str | None]] = {
 is final for its id: a retry under the same id would only be refused as a duplicate."""
 
 DUPLICATE_ID = 409
-"""The relay's answer to an id it already holds: the first attempt got through, so this one is accepted."""
+"""The app's answer to an id it already holds: accepted only once its record of the id is shown to be ours."""
+
+HASHED_NUMBER_LENGTH = 16
+"""The app hashes a processed message's numbers as the first 16 hex digits of their SHA-256 (its text: all 64)."""
 
 OFFLINE_STATUS = 503
 """The relay's answer when the phone's queue is full or the phone has not been online (retryable)."""
@@ -59,6 +69,53 @@ ERROR_TEXT_LIMIT = 200
 
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 _PHONE_LIKE = re.compile(r"\+?\d{8,15}")
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+RECORD_READ_ERRORS = (APIError, requests.RequestException, AttributeError, KeyError, TypeError, ValueError)
+"""What reading the app's record of a message may raise."""
+
+
+def provider_words(raw: object, limit: int = ERROR_TEXT_LIMIT) -> str:
+    """The app's or the phone's own error words, safe to log and store: one line, control characters escaped
+    (`\\x1b`), at most `limit` characters."""
+    text = " ".join(str(raw or "").split())
+    text = _CONTROL_CHARACTERS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return text[:limit]
+
+
+def content_bound_id(ref: str, phone: str, text: str) -> str:
+    """The id a message goes under when the app holds its plain reference for another message: the reference and
+    a digest of number and text, so it cannot collide with another message after a restore (at most 36 characters,
+    the app's limit)."""
+    digest = hashlib.sha256(f"{phone}\n{text}".encode()).hexdigest()[:10]
+    return f"{ref}-{digest}"
+
+
+def _hashed_number(phone: str) -> str:
+    return hashlib.sha256(phone.encode()).hexdigest()[:HASHED_NUMBER_LENGTH]
+
+
+def record_is_ours(record: Mapping[str, Any], phone: str, text: str) -> bool | None:
+    """Whether the app's record of an id (`GET /messages/<id>`) is our message to `phone` with `text`: False if
+    its number or its text differ, True if both match, None if the numbers match but the record shows no text
+    (an app version that does not return it). Numbers and text may be hashed as the app hashes processed ones."""
+    recipients = record.get("recipients")
+    if not isinstance(recipients, list) or len(recipients) != 1 or not isinstance(recipients[0], dict):
+        return False
+    number = str(recipients[0].get("phoneNumber") or "")
+    if number.lower() not in (phone, phone.lstrip("+"), _hashed_number(phone)):
+        return False
+    text_message = record.get("textMessage")
+    shown = text_message.get("text") if isinstance(text_message, dict) else None
+    shown = shown if shown is not None else record.get("message")
+    if isinstance(shown, str) and shown:
+        return shown == text
+    hashed_message = record.get("hashedMessage")
+    digest = hashed_message.get("hash") if isinstance(hashed_message, dict) else None
+    if isinstance(digest, str) and digest:
+        return digest.lower() == hashlib.sha256(text.encode()).hexdigest()
+    return None
 
 
 class TimeoutSession(requests.Session):
@@ -85,8 +142,7 @@ def client_for(url: str, username: str, password: str, session: requests.Session
 
 def _api_error_text(exc: APIError) -> str:
     answer = exc.response if isinstance(exc.response, dict) else {}
-    detail = answer.get("message") or answer.get("error") or answer.get("details") or ""
-    detail = " ".join(str(detail).split())[:ERROR_TEXT_LIMIT]
+    detail = provider_words(answer.get("message") or answer.get("error") or answer.get("details") or "")
     return f"HTTP {exc.status_code}: {detail}" if detail else f"HTTP {exc.status_code}"
 
 
@@ -95,13 +151,13 @@ def classify_failure(exc: BaseException) -> tuple[str, str]:
 
     Network errors, timeouts, 429 and 5xx (503: the phone is offline or its queue is full) are retryable;
     other 4xx (bad number, bad credentials, bad request) are rejected for good; 409 means the id was accepted
-    by an earlier attempt, so the message counts as accepted.
+    by an earlier attempt, if the app's record of the id is our message (the gateway checks that).
     """
     if isinstance(exc, APIError):
         status = exc.status_code or 0
         error = _api_error_text(exc)
         if status == DUPLICATE_ID:
-            return ACCEPTED, f"{error} (accepted by an earlier attempt)"
+            return ACCEPTED, f"{error} (the id is held already)"
         if status == OFFLINE_STATUS:
             return RETRYABLE, f"{error} (phone offline or its queue full)"
         if status == 429 or status >= 500 or status < 400:
@@ -140,7 +196,7 @@ def recipient_outcome(state: MessageState, phone: str) -> tuple[str, str | None]
     outcome, word = RECIPIENT_STATE.get(process_state, (RETRYABLE, "unknown state"))
     if outcome == ACCEPTED:
         return ACCEPTED, None
-    reason = " ".join(str(error or "").split())[:ERROR_TEXT_LIMIT]
+    reason = provider_words(error)
     return outcome, f"{word or process_state.value}: {reason}" if reason else (word or process_state.value)
 
 
@@ -193,13 +249,16 @@ class SmsGateGateway:
         )
         return results
 
-    def _send_one(self, client: APIClient, text: str, recipient: Recipient) -> tuple[SendResult, bool]:
-        """One `POST /messages` for one recipient, every failure sorted by `classify_failure`; and whether the
-        phone looked unreachable."""
+    def _send_one(
+        self, client: APIClient, text: str, recipient: Recipient, app_id: str | None = None
+    ) -> tuple[SendResult, bool]:
+        """One `POST /messages` for one recipient under `app_id` (our reference unless it is taken), every failure
+        sorted by `classify_failure`; and whether the phone looked unreachable."""
         if not _E164.fullmatch(recipient.phone or ""):
             return self._result(recipient, REJECTED, error="invalid phone number format"), False
+        app_id = app_id or recipient.ref
         message = GateMessage(
-            id=recipient.ref, phone_numbers=[recipient.phone], text_message=TextMessage(text), with_delivery_report=True
+            id=app_id, phone_numbers=[recipient.phone], text_message=TextMessage(text), with_delivery_report=True
         )
         error: str | None
         try:
@@ -207,12 +266,55 @@ class SmsGateGateway:
         except (APIError, requests.RequestException, AttributeError, KeyError, TypeError, ValueError) as exc:
             outcome, error = classify_failure(exc)
             if outcome == ACCEPTED:
-                log.info("smsgate already holds %s: %s", recipient.ref, error)
-                return self._result(recipient, ACCEPTED, provider_id=recipient.ref), False
+                return self._held_already(client, text, recipient, app_id)
             return self._result(recipient, outcome, error=error), phone_unreachable(exc)
         outcome, error = recipient_outcome(state, recipient.phone)
-        provider_id = (state.id or recipient.ref) if outcome == ACCEPTED else None
+        provider_id = (state.id or app_id) if outcome == ACCEPTED else None
         return self._result(recipient, outcome, provider_id=provider_id, error=error), False
+
+    def _held_already(self, client: APIClient, text: str, recipient: Recipient, app_id: str) -> tuple[SendResult, bool]:
+        """The app answered 409 to `app_id`: accepted if its record of the id is this message (an earlier attempt
+        got through); else the message goes once more under its content-bound id. A record that cannot be read
+        leaves the message to its retry: neither counted as sent nor sent twice."""
+        try:
+            record = self._record(client, app_id)
+        except RECORD_READ_ERRORS as exc:
+            _, problem = classify_failure(exc)
+            error = f"HTTP 409 for {app_id}, and the app's record of it could not be read: {problem}"
+            return self._result(recipient, RETRYABLE, error=error), phone_unreachable(exc)
+        ours = record_is_ours(record, recipient.phone, text)
+        bound = app_id != recipient.ref
+        if ours or (ours is None and bound):  # a content-bound id held for this number is this message
+            log.info("smsgate already holds %s for this message: accepted by an earlier attempt", app_id)
+            return self._result(recipient, ACCEPTED, provider_id=app_id), False
+        if bound:
+            error = f"HTTP 409: the app holds {app_id} for another message"
+            return self._result(recipient, REJECTED, error=error), False
+        alternative = content_bound_id(recipient.ref, recipient.phone, text)
+        log.warning(
+            "smsgate holds %s for %s (after a database restore our ids repeat): sending it as %s",
+            app_id,
+            "another message" if ours is False else "a message whose text it does not show",
+            alternative,
+        )
+        return self._send_one(client, text, recipient, alternative)
+
+    @staticmethod
+    def _record(client: APIClient, app_id: str) -> Mapping[str, Any]:
+        """The app's record of one message id, as it answers `GET /messages/<id>` (the library's `get_state`
+        drops the text that newer app versions return, which is what tells our message from another)."""
+        if client.http is None:
+            raise ValueError("HTTP client not initialized")
+        answer = client.http.get(f"{client.base_url}/messages/{quote(app_id, safe='')}", headers=client.headers)
+        if not isinstance(answer, dict):
+            raise TypeError("the record is not a JSON object")
+        return answer
+
+    def device_ids(self) -> list[str]:
+        """The ids of the devices registered with the app under these credentials (deleted ones left out)."""
+        with TimeoutSession(self.timeout) as session:
+            devices = client_for(self.url, self.username, self._password, session).list_devices()
+        return [device.id for device in devices if device.id and device.deleted_at is None]
 
     def _result(
         self, recipient: Recipient, outcome: str, provider_id: str | None = None, error: str | None = None

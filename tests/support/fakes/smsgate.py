@@ -9,8 +9,12 @@
         fake.sent[0].id, fake.sent[0].phone_numbers
         body, headers = fake.event("sms:received", fake.received_payload("+628…", "DAFTAR"))
         client.post("/webhooks/smsgate", data=body, headers=headers)
+        fake.hold("km-5", "+628…", "an older message")   # a record from before a database restore
+        fake.devices = ["phoneA", "phoneB"]              # GET /devices; fake.devices_fail = True: 500
 
-Like the app, it answers 409 to a message id it already holds, without sending again.
+Like the app, it answers 409 to a message id it already holds, without sending again, and shows a message's record
+at `GET /messages/<id>` with its text (or, for a record `hashed=True`, the SHA-256 of its text and the first 16
+hex digits of the SHA-256 of each number, as the app keeps processed messages).
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class SentSms:
     text: str
     with_delivery_report: bool
     states: dict[str, str] = field(default_factory=dict)
+    hashed: bool = False
 
 
 class _Handler(FakeHandler):
@@ -84,6 +89,10 @@ class _Handler(FakeHandler):
         if path.startswith("/messages/") and method == "GET":
             found = fake.message(path.rsplit("/", 1)[1])
             return self._reply(200, fake._state(found)) if found else self._reply(404, {"message": "not found"})
+        if path == "/devices" and method == "GET":
+            if fake.devices_fail:
+                return self._reply(500, {"message": "fake failure 500"})
+            return self._reply(200, [fake._device(d) for d in fake.devices])
         if path == "/webhooks" and method == "POST":
             return self._reply(*fake._add_webhook(body))
         if path == "/webhooks" and method == "GET":
@@ -131,7 +140,7 @@ class FakeSmsGate(FailureScript, LoopbackFake):
         self,
         username: str = "kawalmigran",
         password: str = "fake-smsgate-password",
-        webhook_secret: str = "fake-smsgate-signing-key",
+        webhook_secret: str = "fake-smsgate-signing-key-0123456789abcdef",
         device_id: str = DEVICE_ID,
     ) -> None:
         super().__init__()
@@ -140,6 +149,8 @@ class FakeSmsGate(FailureScript, LoopbackFake):
         self.requests: list[RecordedRequest] = []
         self.sent: list[SentSms] = []
         self.webhooks: list[dict[str, Any]] = []
+        self.devices: list[str] = [device_id]
+        self.devices_fail = False
         self._overrides: dict[str, tuple[str, str | None]] = {}
         self._lock = threading.Lock()
 
@@ -149,6 +160,11 @@ class FakeSmsGate(FailureScript, LoopbackFake):
         """Script the state the answer gives one recipient (e.g. Failed with the phone's error)."""
         with self._lock:
             self._overrides[number] = (state, error)
+
+    def hold(self, message_id: str, phone: str, text: str, hashed: bool = False, state: str = "Sent") -> None:
+        """A record the app already holds under `message_id` (sent before a database restore made our ids repeat)."""
+        with self._lock:
+            self.sent.append(SentSms(message_id, [phone], text, True, {phone: state}, hashed))
 
     def failure_body(self, http_status: int) -> str:
         """The relay's JSON error shape. (A scripted failure with a status accepts nothing; with only a delay
@@ -166,6 +182,8 @@ class FakeSmsGate(FailureScript, LoopbackFake):
             self.sent.clear()
             self.webhooks.clear()
             self._overrides.clear()
+            self.devices = [self.device_id]
+            self.devices_fail = False
         self.clear_failures()
 
     def message(self, message_id: str) -> SentSms | None:
@@ -279,20 +297,35 @@ class FakeSmsGate(FailureScript, LoopbackFake):
     def _state(self, sms: SentSms, errors: dict[str, str | None] | None = None) -> dict[str, Any]:
         errors = errors or {}
         recipients = [
-            {"phoneNumber": p, "state": sms.states.get(p, "Pending"), **({"error": errors[p]} if errors.get(p) else {})}
+            {
+                "phoneNumber": hashlib.sha256(p.encode()).hexdigest()[:16] if sms.hashed else p,
+                "state": sms.states.get(p, "Pending"),
+                **({"error": errors[p]} if errors.get(p) else {}),
+            }
             for p in sms.phone_numbers
         ]
         overall = "Failed" if all(r["state"] == "Failed" for r in recipients) else "Pending"
         now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        content: dict[str, Any] = (
+            {"hashedMessage": {"hash": hashlib.sha256(sms.text.encode()).hexdigest()}, "contentPreview": "[HASHED]"}
+            if sms.hashed
+            else {"message": sms.text, "textMessage": {"text": sms.text}, "contentPreview": sms.text}
+        )
         return {
             "id": sms.id,
             "deviceId": self.device_id,
             "state": overall,
-            "isHashed": False,
+            "isHashed": sms.hashed,
             "isEncrypted": False,
             "recipients": recipients,
             "states": {overall: now},
+            **content,
         }
+
+    @staticmethod
+    def _device(device_id: str) -> dict[str, Any]:
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {"id": device_id, "name": f"phone {device_id[:6]}", "createdAt": now, "updatedAt": now, "lastSeen": now}
 
     def _add_webhook(self, body: Any) -> tuple[int, Any]:
         if not isinstance(body, dict) or not body.get("url") or not body.get("event"):
