@@ -9,6 +9,7 @@ import datetime as dt
 import time_machine
 
 from models import Case, CaseEvent, Person, Staff, Village
+from service import create_app
 from tests.support.clock import MONDAY_MORNING
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
@@ -68,3 +69,36 @@ def test_a_village_head_hears_only_of_urgent_cases_of_their_own_village(app, cas
         assert [m.purpose for m in outbox("+6281200000022")] == ["digest"], "its own village's digest, no case"
         assert all(VICTIM not in m.text for m in outbox("+6281200000021"))
         assert Case.get_by_id(case.id).escalation_level == 2
+
+
+def test_a_flood_under_a_small_daily_limit_still_leaves_room_for_a_victim(app, base_config, case_staff, send_sms):
+    small = create_app({**base_config, "SMS_DAILY_LIMIT": 40})
+    with small.app_context():
+        client = small.test_client()
+
+        def say(phone: str, body: str, n: int) -> None:
+            response = client.post(
+                f"/webhooks/at/sms?token={base_config['WEBHOOK_TOKEN']}",
+                data={
+                    "from": phone,
+                    "to": "21234",
+                    "text": body,
+                    "id": f"flood-{phone}-{n}",
+                    "date": "2026-11-28T06:04:45Z",
+                },
+            )
+            assert response.status_code == 200
+
+        with time_machine.travel(MONDAY_MORNING, tick=False):
+            for n in range(12):
+                say(FLOODER, f"LAPOR tolong kami disekap {n}", 2 * n)
+                say(FLOODER, "2", 2 * n + 1)
+            say(VICTIM, "LAPOR majikan memukul saya", 100)
+            say(VICTIM, "2", 101)
+        assert Case.select().where(Case.reporter_phone == FLOODER).count() == 3
+        victim_case = Case.get(Case.reporter_phone == VICTIM)
+        replies = [m for m in outbox(VICTIM, "reply") if m.status != "refused"]
+        assert [m.text for m in replies][-1] == text("report.sms.end", case_code=victim_case.display_code)
+        alerts = outbox(ORGANIZER, "alert")
+        assert victim_case.display_code in alerts[-1].text and len(alerts) <= 6, "a handful, the victim's included"
+    create_app(base_config)
