@@ -471,6 +471,19 @@ class Case(BaseModel):
         )
 
     @classmethod
+    def held_by(cls, phone: str) -> list[Case]:
+        """The open cases this number holds (it took them), oldest first: what leaving the staff hands over."""
+        return list(
+            cls.select().where(cls.status.in_(OPEN_STATUSES) & (cls.assignee == phone)).order_by(cls.created_at, cls.id)
+        )
+
+    def hand_over(self, holder: Staff, actor: str, channel: str = "cli") -> None:
+        """`holder` now holds the case (its status stays): a `handover` event whose note is the new holder's
+        number, so the timeline says who held it when. A case always has a holder once taken."""
+        _require_handler(holder)
+        self._change("handover", actor, channel, holder.phone, assignee=holder.phone)
+
+    @classmethod
     def referred_to_official(cls, official: Staff) -> peewee.ModelSelect[Case]:
         """Referred cases waiting for this official (DETAIL), oldest first."""
         return (

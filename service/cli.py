@@ -27,12 +27,15 @@ from models.digest_figures import EXPORT_FIELDS as DIGEST_FIELDS
 from models.digest_figures import compute
 from models.digest_period import PERIOD_KINDS, last_complete
 from models.jobs import enqueue_after_commit
-from models.migrate import upgrade
+from models.migrate import CodeOlderThanDatabase, upgrade
 from models.phones import InvalidPhone, mask, to_e164
 from models.settings import to_local, to_utc
 from models.staff import AGENCIES, ROLES, StaffError, official_agency
+from models.staffing import staffing_problems
+from service import doctor, setup_cli
 from service.digest_cli import digest_cli
 from service.gateway_cli import gateway_cli
+from service.health import warn_at_start
 from service.training_cli import training_cli
 from workers.cron import build_scheduler
 from workers.queues import redis
@@ -157,7 +160,10 @@ DETAIL_FIELDS = {"cases": ["story", "notes"]}
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply the numbered migrations not applied yet."""
-    applied = upgrade()
+    try:
+        applied = upgrade()
+    except CodeOlderThanDatabase as error:
+        raise click.ClickException(str(error)) from None
     log.info("database is up to date (%s applied now)", len(applied))
 
 
@@ -210,7 +216,7 @@ def _known_village(typed: str | None) -> str | None:
     names = Village.names()
     found = next((name for name in names if name.casefold() == typed.strip().casefold()), None)
     if found is None:
-        known = ", ".join(names) or "none yet (see `demo seed`)"
+        known = ", ".join(names) or "none yet (add them with `village add`)"
         raise click.BadParameter(f"{typed!r} is not a configured village; villages: {known}", param_hint="--village")
     return found
 
@@ -265,6 +271,7 @@ def export(what: str, fmt: str, with_details: bool, period: str | None) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(burst: bool) -> None:
     """Run an RQ worker on every project queue, with the scheduler."""
+    warn_at_start(current_app)
     run_worker(redis(), burst=burst)
 
 
@@ -320,6 +327,8 @@ def menus_check() -> None:
     )
     for problem in report.problems:
         click.echo(f"problem: {problem}", err=True)
+    for unstaffed in staffing_problems() if villages is not None else ():  # a warning: staff come after the schema
+        click.echo(f"warning: {unstaffed}", err=True)
     click.echo(f"menus check: {report.rendered} screens rendered, {len(report.problems)} problems", err=True)
     if not report.ok:
         sys.exit(1)
@@ -348,3 +357,5 @@ def init_app(app: Flask) -> None:
         sweep_command,
     ):
         app.cli.add_command(command)
+    setup_cli.init_app(app, staff_cli)
+    doctor.init_app(app)

@@ -3,17 +3,20 @@
 With SMS_BACKEND=smsgate it also shows the phone (last ping, last accepted send). A silent phone makes the
 status `degraded` with the reason, and the answer stays 200: the service itself is up (USSD, webhooks, the
 phone's own retried events all need it), and a load balancer that took a 503 for it would pull the one
-server the phone's events must reach. 503 stays for what the service cannot work without.
+server the phone's events must reach. 503 stays for what the service cannot work without. No active organiser
+or no active coordinator is `degraded` too (`staff`, with the reason): a report would then alert nobody.
 """
 
 from __future__ import annotations
 
 import logging
 
+import click
 from flask import Blueprint, Flask, current_app, jsonify
 from redis.exceptions import RedisError
 
-from models import database, utcnow
+from models import Staff, database, utcnow
+from models.staffing import staffing_problems
 from workers.gateways.phone_status import watch_phone
 from workers.queues import redis
 
@@ -49,12 +52,26 @@ def check_phone() -> dict[str, str | None]:
         return {"state": "unknown", "reason": f"redis down: {type(error).__name__}"}
 
 
+def check_staff() -> dict[str, str | None]:
+    """Whether a report alerts someone: an active organiser and an active coordinator, else degraded with why."""
+    try:
+        problems = staffing_problems()
+    except Exception as error:  # no staff table yet (before `db upgrade`): nothing to say of the staff
+        return {"state": "unknown", "reason": f"staff not readable: {type(error).__name__}"}
+    return {"state": "degraded" if problems else "ok", "reason": "; ".join(problems) or None}
+
+
 @bp.get("/healthz")
 def healthz():
-    """Report each dependency; 503 if one is down, 200 with status `degraded` if only the phone is silent."""
+    """Report each dependency; 503 if one is down, 200 with status `degraded` if only the phone is silent or a role
+    a report needs has nobody."""
     checks: dict[str, object] = {"database": check_database(), "redis": check_redis()}
     down = [name for name, state in checks.items() if state != "ok"]
     degraded: list[str] = []
+    if checks["database"] == "ok":
+        checks["staff"] = staff = check_staff()
+        if staff["state"] == "degraded":
+            degraded.append("staff")
     if current_app.config.get("SMS_BACKEND") == "smsgate":
         checks["phone"] = phone = check_phone()
         if phone["state"] == "degraded":
@@ -64,6 +81,22 @@ def healthz():
     return jsonify(body), (503 if down else 200)
 
 
+def warn_at_start(app: Flask) -> None:
+    """Log what the service cannot do for lack of staff, once per process start (a fresh database without tables,
+    or one that does not answer yet, is left to `db upgrade` and /healthz)."""
+    try:
+        with app.app_context():
+            problems = staffing_problems() if Staff.table_exists() else []
+    except Exception as error:  # any driver error: the database is not there yet
+        log.info("staff not checked at start: the database does not answer (%s)", type(error).__name__)
+        return
+    for problem in problems:
+        log.warning("at start: %s", problem)
+
+
 def init_app(app: Flask) -> None:
-    """Register the health endpoint."""
+    """Register the health endpoint; when the app starts to serve (not for a command, which has a click context,
+    nor in tests), say when a role a report needs has nobody."""
     app.register_blueprint(bp)
+    if not app.testing and click.get_current_context(silent=True) is None:
+        warn_at_start(app)

@@ -20,6 +20,7 @@ from models import database
 from models.migrate import SchemaMigration
 from service import create_app
 from tests.support.clock import parse_instant
+from tests.support.deployment import backdate_deployment
 from tests.support.fakes.africastalking import FakeAfricasTalking
 from tests.support.fakes.smsgate import FakeSmsGate
 from tests.support.phones import UssdSession
@@ -170,6 +171,7 @@ def _schema(base_config):
         from models.migrate import upgrade
 
         upgrade()
+        backdate_deployment()  # tests travel to past weeks: the suite's deployment existed long before
         database.close()
 
 

@@ -24,12 +24,12 @@ def ping(redis, minutes_ago: float) -> None:
     record_ping(redis, utcnow() - minutes_ago * MINUTES, "fakeDevice", "pass")
 
 
-def test_healthz_has_no_phone_on_other_backends(client):
+def test_healthz_has_no_phone_on_other_backends(client, case_staff):
     body = client.get("/healthz").get_json()
     assert "phone" not in body and body["status"] == "ok" and body["degraded"] == []
 
 
-def test_healthz_shows_the_phones_last_ping_and_send(client, redis, use_smsgate):
+def test_healthz_shows_the_phones_last_ping_and_send(client, redis, use_smsgate, case_staff):
     ping(redis, 3)
     record_send(redis, utcnow() - 1 * MINUTES)
     response = client.get("/healthz")
@@ -42,7 +42,7 @@ def test_healthz_shows_the_phones_last_ping_and_send(client, redis, use_smsgate)
 
 @pytest.mark.parametrize("minutes_ago, state", [(14, "ok"), (16, "degraded"), (None, "degraded")])
 def test_a_phone_silent_for_15_minutes_is_degraded_and_the_service_stays_up(
-    client, redis, use_smsgate, minutes_ago, state
+    client, redis, use_smsgate, minutes_ago, state, case_staff
 ):
     if minutes_ago is not None:
         ping(redis, minutes_ago)

@@ -18,6 +18,7 @@ from models.digest_figures import ALL, Figures, compute, waiting_by_organiser
 from models.digest_period import Period, last_complete
 from models.jobs import DEFAULT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 from models.message import Outgoing
+from models.migrate import deployed_at
 from models.phones import mask
 from models.settings import to_local
 
@@ -58,9 +59,20 @@ def village_heads_villages() -> list[str]:
     return sorted({scope_of(m) for m in recipients()} - {ALL})
 
 
+def before_deployment(period: Period) -> bool:
+    """Whether `period` ended before this deployment's database existed: its digest would report nothing the
+    service could have seen (a first start on the 2nd of a month must not send last month's empty digest)."""
+    born = deployed_at()
+    return born is not None and period.end <= born
+
+
 def prepare(period: Period, now: dt.datetime | None = None) -> list[Digest]:
-    """Every recipient's digest text for `period` (nothing written)."""
+    """Every recipient's digest text for `period` (nothing written); none for a period that ended before the
+    deployment existed."""
     now = now or utcnow()
+    if before_deployment(period):
+        log.info("%s digest %s: none, the period ended before this deployment existed", period.kind, period.label)
+        return []
     staff = recipients()
     villages = sorted({scope_of(m) for m in staff} - {ALL})
     figures: dict[str, Figures] = compute(period, villages, now)
@@ -115,7 +127,7 @@ def due_digests(now: dt.datetime) -> list[JobSpec]:
     for kind in ("week", "month"):
         period = last_complete(kind, now)
         send_at = dt.datetime.combine(period.last + dt.timedelta(days=1), dt.time(SEND_HOUR))
-        if not send_at <= local < send_at + MAKE_UP_WINDOW:
+        if not send_at <= local < send_at + MAKE_UP_WINDOW or before_deployment(period):
             continue
         if staff - DigestDelivery.delivered(kind, period.first):
             due.append(digest_spec(kind, period))
