@@ -79,6 +79,25 @@ class Conversation(BaseModel):
         self.invalid_answers, self.expires_at = 0, None
         self.save()
 
+    @classmethod
+    def ended(cls, now: dt.datetime) -> peewee.Expression:
+        """Conversations no longer live at `now` (their last answer a day old, or their own lifetime over) that
+        still hold answers."""
+        over = (cls.expires_at.is_null(False) & (cls.expires_at <= now)) | (
+            cls.expires_at.is_null() & (cls.updated_at <= now - CONVERSATION_TTL)
+        )
+        return over & (cls.flow.is_null(False) | (cls.inputs != "[]"))
+
+    @classmethod
+    def forget_ended(cls, now: dt.datetime) -> int:
+        """Delete the answers of every conversation that is over (they may hold a story or a name); return how
+        many. The row stays for its help-reply limit."""
+        return (
+            cls.update(flow=None, inputs="[]", started_by=None, screen=None, invalid_answers=0, expires_at=None)
+            .where(cls.ended(now))
+            .execute()
+        )
+
     def may_send_help(self) -> bool:
         """True if no unsolicited help went to this phone within the interval; records it if so."""
         now = utcnow()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import operator
 
-from models.base import utcnow
+import peewee
+
+from models.base import database, utcnow
 from models.case import Case, CaseEvent
 from models.conversation import Conversation
 from models.message import Message
@@ -81,10 +84,36 @@ def erase(phone: str) -> list[Case]:
 def _erase_closed_cases(phone: str) -> None:
     """Closed cases reported from `phone` lose their story, notes and numbers; those naming it only as their safe
     number lose that number. What they count in the figures stays."""
-    reported = Case.select(Case.id).where(Case.reporter_phone == phone)
-    CaseEvent.update(note=None).where(CaseEvent.case.in_(reported)).execute()
-    CaseEvent.update(actor=ERASED_ACTOR).where(CaseEvent.case.in_(reported) & (CaseEvent.actor == phone)).execute()
-    Case.update(story=None, safe_phone=None, reporter_phone="", updated_at=utcnow()).where(
-        Case.reporter_phone == phone
-    ).execute()
+    for case in Case.select().where(Case.reporter_phone == phone):
+        forget_case_details(case)
     Case.update(safe_phone=None, updated_at=utcnow()).where(Case.safe_phone == phone).execute()
+
+
+def forget_case_details(case: Case) -> None:
+    """A closed case loses its story, its notes (and the reporter's messages on its timeline) and its numbers (the
+    reporter's, the safe one, and where they stand as the actor of an event); its figures stay: category, status,
+    dates, the timeline's kinds. Call inside a transaction."""
+    numbers = [phone for phone in (case.reporter_phone, case.safe_phone) if phone]
+    CaseEvent.update(note=None).where(CaseEvent.case == case.id).execute()
+    if numbers:
+        CaseEvent.update(actor=ERASED_ACTOR).where((CaseEvent.case == case.id) & CaseEvent.actor.in_(numbers)).execute()
+    Case.update(story=None, safe_phone=None, reporter_phone="", updated_at=utcnow()).where(Case.id == case.id).execute()
+
+
+def past_retention(now: dt.datetime, days: int) -> peewee.ModelSelect[Case]:
+    """Resolved cases resolved more than `days` before `now` that still hold a story, a note or a number."""
+    with_notes = CaseEvent.select(CaseEvent.case).where(CaseEvent.note.is_null(False))
+    holding = Case.story.is_null(False) | Case.safe_phone.is_null(False) | (Case.reporter_phone != "")
+    holding |= Case.id.in_(with_notes)
+    cutoff = now - dt.timedelta(days=days)
+    return Case.select().where((Case.status == "resolved") & (Case.resolved_at < cutoff) & holding)
+
+
+def forget_past_retention(now: dt.datetime, days: int) -> int:
+    """Every resolved case past its retention (`days`, RETENTION_DAYS) keeps only its figures; return how many."""
+    forgotten = 0
+    for case in list(past_retention(now, days)):
+        with database.atomic():
+            forget_case_details(case)
+        forgotten += 1
+    return forgotten

@@ -24,6 +24,9 @@ DEFAULT_REPORTS_PER_DAY = 3
 DEFAULT_REFERRAL_ACK_DAYS = 3.0
 """Days before an official who has not taken a referral is reminded, when REFERRAL_ACK_DAYS is not set."""
 
+DEFAULT_RETENTION_DAYS = 730
+"""Days a resolved case keeps its story, notes and numbers, when RETENTION_DAYS is not set; then only its figures."""
+
 DEFAULT_ALLOWED_COUNTRY_CODES = (
     "62",  # Indonesia
     "852",
@@ -61,6 +64,8 @@ class DomainSettings:
     """New cases one number may open a local day (REPORTS_PER_DAY): a flood from one phone buries nobody's report."""
     referral_ack_days: float = DEFAULT_REFERRAL_ACK_DAYS
     """Days an official has to take a referral before they are reminded, once, and the coordinators told."""
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    """Days a resolved case keeps its story, notes and numbers (RETENTION_DAYS); then only its figures stay."""
 
 
 SETTINGS = DomainSettings(ZoneInfo(DEFAULT_TIMEZONE))
@@ -79,6 +84,7 @@ def configure(
     sms_prefix: str = "",
     referral_ack_days: float = DEFAULT_REFERRAL_ACK_DAYS,
     reports_per_day: int = DEFAULT_REPORTS_PER_DAY,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
 ) -> None:
     """Bind the settings from the app's configuration."""
     SETTINGS.timezone = ZoneInfo(timezone)
@@ -91,6 +97,7 @@ def configure(
     SETTINGS.sms_prefix = sms_prefix
     SETTINGS.referral_ack_days = referral_ack_days
     SETTINGS.reports_per_day = reports_per_day
+    SETTINGS.retention_days = retention_days
 
 
 def to_local(utc: dt.datetime) -> dt.datetime:

@@ -54,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         sms_prefix=app.config.get("SMS_PREFIX", ""),
         referral_ack_days=app.config["REFERRAL_ACK_DAYS"],
         reports_per_day=app.config["REPORTS_PER_DAY"],
+        retention_days=app.config["RETENTION_DAYS"],
     )
     registry = app.extensions["menus"] = app.config.get("FEATURES_REGISTRY") or default_registry(
         app.config.get("FEATURE_MODULES") or ()

@@ -32,7 +32,7 @@ from models.phones import InvalidPhone, mask, to_e164
 from models.settings import to_local, to_utc
 from models.staff import AGENCIES, ROLES, StaffError, official_agency
 from models.staffing import staffing_problems
-from service import doctor, setup_cli
+from service import backup_cli, doctor, setup_cli
 from service.digest_cli import digest_cli
 from service.gateway_cli import gateway_cli
 from service.health import warn_at_start
@@ -357,5 +357,6 @@ def init_app(app: Flask) -> None:
         sweep_command,
     ):
         app.cli.add_command(command)
+    backup_cli.init_app(app)
     setup_cli.init_app(app, staff_cli)
     doctor.init_app(app)

@@ -20,10 +20,12 @@ from models.settings import (
     DEFAULT_ALLOWED_COUNTRY_CODES,
     DEFAULT_REFERRAL_ACK_DAYS,
     DEFAULT_REPORTS_PER_DAY,
+    DEFAULT_RETENTION_DAYS,
     DEFAULT_SMS_DAILY_LIMIT,
     DEFAULT_SMS_REPLIES_PER_DAY,
     DEFAULT_TIMEZONE,
 )
+from workers.backup import DEFAULT_BACKUP_KEEP
 from workers.gateways import BACKENDS
 from workers.gateways.africastalking import DEFAULT_TIMEOUT_SECONDS as DEFAULT_AT_TIMEOUT_SECONDS
 from workers.gateways.africastalking import default_api_url
@@ -262,6 +264,9 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "CASE_ACK_MINUTES_URGENT": _float(env, "CASE_ACK_MINUTES_URGENT", 120.0),
         "REFERRAL_ACK_DAYS": _float(env, "REFERRAL_ACK_DAYS", DEFAULT_REFERRAL_ACK_DAYS, unit="days"),
         "REPORTS_PER_DAY": _positive_int(env, "REPORTS_PER_DAY", DEFAULT_REPORTS_PER_DAY, unit="new cases a day"),
+        "BACKUP_DIR": env.get("BACKUP_DIR", "").strip(),
+        "BACKUP_KEEP": _positive_int(env, "BACKUP_KEEP", DEFAULT_BACKUP_KEEP, unit="backups"),
+        "RETENTION_DAYS": _positive_int(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS, unit="days"),
         "SMS_RETRY_DELAYS": parse_retry_delays(env.get("SMS_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
         "SMS_REPLIES_PER_DAY": _positive_int(
             env, "SMS_REPLIES_PER_DAY", DEFAULT_SMS_REPLIES_PER_DAY, unit="SMS a day to one number"

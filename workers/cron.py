@@ -26,7 +26,8 @@ from rq.serializers import JSONSerializer
 from rq.utils import now
 
 from models.jobs import DEFAULT_QUEUE
-from workers.context import current
+from workers.backup import BACKUP_JOB_TIMEOUT, NIGHTLY_BACKUP_CRON, nightly_backup
+from workers.context import current, settings
 from workers.sweep import sweep
 
 log = logging.getLogger(__name__)
@@ -61,10 +62,12 @@ class Entry:
 
 
 def schedule() -> tuple[Entry, ...]:
-    """Every periodic job: the sweep every SWEEP_INTERVAL_SECONDS, then the features' cron entries (in TIMEZONE
-    local time, e.g. "0 7 * * 1": Mondays 07:00)."""
+    """Every periodic job: the sweep every SWEEP_INTERVAL_SECONDS, the nightly backup when BACKUP_DIR is set, then
+    the features' cron entries (in TIMEZONE local time, e.g. "0 7 * * 1": Mondays 07:00)."""
+    backups = (Entry(nightly_backup, DEFAULT_QUEUE, cron=NIGHTLY_BACKUP_CRON, job_timeout=BACKUP_JOB_TIMEOUT),)
     return (
         Entry(sweep, DEFAULT_QUEUE, interval=SWEEP_INTERVAL_SECONDS),
+        *(backups if settings().get("BACKUP_DIR") else ()),
         *(Entry(entry.func, entry.queue, cron=entry.cron) for entry in current().cron),
     )
 

@@ -28,6 +28,7 @@ WORKER_JOBS = frozenset(
     {
         "workers.sms_jobs.send_message",
         "workers.sweep.sweep",
+        "workers.backup.nightly_backup",
         "workers.gateways.smsgate_devices.learn_devices",
     }
 )

@@ -5,7 +5,7 @@ escalation of a case nobody has taken. Its rules and records are `models.case`, 
 from __future__ import annotations
 
 from menus.feature import Feature, Sweep, fixed_sample, longest_label
-from menus.features.cases import desk, drafts, jobs, referral, report, status, talk
+from menus.features.cases import desk, drafts, jobs, referral, report, retention, status, talk
 from models.case import Case, CaseEvent
 from models.sending_policy import Purpose
 
@@ -18,8 +18,8 @@ RECORDS = Feature(
         # an organiser's own words to the reporter (BALAS): news about the case, so it waits out quiet hours
         Purpose("case_reply", requested=True, waits_out_quiet_hours=True),
     ),
-    jobs=(jobs.escalate,),
-    sweeps=(Sweep("escalations", jobs.due_escalations),),
+    jobs=(jobs.escalate, retention.forget_expired_cases),
+    sweeps=(Sweep("escalations", jobs.due_escalations), Sweep("retention", retention.due_forgetting)),
     sms_prefixes=("case.",),
     sms_samples={
         "urgent": longest_label("case.urgent_mark"),
@@ -37,6 +37,7 @@ RECORDS = Feature(
         ),
     },
 )
-"""The cases' records, message purposes, escalation job and sweep, and the samples of their SMS texts."""
+"""The cases' records, message purposes, escalation and retention jobs and sweeps, and the samples of their SMS
+texts."""
 
 FEATURES = (report.FEATURE, status.FEATURE, drafts.FEATURE, desk.FEATURE, talk.FEATURE, referral.FEATURE, RECORDS)
