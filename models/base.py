@@ -56,9 +56,15 @@ def _sqlite_path(rest: str) -> str | None:
 
 
 def make_private_file(path: str, mode: int = SQLITE_FILE_MODE) -> None:
-    """Create `path` with `mode` if it is missing, and take group and others' access away if it has any."""
+    """Create `path` with `mode` if it is missing, and take group and others' access away if it has any.
+
+    An existing file is never opened: closing any descriptor of a file drops every POSIX lock this process holds
+    on it, SQLite's included (a second app in the same process would break the first one's transactions)."""
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, mode))
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode))
+    except FileExistsError:
+        pass  # created meanwhile by another process: fine
     except OSError as error:  # a missing folder: connecting will fail and name the database as before
         log.warning("could not create %s: %s", path, error)
         return
