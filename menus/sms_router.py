@@ -42,6 +42,7 @@ class IncomingSmsTurn:
         self.language = language_for(phone, self.lookups)
         self.conversation: Conversation | None = None
         self.outgoing: list[AfterCommit] = []
+        self.channel = "sms"
 
     @property
     def person(self) -> Person | None:

@@ -102,6 +102,8 @@ class SmsTurn(Protocol):
     language: str
     lookups: Lookups
     outgoing: list[AfterCommit]
+    channel: str
+    """Where the command came from, recorded on the case's timeline: "sms", or "console" (the same handlers)."""
 
     @property
     def person(self) -> Person | None:

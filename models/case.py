@@ -407,11 +407,11 @@ class Case(BaseModel):
         return [m for m in staff if not (m.role == "official" and m.village and m.village != self.village)]
 
     def may_share_identity_with(self, staff: Staff) -> bool:
-        """Organisers and coordinators see who reported; an official only once the case is referred to them
-        with the reporter's consent (DESIGN "Safety": officials get aggregates otherwise)."""
+        """Organisers and coordinators see who reported; an official only once the case is referred to them (or
+        their agency) with the reporter's consent (DESIGN "Safety": officials get aggregates otherwise)."""
         if staff.role != "official":
             return True
-        return self.consent_to_refer and self.referred_to == staff.phone
+        return self.consent_to_refer and self.may_read(staff)
 
     def may_see_status(self, phone: str) -> bool:
         """Only the reporter's number, the safe number once it has written, and active staff may ask for a case's
@@ -650,8 +650,26 @@ class Case(BaseModel):
         return phone
 
     def may_read(self, staff: Staff) -> bool:
-        """Organisers and coordinators read every case (DETAIL); an official only a case referred to them."""
-        return staff.role in HANDLER_ROLES or (staff.role == "official" and self.referred_to == staff.phone)
+        """The scope rule (DETAIL, the console): organisers and coordinators read every case of the area; an
+        official a case referred to their agency, or to them (a village head: only that); nobody else any.
+        `readable_by` is the same rule as a query."""
+        if staff.role in HANDLER_ROLES:
+            return True
+        if staff.role != "official":
+            return False
+        agency = staff.referral_agency
+        return self.referred_to == staff.phone or (agency is not None and self.referred_agency == agency)
+
+    @classmethod
+    def readable_by(cls, staff: Staff) -> peewee.ModelSelect[Case]:
+        """The cases `may_read` lets this staff member read, as a query (the console's lists)."""
+        if staff.role in HANDLER_ROLES:
+            return cls.select()
+        if staff.role != "official":
+            return cls.select().where(cls.id.is_null())
+        mine = cls.referred_to == staff.phone
+        agency = staff.referral_agency
+        return cls.select().where(mine | (cls.referred_agency == agency) if agency is not None else mine)
 
     def latest_words(self, limit: int = WORDS_SHOWN) -> list[CaseEvent]:
         """The reporter's later messages and the staff's notes and answers, newest first (DETAIL)."""

@@ -104,11 +104,13 @@ def terima(turn: SmsTurn, command: StaffCommand) -> None:
         return
     if staff.role == "official":
         first = case.referral_accepted_at is None
-        if _changed(turn, command, case, lambda: case.accept_referral(staff)):
+        if _changed(turn, command, case, lambda: case.accept_referral(staff, turn.channel)):
             turn.reply("case.referral.accepted", _params(case, turn.language))
             if first:
                 turn.outgoing.extend(referral_texts.to_holder(case, staff, "case.referral.taken_by", turn.lookups))
-    elif not talk.held_by_another(turn, case, staff) and _changed(turn, command, case, lambda: case.acknowledge(staff)):
+    elif not talk.held_by_another(turn, case, staff) and _changed(
+        turn, command, case, lambda: case.acknowledge(staff, turn.channel)
+    ):
         _done(turn, case, "case.ack.done")
         turn.outgoing.extend(talk.taken(case, staff, turn.lookups))
 
@@ -120,12 +122,12 @@ def catat(turn: SmsTurn, command: StaffCommand) -> None:
     if case is None:
         return
     if staff.role == "official":
-        if _changed(turn, command, case, lambda: case.note_referral(staff, command.rest)):
+        if _changed(turn, command, case, lambda: case.note_referral(staff, command.rest, turn.channel)):
             turn.reply("case.referral.note_done", _params(case, turn.language))
             turn.outgoing.extend(
                 referral_texts.to_holder(case, staff, "case.referral.note_by", turn.lookups, command.rest)
             )
-    elif _changed(turn, command, case, lambda: case.add_note(staff, command.rest)):
+    elif _changed(turn, command, case, lambda: case.add_note(staff, command.rest, turn.channel)):
         turn.reply("case.note.done", _params(case, turn.language))
 
 
@@ -136,19 +138,21 @@ def selesai(turn: SmsTurn, command: StaffCommand) -> None:
     if case is None:
         return
     if staff.role == "official":
-        if _changed(turn, command, case, lambda: case.resolve_referral(staff, command.rest or None)):
+        if _changed(turn, command, case, lambda: case.resolve_referral(staff, command.rest or None, turn.channel)):
             _done(turn, case, "case.referral.resolved")
             turn.outgoing.extend(
                 referral_texts.to_holder(case, staff, "case.referral.resolved_by", turn.lookups, command.rest)
             )
-    elif _changed(turn, command, case, lambda: case.resolve(staff, command.rest or None)):
+    elif _changed(turn, command, case, lambda: case.resolve(staff, command.rest or None, turn.channel)):
         _done(turn, case, "case.resolve.done")
 
 
 def buka(turn: SmsTurn, command: StaffCommand) -> None:
     """BUKA <code> [note]: reopen a resolved case; its escalation clock starts over."""
     staff, case = _sender(turn), _case(turn, command)
-    if case is not None and _changed(turn, command, case, lambda: case.reopen(staff, command.rest or None)):
+    if case is not None and _changed(
+        turn, command, case, lambda: case.reopen(staff, command.rest or None, turn.channel)
+    ):
         _done(turn, case, "case.reopen.done")
         turn.outgoing.append(escalation_spec(case.id, 1, case.next_escalation_at))
 

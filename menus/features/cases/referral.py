@@ -63,7 +63,7 @@ def rujuk(turn: SmsTurn, command: StaffCommand) -> None:
             label = referral_texts.agency_label(agency, turn.language)
             turn.reply("case.refer.no_agency_official", {**_params(case, turn.language), "agency": label})
         return
-    if _changed(turn, command, case, lambda: case.refer(staff, official)):
+    if _changed(turn, command, case, lambda: case.refer(staff, official, turn.channel)):
         _done(turn, case, "case.refer.done", {"name": fold_to_gsm7(official.name)})
         turn.outgoing.append(referral_texts.to_official(case, official, turn.lookups))
         turn.outgoing.append(reminder_spec(case.id, case.referral_due_at))

@@ -222,7 +222,7 @@ def balas(turn: SmsTurn, command: StaffCommand) -> None:
         turn.reply("case.talk.reply.too_long", {**params, "count": str(room)})
         return
     try:
-        case.record_reply(staff, words)
+        case.record_reply(staff, words, turn.channel)
     except CaseError as error:
         turn.reply(error.key, params)
         return
