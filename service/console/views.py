@@ -362,7 +362,8 @@ def person_page(person: Person, staff: Staff, language: str) -> dict[str, object
         .where(Enrollment.phone == person.phone)
         .order_by(Training.starts_at.desc())
     )
-    cases = [case for case in Case.reported_from(person.phone) if case.may_read(staff)]
+    reported = Case.select().where(Case.reporter_phone == person.phone).order_by(Case.id.desc())  # its index
+    cases = [case for case in reported if case.may_read(staff)]
     messages = list(
         Message.select().where(Message.phone == person.phone).order_by(Message.id.desc()).limit(MESSAGES_SHOWN)
     )
@@ -371,7 +372,14 @@ def person_page(person: Person, staff: Staff, language: str) -> dict[str, object
         for m in messages
         if m.direction == "in" and (m.text or "").split() and (m.text or "").split()[0].upper() in REQUEST_WORDS
     ]
-    erasures = CaseEvent.select().where((CaseEvent.kind == "erasure_asked") & (CaseEvent.actor == person.phone)).count()
+    ids = [case.id for case in cases]
+    erasures = (
+        CaseEvent.select()
+        .where(CaseEvent.case.in_(ids) & (CaseEvent.kind == "erasure_asked") & (CaseEvent.actor == person.phone))
+        .count()
+        if ids
+        else 0
+    )
     return {
         "person": person,
         "phone": shown_number(staff, person.phone),
