@@ -14,7 +14,7 @@ from menus import catalog
 from menus.features import default_registry
 from models import settings
 from models.sending_policy import use_purposes
-from service import cli, db, health, logs, simulator, webhooks
+from service import cli, console, db, health, logs, simulator, webhooks
 from service.config import load_config
 from workers.binding import bind_workers
 from workers.queues import connect_redis
@@ -67,5 +67,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     webhooks.init_app(app)
     health.init_app(app)
     simulator.init_app(app)
+    console.init_app(app)
     cli.init_app(app)
     return app

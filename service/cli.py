@@ -23,6 +23,8 @@ from menus.features.digests.jobs import village_heads_villages
 from menus.features.trainings.jobs import training_specs
 from menus.registry import build_registry
 from models import Case, Message, Person, Staff, Training, Village, database, utcnow
+from models.audit import CLI_ACTOR, AuditEvent
+from models.audit import EXPORT_FIELDS as AUDIT_FIELDS
 from models.digest_figures import EXPORT_FIELDS as DIGEST_FIELDS
 from models.digest_figures import compute
 from models.digest_period import PERIOD_KINDS, last_complete
@@ -33,6 +35,7 @@ from models.settings import to_local, to_utc
 from models.staff import AGENCIES, ROLES, StaffError, official_agency
 from models.staffing import staffing_problems
 from service import backup_cli, doctor, setup_cli
+from service.console import cli as console_cli
 from service.digest_cli import digest_cli
 from service.gateway_cli import gateway_cli
 from service.health import warn_at_start
@@ -150,6 +153,7 @@ EXPORTS: dict[str, tuple[list[str], Callable[[ExportOptions], list[dict[str, obj
         _training_rows,
     ),
     "digest": (list(DIGEST_FIELDS), _digest_rows),
+    "audit": (list(AUDIT_FIELDS), lambda options: [e.to_export() for e in AuditEvent.select().order_by(AuditEvent.id)]),
 }
 """Every export: its fields (DESIGN "Exports") and how its records are read."""
 
@@ -224,7 +228,7 @@ def _known_village(typed: str | None) -> str | None:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet read a CSV cell as a formula (OWASP's CSV injection list)."""
 
-E164_FIELDS = frozenset({"phone"})
+E164_FIELDS = frozenset({"phone", "actor"})
 """Columns that hold a validated E.164 number: `+` and digits only, never a formula, so left as they are."""
 
 _E164 = re.compile(r"\+[0-9]{1,15}")
@@ -256,6 +260,7 @@ def export(what: str, fmt: str, with_details: bool, period: str | None) -> None:
     if period is not None and what != "digest":
         raise click.UsageError("--period applies to digest only")
     fields = fields + DETAIL_FIELDS[what] if with_details else fields
+    AuditEvent.record(CLI_ACTOR, "export", what)  # before reading: `export audit` lists itself too
     rows = read(ExportOptions(with_details, period or "week"))
     if fmt == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
@@ -357,6 +362,7 @@ def init_app(app: Flask) -> None:
         sweep_command,
     ):
         app.cli.add_command(command)
-    backup_cli.init_app(app)
     setup_cli.init_app(app, staff_cli)
+    console_cli.init_app(staff_cli)
     doctor.init_app(app)
+    backup_cli.init_app(app)

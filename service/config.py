@@ -267,6 +267,7 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "BACKUP_DIR": env.get("BACKUP_DIR", "").strip(),
         "BACKUP_KEEP": _positive_int(env, "BACKUP_KEEP", DEFAULT_BACKUP_KEEP, unit="backups"),
         "RETENTION_DAYS": _positive_int(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS, unit="days"),
+        "CONSOLE_IDLE_MINUTES": _float(env, "CONSOLE_IDLE_MINUTES", 60.0),
         "SMS_RETRY_DELAYS": parse_retry_delays(env.get("SMS_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
         "SMS_REPLIES_PER_DAY": _positive_int(
             env, "SMS_REPLIES_PER_DAY", DEFAULT_SMS_REPLIES_PER_DAY, unit="SMS a day to one number"

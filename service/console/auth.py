@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ from flask_wtf.csrf import CSRFError
 
 from menus.features.console import CODE_PURPOSE, CODE_TEXT
 from menus.notify import notify
-from models import Staff, database, utcnow
+from models import Staff, database
 from models.console import CODE_VALID, MIN_PASSWORD_LENGTH, PasswordError, ResetCode, StaffPassword
 from models.jobs import enqueue_after_commit
 from models.phones import InvalidPhone, mask, to_e164
@@ -84,9 +85,10 @@ def _idle_limit() -> dt.timedelta:
 
 
 def end_session() -> None:
-    """Forget who is signed in (the language chosen stays)."""
+    """Forget who is signed in and the session's CSRF token (a new one follows; the language chosen stays)."""
     language = session.get(LANGUAGE_KEY)
     session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF keeps this request's token in g: it belonged to the session just ended
     if language:
         session[LANGUAGE_KEY] = language
 
@@ -94,7 +96,7 @@ def end_session() -> None:
 def _start_session(staff: Staff) -> None:
     end_session()
     session[STAFF_KEY] = staff.id
-    session[SEEN_KEY] = utcnow().timestamp()
+    session[SEEN_KEY] = time.time()
 
 
 @bp.before_request
@@ -108,10 +110,9 @@ def load_staff() -> None:
     staff_id = session.get(STAFF_KEY)
     if staff_id is None:
         return
-    now = utcnow()
+    now = time.time()
     seen = session.get(SEEN_KEY)
-    idle = isinstance(seen, int | float) and now - dt.datetime.fromtimestamp(seen, dt.UTC).replace(tzinfo=None)
-    if not idle or idle > _idle_limit():
+    if not isinstance(seen, int | float) or now - seen > _idle_limit().total_seconds():
         log.info("console session of staff %s ended: idle", staff_id)
         end_session()
         return
@@ -120,7 +121,7 @@ def load_staff() -> None:
         log.info("console session of staff %s ended: no longer active", staff_id)
         end_session()
         return
-    session[SEEN_KEY] = now.timestamp()
+    session[SEEN_KEY] = now
     g.staff = staff
 
 

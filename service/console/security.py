@@ -71,6 +71,9 @@ def add_security_headers(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Cookie flags, the session interface, CSRF (console forms), the limiter on REDIS_URL, the headers."""
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", WTF_CSRF_CHECK_DEFAULT=False)
+    # Referrer-Policy no-referrer: a browser posts without a Referer, so Flask-WTF's HTTPS Referer check would refuse
+    # every form; the token in the form and the SameSite session cookie are the protection.
+    app.config["WTF_CSRF_SSL_STRICT"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session; idle ends it
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"])
     app.session_interface = ConsoleSessionInterface()

@@ -31,7 +31,8 @@ def give_password(phone: str, password: str = PASSWORD) -> Staff:
 
 
 def sign_in(client: FlaskClient, phone: str, password: str = PASSWORD):
-    """Sign in through the form; returns the response (302 to the console when it worked)."""
+    """Sign in through the form (signed in or not); returns the response (302 to the console when it worked)."""
     return client.post(
-        "/console/login", data={"phone": phone, "password": password, "csrf_token": csrf_token(client)}
+        "/console/login",
+        data={"phone": phone, "password": password, "csrf_token": csrf_token(client, "/console/password")},
     )
