@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from menus import catalog
 from menus.features import default_registry
@@ -34,6 +35,15 @@ def make_private_folder(path: str) -> None:
             logging.getLogger(__name__).warning("could not restrict %s to its owner: %s", path, error)
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies (Caddy: 1), take the client's address and scheme from the X-Forwarded-For and
+    X-Forwarded-Proto entries they added, so the console's per-address limits count each client; with 0 (a direct
+    deployment) those headers are ignored, so no client can pick its own address."""
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create and configure the app: config, logging, database, Redis, blueprints and CLI."""
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None, instance_relative_config=True)
@@ -41,6 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    trust_proxies(app)
 
     logs.init_app(app)
     settings.configure(

@@ -123,6 +123,18 @@ def _positive_int(env: dict[str, str], name: str, default: int, unit: str) -> in
     return value
 
 
+def _count(env: dict[str, str], name: str, unit: str) -> int:
+    """A whole number, 0 or more (0 when unset)."""
+    raw = env.get(name, "").strip() or "0"
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value
+
+
 def _url(env: dict[str, str], name: str, default: str) -> str:
     value = (env.get(name, "").strip() or default).rstrip("/")
     if not value.startswith(("http://", "https://")):
@@ -268,6 +280,7 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "BACKUP_KEEP": _positive_int(env, "BACKUP_KEEP", DEFAULT_BACKUP_KEEP, unit="backups"),
         "RETENTION_DAYS": _positive_int(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS, unit="days"),
         "CONSOLE_IDLE_MINUTES": _float(env, "CONSOLE_IDLE_MINUTES", 60.0),
+        "TRUSTED_PROXIES": _count(env, "TRUSTED_PROXIES", unit="proxies"),
         "SMS_RETRY_DELAYS": parse_retry_delays(env.get("SMS_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
         "SMS_REPLIES_PER_DAY": _positive_int(
             env, "SMS_REPLIES_PER_DAY", DEFAULT_SMS_REPLIES_PER_DAY, unit="SMS a day to one number"

@@ -226,6 +226,7 @@ DESIGN_SETTINGS = (
     "BACKUP_KEEP",
     "RETENTION_DAYS",
     "CONSOLE_IDLE_MINUTES",
+    "TRUSTED_PROXIES",
     "SMS_COST",
 )
 """DESIGN's configuration table, every variable."""
