@@ -29,6 +29,7 @@ from models.case_terms import (
     severity_of,
 )
 from models.codes import normalise_code
+from models.crypto import EncryptedTextField, WithLookupHashes, lookup_hash
 from models.person import Person
 from models.phones import mask
 from models.settings import SETTINGS, to_local, to_utc
@@ -68,7 +69,7 @@ def non_neutral_word(text: str) -> str | None:
     return None
 
 
-class Case(BaseModel):
+class Case(WithLookupHashes):
     """One report of trouble and its handling."""
 
     code = peewee.CharField(max_length=12, unique=True)
@@ -79,8 +80,10 @@ class Case(BaseModel):
     country = peewee.CharField(max_length=20, null=True)
     village = peewee.CharField(max_length=30, null=True)
     safe_to_contact = peewee.BooleanField(default=False)
-    safe_phone = peewee.CharField(max_length=20, null=True)
-    story = peewee.TextField(null=True)
+    safe_phone = EncryptedTextField(null=True, lookup="safe_phone_hash")
+    safe_phone_hash = peewee.CharField(max_length=64, null=True, index=True)
+    """The safe number's lookup hash (`models.crypto.lookup_hash`): queries compare this, never the number."""
+    story = EncryptedTextField(null=True)
     consent_to_refer = peewee.BooleanField(default=False)
     status = peewee.CharField(max_length=12, index=True)
     assignee = peewee.CharField(max_length=20, null=True)
@@ -169,6 +172,7 @@ class Case(BaseModel):
             village=person.village if person else None,
             safe_to_contact=report.safe_to_contact,
             safe_phone=report.safe_phone,
+            safe_phone_hash=lookup_hash(report.safe_phone),
             story=(report.story or None) and report.story[:STORY_MAX],
             consent_to_refer=report.consent_to_refer,
             status="new",
@@ -421,11 +425,16 @@ class Case(BaseModel):
         return Staff.for_phone(phone) is not None
 
     @classmethod
+    def safe_phone_is(cls, phone: str) -> peewee.Expression:
+        """Where the case's safe number is `phone`: compared by its lookup hash (the number itself is encrypted)."""
+        return cls.safe_phone_hash == lookup_hash(phone)
+
+    @classmethod
     def reported_from(cls, phone: str) -> peewee.ModelSelect[Case]:
         """Cases reported from this phone or naming it as a safe number that has written, newest first."""
         return (
             cls.select()
-            .where((cls.reporter_phone == phone) | ((cls.safe_phone == phone) & cls.safe_phone_seen_at.is_null(False)))
+            .where((cls.reporter_phone == phone) | (cls.safe_phone_is(phone) & cls.safe_phone_seen_at.is_null(False)))
             .order_by(cls.created_at.desc(), cls.id.desc())
         )
 
@@ -433,7 +442,7 @@ class Case(BaseModel):
     def open_reported_from(cls, phone: str) -> peewee.ModelSelect[Case]:
         """Open cases reported from this phone or naming it as a safe number that has written, oldest first (a number
         only typed in by a reporter gains nothing: neither STATUS nor a hold on its own erasure)."""
-        named = (cls.safe_phone == phone) & cls.safe_phone_seen_at.is_null(False)
+        named = cls.safe_phone_is(phone) & cls.safe_phone_seen_at.is_null(False)
         return (
             cls.select()
             .where(((cls.reporter_phone == phone) | named) & cls.status.in_(OPEN_STATUSES))
@@ -515,7 +524,7 @@ class Case(BaseModel):
         """The open case an SMS from this phone joins: the newest it reported or names it as the safe number of."""
         return (
             cls.select()
-            .where(((cls.reporter_phone == phone) | (cls.safe_phone == phone)) & cls.status.in_(OPEN_STATUSES))
+            .where(((cls.reporter_phone == phone) | cls.safe_phone_is(phone)) & cls.status.in_(OPEN_STATUSES))
             .order_by(cls.created_at.desc(), cls.id.desc())
             .first()
         )
@@ -530,17 +539,13 @@ class Case(BaseModel):
 
     def has_message(self, phone: str, text: str, since: dt.datetime) -> bool:
         """True if this number's words `text` joined the case since `since` (a replayed step adds nothing twice)."""
-        return (
-            CaseEvent.select()
-            .where(
-                (CaseEvent.case == self.id)
-                & (CaseEvent.kind == "message")
-                & (CaseEvent.actor == phone)
-                & (CaseEvent.note == text.strip())
-                & (CaseEvent.created_at >= since)
-            )
-            .exists()
+        recent = CaseEvent.select(CaseEvent.note).where(
+            (CaseEvent.case == self.id)
+            & (CaseEvent.kind == "message")
+            & (CaseEvent.actor == phone)
+            & (CaseEvent.created_at >= since)
         )
+        return any(event.note == text.strip() for event in recent)  # notes are encrypted: compared once opened
 
     def record_message(self, phone: str, text: str, channel: str = "sms") -> bool:
         """The reporter (or the safe number) wrote again: a `message` event with the words. The first message from
@@ -707,7 +712,7 @@ class CaseEvent(BaseModel):
     kind = peewee.CharField(max_length=20)
     actor = peewee.CharField(max_length=20)
     channel = peewee.CharField(max_length=10)
-    note = peewee.TextField(null=True)
+    note = EncryptedTextField(null=True)
     created_at = peewee.DateTimeField(default=utcnow)
 
 

@@ -8,6 +8,7 @@ import json
 import peewee
 
 from models.base import BaseModel, utcnow
+from models.crypto import EncryptedTextField
 
 CONVERSATION_TTL = dt.timedelta(hours=24)
 """A conversation idle longer than this starts over."""
@@ -28,7 +29,8 @@ class Conversation(BaseModel):
 
     phone = peewee.CharField(max_length=20, unique=True)
     flow = peewee.CharField(max_length=40, null=True)
-    inputs = peewee.TextField(default="[]")
+    inputs = EncryptedTextField(default="[]", plain=("", "[]"))
+    """The answers so far, encrypted (they may hold a story); no answers is stored as "[]", plainly."""
     started_by = peewee.CharField(max_length=100, null=True)
     screen = peewee.CharField(max_length=60, null=True)
     invalid_answers = peewee.IntegerField(default=0)

@@ -8,7 +8,8 @@ from typing import NamedTuple
 
 import peewee
 
-from models.base import BaseModel, PreparedInsert, hot_statements, iso_utc, utcnow
+from models.base import PreparedInsert, hot_statements, iso_utc, utcnow
+from models.crypto import EncryptedTextField, WithLookupHashes, lookup_hash
 from models.gsm import sms_size
 from models.phones import mask
 from models.sending_policy import jumps_queue
@@ -55,12 +56,14 @@ class Outgoing(NamedTuple):
     (`workers.sms_jobs.enqueue_after_commit`), not by a Redis call while the transaction holds its locks."""
 
 
-class Message(BaseModel):
+class Message(WithLookupHashes):
     """One SMS. Outbound rows are written with the change that causes them, then sent by a job."""
 
     direction = peewee.CharField(max_length=3)
     phone = peewee.CharField(max_length=20, index=True)
-    text = peewee.TextField()
+    text = EncryptedTextField(lookup="text_hash")
+    text_hash = peewee.CharField(max_length=64, null=True, index=True)
+    """The text's lookup hash (`models.crypto.lookup_hash`): sends of one text are batched by it."""
     channel = peewee.CharField(max_length=10, default="sms")
     purpose = peewee.CharField(max_length=20)
     status = peewee.CharField(max_length=10, index=True)
@@ -78,6 +81,11 @@ class Message(BaseModel):
         indexes = ((("direction", "provider_id"), True),)
 
     @classmethod
+    def text_is(cls, text: str) -> peewee.Expression:
+        """Where a message's text is `text`: compared by its lookup hash (the text itself is encrypted)."""
+        return cls.text_hash == lookup_hash(text)
+
+    @classmethod
     def queue_outbound(cls, phone: str, text: str, purpose: str, not_before: dt.datetime | None = None) -> Outgoing:
         """Write an outbound SMS as queued (due at once or at `not_before`); call inside the causing transaction.
 
@@ -89,6 +97,7 @@ class Message(BaseModel):
             direction="out",
             phone=phone,
             text=text,
+            text_hash=lookup_hash(text),
             channel="sms",
             purpose=purpose,
             status="queued",
@@ -234,6 +243,7 @@ OUTBOUND_INSERT = PreparedInsert(
         "direction",
         "phone",
         "text",
+        "text_hash",
         "channel",
         "purpose",
         "status",

@@ -8,6 +8,7 @@ import json
 import peewee
 
 from models.base import BaseModel, PreparedInsert, hot_statements, prepared, utcnow
+from models.crypto import EncryptedTextField
 
 SILENCE = dt.timedelta(minutes=5)
 """A report session silent this long was dropped (telcos end sessions after about 180 s)."""
@@ -21,7 +22,7 @@ class ReportDraft(BaseModel):
 
     session_key = peewee.CharField(max_length=120, unique=True)
     phone = peewee.CharField(max_length=20)
-    answers = peewee.TextField()
+    answers = EncryptedTextField()
     updated_at = peewee.DateTimeField(default=utcnow, index=True)
 
     @classmethod

@@ -15,7 +15,7 @@ from menus import catalog
 from menus.features import default_registry
 from models import settings
 from models.sending_policy import use_purposes
-from service import cli, console, db, health, logs, simulator, webhooks
+from service import cli, console, db, health, keys, logs, simulator, webhooks
 from service.config import load_config
 from workers.binding import bind_workers
 from workers.queues import connect_redis
@@ -73,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     use_purposes(registry.purposes.values())
     catalog.CATALOGS.use_feature_folders(tuple(registry.catalog_folders))
     db.init_app(app)
+    keys.init_app(app)
     app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
     bind_workers(app.config, app.extensions["redis"], registry)
     webhooks.init_app(app)

@@ -15,6 +15,7 @@ import phonenumbers
 from dotenv import load_dotenv
 
 from menus.catalog import LANGUAGES
+from models.crypto import DataKeyError, new_key, parse_keys
 from models.gsm import is_gsm7_basic
 from models.settings import (
     DEFAULT_ALLOWED_COUNTRY_CODES,
@@ -85,6 +86,36 @@ def _instance_secret(instance_path: Path, name: str) -> str:
         handle.write(value)
     log.info("generated %s into the instance folder", name)
     return value
+
+
+DATA_KEY_FILE = "data_key"
+"""The generated data key file in `instance/` (0600) when DATA_KEY is unset: comma-separated Fernet keys, the first
+encrypts, all decrypt (`keys rotate` puts a new one first)."""
+
+
+def data_key_setting(env: dict[str, str], instance_path: Path) -> tuple[list[str], Path | None]:
+    """DATA_KEY's keys and, when they come from the generated file (created on first use), that file."""
+    try:
+        if env.get("DATA_KEY", "").strip():
+            return parse_keys(env["DATA_KEY"]), None
+        path = instance_path / DATA_KEY_FILE
+        instance_path.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            for _ in range(50):
+                keys = parse_keys(path.read_text())
+                if keys:
+                    return keys, path
+                time.sleep(0.01)  # another process created it a moment ago and is writing it
+            raise ConfigError(f"{path} holds no key: restore it from where you keep a copy") from None
+        key = new_key()
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(key + "\n")
+        log.warning("generated a data key into %s: keep a copy of it apart from the backups", path)
+        return [key], path
+    except DataKeyError as error:
+        raise ConfigError(str(error)) from None
 
 
 def embedded_redis_password(instance_path: Path) -> str:
@@ -244,10 +275,13 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"TIMEZONE must be a zone name such as {DEFAULT_TIMEZONE}, got {zone!r}") from None
+    data_keys, data_key_file = data_key_setting(env, instance_path)
 
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or _instance_secret(instance_path, "secret_key"),
         "WEBHOOK_TOKEN": _webhook_token(env, instance_path),
+        "DATA_KEY": data_keys,
+        "DATA_KEY_FILE": data_key_file,
         "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'kawalmigran.db'}",
         "REDIS_URL": env.get("REDIS_URL") or embedded_redis_url(instance_path),

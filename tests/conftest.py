@@ -16,7 +16,8 @@ import time_machine
 from rq import SimpleWorker
 
 from menus.features import default_registry
-from models import database
+from models import bind_database, database
+from models.crypto import DataKeyCheck
 from models.migrate import SchemaMigration
 from service import create_app
 from tests.support.clock import parse_instant
@@ -29,6 +30,7 @@ from tests.support.process_output import OutputWatcher
 from tests.support.settings import (
     AT_API_KEY,
     AT_USERNAME,
+    DATA_KEY,
     SHORT_CODE,
     SMSGATE_PASSWORD,
     SMSGATE_SECRET,
@@ -54,6 +56,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("DATA_KEY", DATA_KEY)
     instant = config.getoption("--clock", default=None)
     if instant:
         try:
@@ -165,9 +168,11 @@ def base_config(redis_url, database_url, fake_at, instance_path):
 @pytest.fixture(scope="session")
 def _schema(base_config):
     """Drop what a previous run left and apply the migrations once per session."""
+    bind_database(base_config["DATABASE_URL"])  # dropped before create_app opens a check row of an older run
+    database.drop_tables([*default_registry().tables(), SchemaMigration, DataKeyCheck], safe=True)
+    database.close()
     app = create_app(base_config)
     with app.app_context():
-        database.drop_tables([*default_registry().tables(), SchemaMigration], safe=True)
         from models.migrate import upgrade
 
         upgrade()

@@ -319,7 +319,7 @@ def _due_with_text(text: str) -> list[Message]:
         .where(
             (Message.direction == "out")
             & (Message.status == "queued")
-            & (Message.text == text)
+            & Message.text_is(text)
             & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now))
         )
         .order_by(Message.id)
@@ -339,7 +339,7 @@ def _companions(message: Message) -> list[Message]:
         .where(
             (Message.direction == "out")
             & (Message.status == "queued")
-            & (Message.text == message.text)
+            & Message.text_is(message.text)
             & (Message.id != message.id)
             & (Message.phone != message.phone)
             & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now))

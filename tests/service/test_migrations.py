@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from models import (
     bind_database,
     database,
 )
+from models.crypto import DataKeys, bind_data_keys, parse_keys
 from models.migrate import SchemaMigration, migration_names, upgrade
 
 FIRST = "0001_initial"
@@ -154,8 +156,10 @@ def _throwaway_url(suite_url: str, folder: Path) -> Iterator[str]:
 
 @pytest.fixture
 def empty_database(database_url, tmp_path) -> Iterator[peewee.Database]:
-    """A fresh empty database bound to the models as the app binds it; the suite's binding is restored after."""
+    """A fresh empty database bound to the models as the app binds it (with the suite's data key); the suite's
+    binding is restored after."""
     previous = database.obj
+    bind_data_keys(DataKeys(parse_keys(os.environ["DATA_KEY"])))
     with _throwaway_url(database_url, tmp_path) as url:
         db = bind_database(url)
         try:

@@ -414,7 +414,7 @@ def test_a_person_registers_by_ussd_and_reads_sms_in_the_simulator(app, live_ser
         expect(welcome_abroad).to_be_visible(timeout=WAIT_MS)
         page.screenshot(path=SCREENSHOT, full_page=True)
 
-    assert Message.select().where((Message.direction == "in") & (Message.text == "INFO")).count() == 1
+    assert Message.select().where((Message.direction == "in") & Message.text_is("INFO")).count() == 1
 
 
 @pytest.mark.browser

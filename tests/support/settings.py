@@ -9,3 +9,7 @@ SMSGATE_USERNAME, SMSGATE_PASSWORD = "kawalmigran", "fake-smsgate-password"
 SMSGATE_SECRET = "fake-smsgate-signing-key-0123456789abcdef"
 SMSGATE_TEST_PER_MINUTE = 60_000
 """The throttle in tests that do not test it: one permit a millisecond, so a journey never waits for its turn."""
+
+DATA_KEY = "x0yUmcpWTjHb8NOpdaOKwDxhIhFmHDnf9QhQBOHgXYI="
+"""The suite's data key (a Fernet key), in the environment of every process the tests start: the shared test
+database's check row opens with it whatever instance folder a test uses."""
