@@ -103,10 +103,33 @@ def forget_case_details(case: Case) -> None:
     reporter's, the safe one, and where they stand as the actor of an event); its figures stay: category, status,
     dates, the timeline's kinds. Call inside a transaction."""
     numbers = [phone for phone in (case.reporter_phone, case.safe_phone) if phone]
+    _forget_case_texts(case, numbers)
     CaseEvent.update(note=None).where(CaseEvent.case == case.id).execute()
     if numbers:
         CaseEvent.update(actor=ERASED_ACTOR).where((CaseEvent.case == case.id) & CaseEvent.actor.in_(numbers)).execute()
     Case.update(story=None, safe_phone=None, reporter_phone="", updated_at=utcnow()).where(Case.id == case.id).execute()
+
+
+CASE_TEXT_MARGIN = dt.timedelta(hours=1)
+"""SMS this long before a case opened are part of its report (LAPOR, the answers before the end)."""
+
+
+def _forget_case_texts(case: Case, numbers: list[str]) -> None:
+    """The texts of the SMS that repeat the case (a LAPOR with its story, the reporter's later words, the news, the
+    staff alerts naming its number or code) go with its details: the reporter's and the safe number's SMS from just
+    before it opened until it was resolved, and the staff SMS of that time that name its code or those numbers."""
+    start = case.created_at - CASE_TEXT_MARGIN
+    end = case.resolved_at or utcnow()
+    during = (Message.created_at >= start) & (Message.created_at <= end) & Message.status.in_(SETTLED_MESSAGE_STATUSES)
+    if numbers:
+        Message.update(text="", updated_at=utcnow()).where(during & Message.phone.in_(numbers)).execute()
+    forms = [case.display_code, case.code] + [form for phone in numbers for form in (phone, *national_forms(phone))]
+    staff_texts = Message.select(Message.id, Message.text).where(
+        during & Message.phone.in_(Staff.select(Staff.phone)) & (Message.text != "")
+    )
+    naming = [m.id for m in staff_texts.iterator() if any(form in m.text for form in forms)]
+    for first in range(0, len(naming), 500):
+        Message.update(text="", updated_at=utcnow()).where(Message.id.in_(naming[first : first + 500])).execute()
 
 
 def past_retention(now: dt.datetime, days: int) -> peewee.ModelSelect[Case]:

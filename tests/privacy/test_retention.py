@@ -8,7 +8,7 @@ import json
 
 import time_machine
 
-from models import Case, CaseEvent, Conversation
+from models import Case, CaseEvent, Conversation, Message
 from models.settings import DEFAULT_RETENTION_DAYS
 from tests.support.clock import MONDAY_MORNING
 from tests.support.phones import Phone
@@ -113,3 +113,20 @@ def test_an_ended_conversations_answers_are_deleted_a_day_later_a_live_one_is_un
     assert (gone.flow, json.loads(gone.inputs), gone.screen, gone.started_by) == (None, [], None, None)
     untouched = Conversation.get(Conversation.phone == live.number)
     assert untouched.flow and json.loads(untouched.inputs) == ["1"]
+
+
+def test_the_sms_that_repeat_a_case_lose_their_texts_with_it(app, case_staff, send_sms, drain):
+    reporter, organiser = Phone(send_sms, REPORTER), Phone(send_sms, ORGANIZER)
+    with time_machine.travel(MONDAY_MORNING, tick=False) as clock:
+        case = report(reporter, STORY)
+        take_note_and_resolve(organiser, case)
+        clock.shift(dt.timedelta(days=3))
+        reporter.say("INFO")  # after the case: not about it
+        assert any(STORY in m.text for m in Message.select().where(Message.phone == REPORTER))
+        assert any(case.display_code in m.text for m in Message.select().where(Message.phone == ORGANIZER))
+        clock.move_to(MONDAY_MORNING + dt.timedelta(days=731))
+        sweep_and_run(drain)
+
+    texts = [m.text for m in Message.select().where(Message.phone.in_([REPORTER, ORGANIZER]))]
+    assert not any(STORY in t or NOTE in t or case.display_code in t or REPORTER in t for t in texts)
+    assert "INFO" in texts, "an SMS after the case is not its"
