@@ -79,4 +79,17 @@ def init_app(app: Flask) -> None:
     app.session_interface = ConsoleSessionInterface()
     csrf.init_app(app)
     limiter.init_app(app)
+    _limit_the_console_only(app)
     app.after_request(add_security_headers)
+
+
+def _limit_the_console_only(app: Flask) -> None:
+    """Flask-Limiter checks every request of the app (a fifth of a millisecond each); only the console has limits,
+    so its check runs for console paths alone and the USSD and SMS webhooks do not pay for it."""
+    checks = app.before_request_funcs.setdefault(None, [])
+    checks[:] = [check for check in checks if check != limiter._check_request_limit]
+
+    @app.before_request
+    def check_console_limits() -> None:
+        if request.path == CONSOLE_PREFIX or request.path.startswith(CONSOLE_PREFIX + "/"):
+            limiter._check_request_limit()
