@@ -38,7 +38,9 @@ from models.staff import DEFAULT_AGENCY, Staff
 log = logging.getLogger(__name__)
 
 
-hot_statements("case.for_source", "insert.case.open", "insert.case_event.record")  # a report's last step
+hot_statements(  # a report's last step
+    "case.for_source", "insert.case.open", "insert.case_event.record", "case.opened_since"
+)
 
 MESSAGE_ALERT_EVERY = dt.timedelta(hours=1)
 """Staff hear of a reporter's messages at most this often per case (a flood is kept, not forwarded SMS by SMS)."""
@@ -509,7 +511,13 @@ class Case(WithLookupHashes):
         as a message instead of opening another; None while it may still open one (or has no open case)."""
         now = now or utcnow()
         local_midnight = to_utc(to_local(now).replace(hour=0, minute=0, second=0, microsecond=0))
-        opened = cls.select().where((cls.reporter_phone == phone) & (cls.created_at >= local_midnight)).count()
+        sql = prepared(  # on every report's last step, inside its transaction: written once (0.9 ms built by peewee)
+            "case.opened_since",
+            lambda: cls.select(peewee.fn.COUNT(cls.id)).where(
+                (cls.reporter_phone == "") & (cls.created_at >= dt.datetime(2000, 1, 1))
+            ),
+        )
+        [(opened,)] = cls._meta.database.execute_sql(sql, (phone, local_midnight)).fetchall()
         if opened < SETTINGS.reports_per_day:
             return None
         return (
