@@ -52,22 +52,29 @@ def to_staff(
 
 
 def new_case(case: Case, lookups: Lookups) -> list[Outgoing]:
-    """A new case: the alert to whoever the case's rules name, and, for a USSD report, the reporter's neutral
-    confirmation when SMS to their number is safe (an SMS report's end screen is its one confirmation; a safe
-    number hears nothing until it writes)."""
+    """A new case: the alert to whoever the case's rules name, and its `confirmation`."""
+    return [*alerts(case, lookups), *confirmation(case, lookups)]
+
+
+def alerts(case: Case, lookups: Lookups) -> list[Outgoing]:
+    """The new case's alert to whoever the case's rules name (officials without the reporter's number)."""
     key = "case.alert_incomplete" if case.incomplete else "case.alert"
     recipients = case.alert_recipients()
     handlers = [member for member in recipients if member.role != "official"]
     officials = [member for member in recipients if member.role == "official"]
     written = to_staff(handlers, key, case, "alert", lookups)
     written += to_staff(officials, "case.alert_official", case, "alert", lookups)  # they cannot TERIMA it yet
-    if case.channel == "ussd" and case.safe_to_contact and not case.safe_phone:
-        written.append(
-            notify(
-                case.reporter_phone, "case.confirmation", {"code": case.display_code}, "confirmation", lookups=lookups
-            )
-        )
     return written
+
+
+def confirmation(case: Case, lookups: Lookups) -> list[Outgoing]:
+    """For a USSD report, the reporter's neutral confirmation when SMS to their number is safe (an SMS report's end
+    screen is its one confirmation; a safe number hears nothing until it writes)."""
+    if case.channel != "ussd" or not case.safe_to_contact or case.safe_phone:
+        return []
+    return [
+        notify(case.reporter_phone, "case.confirmation", {"code": case.display_code}, "confirmation", lookups=lookups)
+    ]
 
 
 def escalation(case: Case, level: int, lookups: Lookups) -> list[Outgoing]:

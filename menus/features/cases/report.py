@@ -128,9 +128,12 @@ def open_case(turn: FlowTurn) -> None:
             return
         case, created = Case.open(report)
         if created:
-            for outgoing in notices.new_case(case, turn.lookups):
+            for outgoing in notices.alerts(case, turn.lookups):
                 turn.queued(outgoing)
             turn.queued(escalation_spec(case.id, 1, case.ack_due_at))
+    if created:  # after the commit: its sending limits ask Redis, which must not hold the case's write lock
+        for outgoing in notices.confirmation(case, turn.lookups):
+            turn.queued(outgoing)
     answers["case_code"] = case.display_code
 
 
