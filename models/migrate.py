@@ -12,6 +12,7 @@ from playhouse.migrate import SchemaMigrator
 
 import models.migrations as migrations_package
 from models.base import BaseModel, database, utcnow
+from models.crypto import data_keys
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,12 @@ class SchemaMigration(BaseModel):
 
     name = peewee.CharField(max_length=100, primary_key=True)
     applied_at = peewee.DateTimeField(default=utcnow)
+
+
+def _data_cipher() -> object:
+    """The process's bound data keys (MultiFernet), handed to migrations as `migrator.data_cipher()` so that a frozen
+    migration that encrypts what is stored imports no live module."""
+    return data_keys().fernet
 
 
 def migration_names() -> list[str]:
@@ -82,8 +89,10 @@ def upgrade(target: str | None = None) -> list[str]:
         if name in done:
             continue
         module = importlib.import_module(f"{migrations_package.__name__}.{name}")
+        migrator = SchemaMigrator.from_database(db)
+        migrator.data_cipher = _data_cipher  # what a frozen migration may encrypt with
         with database.atomic():
-            module.up(SchemaMigrator.from_database(db), db)
+            module.up(migrator, db)
             SchemaMigration.create(name=name)
         log.info("applied migration %s", name)
         applied.append(name)

@@ -3,7 +3,7 @@ written before this release encrypted under DATA_KEY (stories, notes, safe numbe
 SMS texts).
 
 Frozen: the tables and columns are declared here as they stood at this release, never imported from `models.*`;
-it reads only the process's bound keys (`models.crypto.data_keys`), as the service does.
+it encrypts with the process's bound keys, handed in by the runner as `migrator.data_cipher()`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import os
 import peewee
 from playhouse.migrate import SchemaMigrator, migrate
 
-from models.crypto import data_keys
 
 TOKEN_PREFIX = "gAAAAA"
 
@@ -58,7 +57,7 @@ def up(migrator: SchemaMigrator, db: peewee.Database) -> None:
         operations.append(migrator.alter_column_type("case", "safe_phone", peewee.TextField(null=True)))
     migrate(*operations)
 
-    fernet = data_keys().fernet
+    fernet = migrator.data_cipher()
     row = db.execute_sql("SELECT token FROM data_key_check ORDER BY id LIMIT 1").fetchone()
     if row is None:
         token = fernet.encrypt(base64.urlsafe_b64encode(os.urandom(32))).decode()
