@@ -10,21 +10,19 @@ an error. Logs carry case codes and masked phones, never a story or a note.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from menus import catalog
 from menus.feature import Feature, StaffKeyword
 from menus.features.cases import notices, referral_texts, talk
+from menus.features.cases.commands import named_case, names_a_case, sender
 from menus.features.cases.jobs import escalation_spec
 from menus.fitting import pages
 from models import database, utcnow
 from models.case import HANDLER_ROLES, Case
 from models.case_terms import CaseError, looks_like_code
-from models.gsm import fold_to_gsm7
 from models.phones import mask
-from models.staff import Staff
 
 if TYPE_CHECKING:
     from menus.staff_commands import StaffCommand
@@ -36,43 +34,11 @@ log = logging.getLogger(__name__)
 ITEM_SEPARATOR = "; "
 """Between the cases of a KASUS or DETAIL list."""
 
-TYPED_CODE_MAX = 20
-"""The longest code echoed back in an unknown-code answer."""
-
-_NOT_CODE = re.compile(r"[^0-9A-Za-z-]")
-
-
 # Answers ---------------------------------------------------------------------------------------------------
 
 
 def _params(case: Case, language: str) -> dict[str, str]:
     return {"code": case.display_code, "status": catalog.text(f"case.status_short.{case.status}", language)}
-
-
-def _sender(turn: SmsTurn) -> Staff:
-    staff = turn.staff
-    if staff is None:
-        raise RuntimeError("a staff command reached its handler from a number that is not staff")
-    return staff
-
-
-def _as_typed(turn: SmsTurn, command: StaffCommand) -> str:
-    """The code as the sender typed it (letters, digits and dashes only, cut short)."""
-    words = turn.text.split()
-    typed = _NOT_CODE.sub("", fold_to_gsm7(words[1]))[:TYPED_CODE_MAX] if len(words) > 1 else ""
-    return typed or command.code
-
-
-def _case(turn: SmsTurn, command: StaffCommand) -> Case | None:
-    """The case the command names; else answers with the usage (no code) or that the code is unknown."""
-    if not command.code:
-        turn.reply(f"case.usage.{command.keyword.lower()}")
-        return None
-    case = Case.by_code(command.code)
-    if case is None:
-        log.info("%s from %s: unknown case code", command.keyword, mask(turn.phone))
-        turn.reply("case.unknown_code", {"code": _as_typed(turn, command)})
-    return case
 
 
 def _changed(turn: SmsTurn, command: StaffCommand, case: Case, change: Callable[[], None]) -> bool:
@@ -99,7 +65,7 @@ def _done(turn: SmsTurn, case: Case, key: str, extra: dict[str, str] | None = No
 
 def terima(turn: SmsTurn, command: StaffCommand) -> None:
     """TERIMA <code>: an organiser or coordinator takes the case; an official accepts a case referred to them."""
-    staff, case = _sender(turn), _case(turn, command)
+    staff, case = sender(turn), named_case(turn, command)
     if case is None:
         return
     if staff.role == "official":
@@ -118,7 +84,7 @@ def terima(turn: SmsTurn, command: StaffCommand) -> None:
 def catat(turn: SmsTurn, command: StaffCommand) -> None:
     """CATAT <code> <note>: a note on the case's timeline; an official's, on a case referred to them, is passed
     back to the case's holder."""
-    staff, case = _sender(turn), _case(turn, command)
+    staff, case = sender(turn), named_case(turn, command)
     if case is None:
         return
     if staff.role == "official":
@@ -134,7 +100,7 @@ def catat(turn: SmsTurn, command: StaffCommand) -> None:
 def selesai(turn: SmsTurn, command: StaffCommand) -> None:
     """SELESAI <code> [note]: resolve the case; an official resolves a case referred to them, and its holder is
     told."""
-    staff, case = _sender(turn), _case(turn, command)
+    staff, case = sender(turn), named_case(turn, command)
     if case is None:
         return
     if staff.role == "official":
@@ -149,7 +115,7 @@ def selesai(turn: SmsTurn, command: StaffCommand) -> None:
 
 def buka(turn: SmsTurn, command: StaffCommand) -> None:
     """BUKA <code> [note]: reopen a resolved case; its escalation clock starts over."""
-    staff, case = _sender(turn), _case(turn, command)
+    staff, case = sender(turn), named_case(turn, command)
     if case is not None and _changed(
         turn, command, case, lambda: case.reopen(staff, command.rest or None, turn.channel)
     ):
@@ -184,7 +150,7 @@ def _reply_list(turn: SmsTurn, command: StaffCommand, key: str, items: list[str]
 
 def kasus(turn: SmsTurn, command: StaffCommand) -> None:
     """KASUS [page]: the sender's open cases (theirs and the unassigned), code, status and category."""
-    staff = _sender(turn)
+    staff = sender(turn)
     if staff.role not in HANDLER_ROLES:
         turn.reply("case.list.official")
         return
@@ -209,7 +175,7 @@ def kasus(turn: SmsTurn, command: StaffCommand) -> None:
 def detail(turn: SmsTurn, command: StaffCommand) -> None:
     """DETAIL <code>: the case's story and latest words (`talk.detail`); DETAIL [page] (officials): the referred
     cases waiting for them, code, category and days open."""
-    staff = _sender(turn)
+    staff = sender(turn)
     if command.code and not command.code.isdigit():
         talk.detail(turn, command)
         return
@@ -233,11 +199,6 @@ def detail(turn: SmsTurn, command: StaffCommand) -> None:
         turn.reply("case.detail.none")
         return
     _reply_list(turn, command, "case.detail", items)
-
-
-def names_a_case(command: StaffCommand) -> bool:
-    """A case command from someone who is not staff is plainly for staff when it names a case code."""
-    return looks_like_code(command.code)
 
 
 def not_a_plain_word(command: StaffCommand) -> bool:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from menus.feature import Feature, StaffKeyword, Sweep, fixed_sample, longest_label
 from menus.features.cases import referral_texts
-from menus.features.cases.desk import _case, _changed, _done, _params, _sender, names_a_case
+from menus.features.cases.commands import named_case, names_a_case, sender
+from menus.features.cases.desk import _changed, _done, _params
 from menus.turn import Lookups
 from models import database, utcnow
 from models.case import Case, referral_official
@@ -45,7 +46,7 @@ _NOT_WORD = re.compile(r"[^0-9A-Za-z]")
 def rujuk(turn: SmsTurn, command: StaffCommand) -> None:
     """RUJUK <code> [agency]: refer the case to an official of the agency (default disnaker, or the case's village
     head when disnaker has nobody), who gets its summary by SMS; the reminder is scheduled for its due time."""
-    staff, case = _sender(turn), _case(turn, command)
+    staff, case = sender(turn), named_case(turn, command)
     if case is None:
         return
     typed = _NOT_WORD.sub("", fold_to_gsm7(command.rest.split()[0]))[:TYPED_AGENCY_MAX] if command.rest else ""

@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING
 
 from menus import catalog
 from menus.feature import Feature, StaffKeyword, fixed_sample
+from menus.features.cases.commands import named_case, names_a_case, sender
 from menus.fitting import MAX_SEGMENTS, cut_to_fit, fits, list_that_fits
 from menus.notify import language_for, notify
 from menus.turn import Lookups
 from models.case import Case, non_neutral_word
-from models.case_terms import CaseError, looks_like_code
+from models.case_terms import CaseError
 from models.gsm import fold_to_gsm7, sms_size
 from models.message import Outgoing
 from models.phones import mask
@@ -55,25 +56,6 @@ HONORIFICS = frozenset({"bu", "ibu", "pak", "bapak", "mas", "mbak", "bp", "bpk",
 
 
 # Helpers ---------------------------------------------------------------------------------------------------
-
-
-def _sender(turn: SmsTurn) -> Staff:
-    staff = turn.staff
-    if staff is None:
-        raise RuntimeError("a staff command reached its handler from a number that is not staff")
-    return staff
-
-
-def _case(turn: SmsTurn, command: StaffCommand) -> Case | None:
-    """The case the command names; else answers with the usage (no code) or that the code is unknown."""
-    if not command.code:
-        turn.reply(f"case.usage.{command.keyword.lower()}")
-        return None
-    case = Case.by_code(command.code)
-    if case is None:
-        log.info("%s from %s: unknown case code", command.keyword, mask(turn.phone))
-        turn.reply("case.unknown_code", {"code": command.code})
-    return case
 
 
 def first_name(staff: Staff) -> str:
@@ -138,7 +120,7 @@ def message_alerts(case: Case, text: str, lookups: Lookups) -> list[Outgoing]:
 
 def detail(turn: SmsTurn, command: StaffCommand) -> None:
     """DETAIL <code>: the story, then the latest words newest first, within three segments."""
-    staff, case = _sender(turn), _case(turn, command)
+    staff, case = sender(turn), named_case(turn, command)
     if case is None:
         return
     if not case.may_read(staff):
@@ -196,7 +178,7 @@ def _item(key: str, language: str, when: dt.datetime, text: str | None, name: st
 
 def balas(turn: SmsTurn, command: StaffCommand) -> None:
     """BALAS <code> <text>: the organiser's words to the reporter, through the service number, where it is safe."""
-    staff, case = _sender(turn), _case(turn, command)
+    staff, case = sender(turn), named_case(turn, command)
     if case is None:
         return
     params = {"code": case.display_code}
@@ -274,11 +256,6 @@ def taken(case: Case, taker: Staff, lookups: Lookups) -> list[Outgoing]:
             )
         )
     return written
-
-
-def names_a_case(command: StaffCommand) -> bool:
-    """BALAS from someone who is not staff is plainly for staff when it names a case code."""
-    return looks_like_code(command.code)
 
 
 FEATURE = Feature(
