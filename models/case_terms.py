@@ -70,7 +70,13 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "violence": (
         "pukul",
         "dipukul",
+        "memukul",  # Indonesian prefixes change the word's start: me- + pukul is memukul
         "siksa",
+        "menyiksa",
+        "menganiaya",
+        "menampar",
+        "memperkosa",
+        "melecehkan",
         "disiksa",
         "aniaya",
         "dianiaya",
@@ -91,8 +97,10 @@ CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
     "confined": (
         "kurung",
         "dikurung",
+        "mengurung",
         "sekap",
         "disekap",
+        "menyekap",
         "dikunci",
         "tidak boleh keluar",
         "dilarang keluar",

@@ -124,3 +124,22 @@ def test_a_bad_consent_answer_asks_again_and_a_replay_opens_no_second_case(app, 
     assert send_sms(REPORTER, "2", id="rep-6").get_json()["status"] == "duplicate"
     assert Case.select().count() == 1 and CaseEvent.select().count() == 1
     assert Message.select().where(Message.purpose == "alert").count() == 2
+
+
+@pytest.mark.parametrize(
+    "story,category",
+    [
+        ("majikan memukul saya", "violence"),
+        ("saya disiksa dan dikurung", "violence"),
+        ("agen menyekap kami di asrama", "confined"),
+        ("paspor saya ditahan", "documents"),
+        ("gaji belum dibayar", "wages"),
+        ("mau pulang", "stranded"),
+        ("halo", "other"),
+    ],
+)
+def test_an_unsafe_report_reads_its_problem_from_the_words_people_use(app, staff, send_sms, story, category):
+    reporter = Phone(send_sms, REPORTER)
+    reporter.say(f"LAPOR {story}")
+    reporter.say("2")
+    assert the_case().category == category
