@@ -3,12 +3,13 @@ open cases handed to a coordinator first), above the staff and case models."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from models.case import Case
 from models.gsm import fold_to_gsm7, is_gsm7_basic
-from models.phones import mask
-from models.staff import Staff, StaffError, Village
+from models.phones import InvalidPhone, mask, to_e164
+from models.staff import ROLES, Staff, StaffError, Village, official_agency
 
 REQUIRED_ROLES = ("organizer", "coordinator")
 """Roles a report needs: organisers get its alert and take it, coordinators hear of escalations and get the
@@ -51,6 +52,99 @@ def add_villages(typed: list[str]) -> tuple[list[str], list[str]]:
         existing[name.casefold()] = name
         added.append(name)
     return added, there
+
+
+STAFF_NAME_MAX = 60
+"""Longest staff name (the column)."""
+
+
+class StaffFieldError(StaffError):
+    """A staff record the rules refuse because of one field (`phone`, `name`, `role`, `village`, `agency`,
+    `language`): the CLI names the option, the console marks the form's field; the message says why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def known_village(typed: str | None) -> str | None:
+    """The configured village `typed` names (any case), spelt as the list spells it; None for nothing typed.
+    Refuses (StaffFieldError) a village not on the list: a village head's digest counts that village's people, a
+    misspelt one would count nobody."""
+    if typed is None or not typed.strip():
+        return None
+    names = Village.names()
+    found = next((name for name in names if name.casefold() == typed.strip().casefold()), None)
+    if found is None:
+        known = ", ".join(names) or "none yet (add them with `village add`)"
+        raise StaffFieldError("village", f"{typed!r} is not a configured village; villages: {known}")
+    return found
+
+
+@dataclass(frozen=True)
+class StaffEntry:
+    """A staff record as checked by `checked_entry`, ready to store."""
+
+    phone: str
+    name: str
+    role: str
+    village: str | None
+    agency: str | None
+    language: str | None
+
+
+def checked_entry(
+    phone: str,
+    name: str,
+    role: str,
+    village: str | None = None,
+    agency: str | None = None,
+    language: str | None = None,
+    languages: Collection[str] = (),
+) -> StaffEntry:
+    """The staff record these typed values make (phone as E.164, name trimmed, village as the list spells it, an
+    official's agency), or StaffFieldError naming the first field the rules refuse. `languages`: those the
+    catalogs have (the menus layer knows them); an empty language means none given."""
+    try:
+        e164 = to_e164(phone)
+    except InvalidPhone:
+        raise StaffFieldError("phone", f"{phone!r} is not a phone number") from None
+    name = name.strip()
+    if not name:
+        raise StaffFieldError("name", "must not be empty")
+    if len(name) > STAFF_NAME_MAX:
+        raise StaffFieldError("name", f"must be at most {STAFF_NAME_MAX} characters")
+    if role not in ROLES:
+        raise StaffFieldError("role", f"must be one of {', '.join(ROLES)}, got {role!r}")
+    language = language.strip() if language and language.strip() else None
+    if language is not None and language not in languages:
+        raise StaffFieldError("language", f"must be one of {', '.join(languages)}, got {language!r}")
+    village = known_village(village)
+    try:
+        agency = official_agency(role, village, agency)
+    except StaffError as error:
+        raise StaffFieldError("agency", str(error)) from None
+    return StaffEntry(e164, name, role, village, agency, language)
+
+
+def save_staff(entry: StaffEntry) -> tuple[Staff, bool]:
+    """Add the staff member, or update (and make active again) the one with this phone; a language not given keeps
+    the one stored. Returns (the staff member, whether they are new). Call inside a transaction."""
+    staff = Staff.get_or_none(Staff.phone == entry.phone)
+    if staff is None:
+        created = Staff.create(
+            phone=entry.phone,
+            name=entry.name,
+            role=entry.role,
+            village=entry.village,
+            agency=entry.agency,
+            language=entry.language,
+        )
+        return created, True
+    staff.name, staff.role, staff.village, staff.active = entry.name, entry.role, entry.village, True
+    staff.agency, staff.language = entry.agency, entry.language or staff.language
+    staff.save()
+    return staff, False
 
 
 def missing_roles() -> list[str]:

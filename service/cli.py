@@ -3,14 +3,9 @@ menus)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 import logging
-import re
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import click
 from flask import Flask, current_app
@@ -19,24 +14,21 @@ from flask.cli import AppGroup
 from menus.catalog import LANGUAGES
 from menus.check import check
 from menus.features import discover
-from menus.features.digests.jobs import village_heads_villages
 from menus.features.trainings.jobs import training_specs
 from menus.registry import build_registry
-from models import Case, Message, Person, Staff, Training, Village, database, utcnow
+from models import Staff, Training, Village, database, utcnow
 from models.audit import CLI_ACTOR, AuditEvent
-from models.audit import EXPORT_FIELDS as AUDIT_FIELDS
-from models.digest_figures import EXPORT_FIELDS as DIGEST_FIELDS
-from models.digest_figures import compute
-from models.digest_period import PERIOD_KINDS, last_complete
+from models.digest_period import PERIOD_KINDS
 from models.jobs import enqueue_after_commit
 from models.migrate import CodeOlderThanDatabase, upgrade
-from models.phones import InvalidPhone, mask, to_e164
+from models.phones import mask
 from models.settings import to_local, to_utc
-from models.staff import AGENCIES, ROLES, StaffError, official_agency
-from models.staffing import staffing_problems
+from models.staff import AGENCIES, ROLES
+from models.staffing import StaffFieldError, checked_entry, save_staff, staffing_problems
 from service import backup_cli, doctor, setup_cli
 from service.console import cli as console_cli
 from service.digest_cli import digest_cli
+from service.exports import DETAIL_FIELDS, EXPORTS, FORMATS, ExportOptions, render
 from service.gateway_cli import gateway_cli
 from service.health import warn_at_start
 from service.training_cli import training_cli
@@ -71,96 +63,6 @@ DEMO_TRAINING_PLACE = "Balai Desa Tracap"
 DEMO_TRAINING_CAPACITY = 20
 
 
-@dataclass(frozen=True)
-class ExportOptions:
-    """What an export was asked for besides its name."""
-
-    with_details: bool = False
-    period: str = "week"
-
-
-def _rows_of(
-    model: type[Person] | type[Message] | type[Case], order: object
-) -> Callable[[ExportOptions], list[dict[str, object]]]:
-    def rows(options: ExportOptions) -> list[dict[str, object]]:
-        details = {"with_details": True} if options.with_details else {}
-        return [row.to_export(**details) for row in model.select().order_by(order, model.id)]
-
-    return rows
-
-
-def _training_rows(options: ExportOptions) -> list[dict[str, object]]:
-    measures = Training.measures()  # counted once, by SQL aggregates
-    return [row.to_export(measures.get(row.id)) for row in Training.select().order_by(Training.starts_at, Training.id)]
-
-
-def _digest_rows(options: ExportOptions) -> list[dict[str, object]]:
-    figures = compute(last_complete(options.period, utcnow()), village_heads_villages(), utcnow())
-    return [f.to_export() for f in figures.values()]
-
-
-EXPORTS: dict[str, tuple[list[str], Callable[[ExportOptions], list[dict[str, object]]]]] = {
-    "people": (
-        ["phone", "name", "village", "status", "country", "language", "consent_at", "opted_out_at", "created_at"],
-        _rows_of(Person, Person.created_at),
-    ),
-    "messages": (
-        [
-            "id",
-            "phone",
-            "direction",
-            "purpose",
-            "status",
-            "provider_id",
-            "segments",
-            "encoding",
-            "attempts",
-            "last_error",
-            "created_at",
-        ],
-        _rows_of(Message, Message.id),
-    ),
-    "cases": (
-        [
-            "code",
-            "status",
-            "category",
-            "severity",
-            "country",
-            "village",
-            "created_at",
-            "acknowledged_at",
-            "resolved_at",
-            "events",
-        ],
-        _rows_of(Case, Case.created_at),
-    ),
-    "trainings": (
-        [
-            "code",
-            "title",
-            "kind",
-            "starts",
-            "place",
-            "capacity",
-            "status",
-            "signed_up",
-            "waitlisted",
-            "attended",
-            "applied",
-            "needs_help",
-        ],
-        _training_rows,
-    ),
-    "digest": (list(DIGEST_FIELDS), _digest_rows),
-    "audit": (list(AUDIT_FIELDS), lambda options: [e.to_export() for e in AuditEvent.select().order_by(AuditEvent.id)]),
-}
-"""Every export: its fields (DESIGN "Exports") and how its records are read."""
-
-DETAIL_FIELDS = {"cases": ["story", "notes"]}
-"""What `--with-details` adds, per export (the stories and notes of cases: personal, never exported by default)."""
-
-
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply the numbered migrations not applied yet."""
@@ -191,85 +93,31 @@ def db_upgrade() -> None:
 def staff_add(phone: str, name: str, role: str, village: str | None, agency: str | None, language: str | None) -> None:
     """Add a staff member, or update the one with this phone."""
     try:
-        e164 = to_e164(phone)
-    except InvalidPhone:
-        raise click.BadParameter(f"{phone!r} is not a phone number", param_hint="--phone") from None
-    if not name.strip():
-        raise click.BadParameter("must not be empty", param_hint="--name")
-    village = _known_village(village)
-    try:
-        agency = official_agency(role, village, agency)
-    except StaffError as error:
-        raise click.BadParameter(str(error), param_hint="--agency") from None
+        entry = checked_entry(phone, name, role, village, agency, language, LANGUAGES)
+    except StaffFieldError as error:
+        raise click.BadParameter(str(error), param_hint=f"--{error.field}") from None
     with database.atomic():
-        staff = Staff.get_or_none(Staff.phone == e164)
-        if staff:
-            staff.name, staff.role, staff.village, staff.active = name.strip(), role, village, True
-            staff.agency, staff.language = agency, language or staff.language
-            staff.save()
-        else:
-            Staff.create(phone=e164, name=name.strip(), role=role, village=village, agency=agency, language=language)
-    log.info("staff %s (%s) saved as %s", name.strip(), mask(e164), role)
-
-
-def _known_village(typed: str | None) -> str | None:
-    """The configured village `typed` names (any case), spelt as the list spells it; a clear error otherwise
-    (a village head's digest counts that village's people: a misspelt one would count nobody)."""
-    if typed is None or not typed.strip():
-        return None
-    names = Village.names()
-    found = next((name for name in names if name.casefold() == typed.strip().casefold()), None)
-    if found is None:
-        known = ", ".join(names) or "none yet (add them with `village add`)"
-        raise click.BadParameter(f"{typed!r} is not a configured village; villages: {known}", param_hint="--village")
-    return found
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What makes a spreadsheet read a CSV cell as a formula (OWASP's CSV injection list)."""
-
-E164_FIELDS = frozenset({"phone", "actor"})
-"""Columns that hold a validated E.164 number: `+` and digits only, never a formula, so left as they are."""
-
-_E164 = re.compile(r"\+[0-9]{1,15}")
-
-
-def spreadsheet_safe(field: str, value: object) -> object:
-    """A CSV cell a spreadsheet shows as text: a leading `'` before = + - @ (a name such as =HYPERLINK(…) or a
-    village "+1"), except an E.164 number in a phone column, which a program reading the export would otherwise
-    have to unquote."""
-    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
-        return value
-    if field in E164_FIELDS and _E164.fullmatch(value):
-        return value
-    return "'" + value
+        save_staff(entry)
+    log.info("staff %s (%s) saved as %s", entry.name, mask(entry.phone), role)
 
 
 @click.command("export")
 @click.argument("what", type=click.Choice(list(EXPORTS)))
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="json", show_default=True)
 @click.option("--with-details", is_flag=True, help="cases: add each case's story and notes (personal data).")
 @click.option(
     "--period", type=click.Choice(PERIOD_KINDS), default=None, help="digest: the last complete week (default) or month."
 )
 def export(what: str, fmt: str, with_details: bool, period: str | None) -> None:
     """Write records as a JSON array (or CSV) to stdout; logs go to stderr."""
-    fields, read = EXPORTS[what]
     if with_details and what not in DETAIL_FIELDS:
         raise click.UsageError(f"--with-details applies to {', '.join(DETAIL_FIELDS)} only")
     if period is not None and what != "digest":
         raise click.UsageError("--period applies to digest only")
-    fields = fields + DETAIL_FIELDS[what] if with_details else fields
     AuditEvent.record(CLI_ACTOR, "export", what)  # before reading: `export audit` lists itself too
-    rows = read(ExportOptions(with_details, period or "week"))
-    if fmt == "json":
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-    else:
-        writer = csv.DictWriter(sys.stdout, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({field: spreadsheet_safe(field, value) for field, value in row.items()} for row in rows)
-    log.info("exported %s %s", len(rows), what)
+    text, count = render(what, fmt, ExportOptions(with_details, period or "week"))
+    sys.stdout.write(text)
+    log.info("exported %s %s", count, what)
 
 
 @click.command("worker")
