@@ -7,9 +7,18 @@ import peewee
 from models.base import BaseModel, iso_utc, utcnow
 from models.staff import Staff
 
-KINDS = ("case_opened", "person_opened", "export")
+KINDS = (
+    "case_opened",
+    "person_opened",
+    "export",
+    "staff_added",
+    "staff_changed",
+    "staff_removed",
+    "village_added",
+)
 """What an audit event records: a case page opened (target: its code), a person's page opened (target: the person's
-id), an export (target: what was exported, e.g. `cases`)."""
+id), an export (target: what was exported, e.g. `cases`), a staff member added, changed or removed in the console
+(target: their phone), a village added (target: its name)."""
 
 CLI_ACTOR = "cli"
 """The actor of what was done on the server's command line (`export …`), where no staff member signed in."""
