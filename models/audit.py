@@ -15,10 +15,15 @@ KINDS = (
     "staff_changed",
     "staff_removed",
     "village_added",
+    "broadcast_sent",
+    "broadcast_pause",
+    "broadcast_resume",
+    "broadcast_cancel",
 )
 """What an audit event records: a case page opened (target: its code), a person's page opened (target: the person's
 id), an export (target: what was exported, e.g. `cases`), a staff member added, changed or removed in the console
-(target: their phone), a village added (target: its name)."""
+(target: their phone), a village added (target: its name), a broadcast sent, paused, resumed or cancelled
+(target: its id)."""
 
 CLI_ACTOR = "cli"
 """The actor of what was done on the server's command line (`export …`), where no staff member signed in."""
