@@ -120,3 +120,11 @@ def throttle_for(config: Mapping[str, Any], connection: Redis) -> Throttle | Non
     if not is_throttled(config):
         return None
     return Throttle(connection, int(config.get("SMSGATE_MAX_PER_MINUTE") or 20))
+
+
+def sends_per_minute(config: Mapping[str, Any]) -> int | None:
+    """SMS a minute the configured gateway lets through (None: no throttle): what a broadcast's preview estimates
+    its sending time from. The one place that knows it, so a pool of phones can answer its total here."""
+    if not is_throttled(config):
+        return None
+    return int(config.get("SMSGATE_MAX_PER_MINUTE") or 20)
