@@ -8,7 +8,8 @@ from models.message import Message
 from models.person import Person
 from models.report_draft import ReportDraft
 from models.staff import Staff, Village
-from models.training import Enrollment, MentoringTask, Training, TrainingStep
+from models.task import Task
+from models.training import Enrollment, Training, TrainingStep
 
 SERVICE_MODELS = [Person, Staff, Village, Message, Conversation]
 """The service's own tables; each feature declares its own (`Feature.models`), and `Registry.tables()` has all."""
@@ -22,10 +23,10 @@ __all__ = [
     "DigestDelivery",
     "Enrollment",
     "Message",
-    "MentoringTask",
     "Person",
     "ReportDraft",
     "Staff",
+    "Task",
     "Training",
     "TrainingStep",
     "Village",

@@ -14,7 +14,8 @@ from models.person import Person
 from models.phones import national_forms
 from models.report_draft import ReportDraft
 from models.staff import Staff
-from models.training import Enrollment, MentoringTask
+from models.task import Task
+from models.training import Enrollment
 
 ERASED_FIELDS = (
     "name",
@@ -60,8 +61,7 @@ def erase(phone: str) -> list[Case]:
     Conversation.delete().where(Conversation.phone == phone).execute()
     ReportDraft.delete().where(ReportDraft.phone == phone).execute()
     _erase_closed_cases(phone)
-    enrollments = Enrollment.select(Enrollment.id).where(Enrollment.phone == phone)
-    MentoringTask.delete().where(MentoringTask.enrollment.in_(enrollments)).execute()
+    Task.delete().where(Task.phone == phone).execute()
     Enrollment.delete().where(Enrollment.phone == phone).execute()
     (
         Message.update(status="refused", last_error=ERASED_REASON, text="", updated_at=now)

@@ -20,6 +20,7 @@ from models.gsm import fold_to_gsm7
 from models.person import Person
 from models.phones import mask
 from models.settings import to_local
+from models.task import Task, mentoring_source
 from models.training_terms import (
     ANSWERS,
     CODE_PATTERN,
@@ -392,7 +393,7 @@ class Enrollment(BaseModel):
         """Record that the `stage`-day follow-up question went to this attendee (its answer is awaited)."""
         self.update_fields(asked_stage=stage, asked_at=now or utcnow())
 
-    def answer(self, stage: int, answer: str, now: dt.datetime | None = None) -> MentoringTask | None:
+    def answer(self, stage: int, answer: str, now: dt.datetime | None = None) -> Task | None:
         """Record the answer to the `stage`-day follow-up; return a mentoring task newly opened by it.
 
         "Needs help", or "not yet" at both follow-ups, opens one mentoring task for the organisers. A
@@ -404,10 +405,16 @@ class Enrollment(BaseModel):
             return None
         self.update_fields(**{f"answer_{stage}": answer, f"answered_{stage}_at": now or utcnow()})
         if answer == "help":
-            return MentoringTask.open_for(self, "help")
+            return self._open_mentoring("help")
         if answer == "not_yet" and self.answer_30 == "not_yet" and self.answer_90 == "not_yet":
-            return MentoringTask.open_for(self, "not_yet_twice")
+            return self._open_mentoring("not_yet_twice")
         return None
+
+    def _open_mentoring(self, reason: str) -> Task | None:
+        """Open this attendee's mentoring task (one per enrollment), in their village when it is known."""
+        person = Person.for_phone(self.phone)
+        village = person.village if person else None
+        return Task.open("mentoring", self.phone, village, reason, mentoring_source(self.id))
 
     @property
     def name(self) -> str:
@@ -415,17 +422,3 @@ class Enrollment(BaseModel):
         person = Person.for_phone(self.phone)
         return (person.name if person else None) or "-"
 
-
-class MentoringTask(BaseModel):
-    """An attendee who needs help applying what they learned: a task for the organisers."""
-
-    enrollment = peewee.ForeignKeyField(Enrollment, unique=True, on_delete="CASCADE")
-    reason = peewee.CharField(max_length=16)
-    status = peewee.CharField(max_length=10, default="open")
-    created_at = peewee.DateTimeField(default=utcnow)
-
-    @classmethod
-    def open_for(cls, enrollment: Enrollment, reason: str) -> MentoringTask | None:
-        """Open the task for this enrollment once; None if one exists already."""
-        task, created = cls.get_or_create(enrollment=enrollment.id, defaults={"reason": reason, "status": "open"})
-        return task if created else None

@@ -18,7 +18,7 @@ import psycopg2
 import pytest
 from playhouse.db_url import parse
 
-from models import Case, DigestDelivery, Enrollment, MentoringTask, ReportDraft, Training, Village, utcnow
+from models import Case, DigestDelivery, Enrollment, ReportDraft, Task, Training, Village, utcnow
 from models.jobs import JobSpec, job_path
 from tests.support.paths import ROOT
 from tests.support.phones import Phone
@@ -39,7 +39,7 @@ Rows = dict[str, list[dict[str, Any]]]
 
 EVERY_KIND = (
     *("person", "staff", "village", "message", "conversation", "case", "case_event", "report_draft"),
-    *("training", "training_step", "enrollment", "mentoring_task", "digest_delivery", "schema_migration"),
+    *("training", "training_step", "enrollment", "task", "digest_delivery", "schema_migration"),
 )
 """The tables `every_kind_of_row` fills (the comparison covers every table the database has, these and any other)."""
 
@@ -129,7 +129,7 @@ def every_kind_of_row(send_sms) -> None:
     reporter.say("Gaji sudah dibayar sebagian")
     training = Training.add("KOPI9", "Budidaya kopi", "economic", utcnow() + dt.timedelta(days=40), "Balai Desa", 20)
     enrollment = Enrollment.create(training=training, phone=MEMBER, status="attended", queued_at=utcnow())
-    MentoringTask.create(enrollment=enrollment, reason="needs_help")
+    Task.open("mentoring", MEMBER, "Tracap", "help", f"enrollment:{enrollment.id}")
     DigestDelivery.create(phone=ORGANIZER, kind="week", period_start=dt.date(2026, 11, 16), scope="all")
     ReportDraft.keep("ussd:ATUid_dropped", "+6281234567002", {"for_whom": "1", "category": "wages"})
     Phone(send_sms, "+6281234567003").say("DAFTAR")

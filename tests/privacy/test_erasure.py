@@ -9,7 +9,7 @@ import json
 
 import time_machine
 
-from models import Case, CaseEvent, Enrollment, MentoringTask, Message, Staff, Training, utcnow
+from models import Case, CaseEvent, Enrollment, Message, Staff, Task, Training, utcnow
 from models.data_rights import ERASED_REASON
 from tests.support.clock import MONDAY_MORNING
 from tests.support.outbox import outbox
@@ -32,7 +32,7 @@ def test_hapus_after_a_closed_case_leaves_no_story_and_no_number(app, case_staff
     organiser.say(f"SELESAI {case.display_code} gaji dibayar")
     training = Training.add("KOPI9", "Budidaya kopi", "economic", utcnow() + dt.timedelta(days=40), "Balai Desa", 20)
     enrollment = Enrollment.create(training=training, phone=REPORTER, status="attended", queued_at=utcnow())
-    MentoringTask.create(enrollment=enrollment, reason="needs_help")
+    Task.open("mentoring", REPORTER, None, "help", f"enrollment:{enrollment.id}")
     waiting = Message.queue_outbound(REPORTER, "besok pelatihan KOPI9", "reminder", utcnow() + dt.timedelta(days=1))
     assert any(REPORTER in m.text for m in outbox(ORGANIZER, "alert")), "the alert gave the organisers the number"
 
@@ -45,7 +45,7 @@ def test_hapus_after_a_closed_case_leaves_no_story_and_no_number(app, case_staff
     assert (record["category"], record["status"], record["code"]) == ("wages", "resolved", case.display_code)
     assert record["events"] == CaseEvent.select().where(CaseEvent.case == case.id).count() >= 4
     assert not CaseEvent.select().where(CaseEvent.actor == REPORTER).exists()
-    assert Enrollment.select().count() == 0 and MentoringTask.select().count() == 0
+    assert Enrollment.select().count() == 0 and Task.select().count() == 0
     staff_texts = [m.text for m in Message.select().where(Message.phone.in_(Staff.select(Staff.phone)))]
     assert staff_texts and not any(REPORTER in t or LOCAL in t for t in staff_texts)
     refused = Message.get_by_id(waiting.message_id)

@@ -19,7 +19,8 @@ import time_machine
 from menus import catalog
 from menus.features.trainings.jobs import step_job_id
 from models import Person, database
-from models.training import Enrollment, MentoringTask, Training, TrainingStep
+from models.task import Task
+from models.training import Enrollment, Training, TrainingStep
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.registration import register
@@ -638,7 +639,7 @@ def test_export_trainings_counts_people_by_their_follow_up_answers(
     assert list(rows[0]) == EXPORT_FIELDS
     assert rows == [{key: str(value) for key, value in record.items()} for record in records]
 
-    assert MentoringTask.select().count() == 2, "each attendee needing help is one task"
+    assert Task.select().count() == 2, "each attendee needing help is one task"
     assert sorted(received(use_africastalking, "training.mentoring.help")) == sorted([ORGANIZER, ORGANIZER_OTHER] * 2)
 
 

@@ -16,7 +16,7 @@ from menus.features.trainings.jobs import training_specs
 from models import (
     Conversation,
     Enrollment,
-    MentoringTask,
+    Task,
     Training,
     TrainingStep,
     database,
@@ -190,14 +190,14 @@ def test_the_30_day_follow_up_asks_attendees_only_and_takes_the_answer_by_reply(
         assert Phone(send_sms, SIGNED).say("3").startswith(catalog.raw_text("sms.unknown", "id").split("{")[0]), (
             "the question is answered: a second answer is an ordinary message"
         )
-    assert MentoringTask.select().count() == 0
+    assert Task.select().count() == 0
 
 
 def test_needs_help_opens_a_mentoring_task_and_alerts_the_organisers_once(held, send_sms, drain, runner):
     with at(FOLLOWUP_30):
         settle(drain, runner)
         assert Phone(send_sms, SIGNED).say("3") == text("followup.thanks_help")
-    [task] = MentoringTask.select()
+    [task] = Task.select()
     assert task.reason == "help"
     alerts = outbox(purpose="alert")
     assert sorted(m.phone for m in alerts) == sorted([ORGANIZER, ORGANIZER_OTHER])
@@ -208,12 +208,12 @@ def test_not_yet_twice_opens_a_mentoring_task_at_the_90_day_follow_up(held, send
     with at(FOLLOWUP_30):
         settle(drain, runner)
         assert Phone(send_sms, SIGNED).say("2") == text("followup.thanks_not_yet")
-    assert MentoringTask.select().count() == 0 and outbox(purpose="alert") == []
+    assert Task.select().count() == 0 and outbox(purpose="alert") == []
     with at(FOLLOWUP_90):
         settle(drain, runner)
         assert followups(90) == [SIGNED]
         assert Phone(send_sms, SIGNED).say("2") == text("followup.thanks_not_yet")
-    [task] = MentoringTask.select()
+    [task] = Task.select()
     assert task.reason == "not_yet_twice"
     assert len(outbox(purpose="alert")) == 2
     enrollment = Enrollment.get(Enrollment.phone == SIGNED)

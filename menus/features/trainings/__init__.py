@@ -7,11 +7,11 @@ from __future__ import annotations
 from menus.feature import Feature, Sweep, fixed_sample
 from menus.features.trainings import attendance, followup, jobs, signup
 from models.sending_policy import Purpose
-from models.training import Enrollment, MentoringTask, Training, TrainingStep
+from models.training import Enrollment, Training, TrainingStep
 
 RECORDS = Feature(
     name="trainings",
-    models=(Training, TrainingStep, Enrollment, MentoringTask),
+    models=(Training, TrainingStep, Enrollment),
     purposes=(
         Purpose("reminder", requested=True, waits_out_quiet_hours=True),
         Purpose("followup", requested=True, waits_out_quiet_hours=True),

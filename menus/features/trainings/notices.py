@@ -10,7 +10,8 @@ from menus.notify import language_for, notify
 from menus.turn import Lookups
 from models.message import Outgoing
 from models.staff import Staff
-from models.training import Enrollment, MentoringTask, Training
+from models.task import Task
+from models.training import Enrollment, Training
 
 TRAINING_PURPOSE = "training_news"
 """Promotions from the waiting list, cancellations and moves: asked for, and not urgent (quiet hours wait)."""
@@ -41,7 +42,7 @@ def to_participants(training: Training, enrollments: list[Enrollment], key: str,
     return [notify(e.phone, key, params, purpose, lookups=lookups) for e in enrollments]
 
 
-def mentoring_alert(training: Training, enrollment: Enrollment, task: MentoringTask) -> list[Outgoing]:
+def mentoring_alert(training: Training, enrollment: Enrollment, task: Task) -> list[Outgoing]:
     """Tell every organiser that an attendee needs help applying the training (name and number: they call)."""
     lookups = Lookups()
     written = []
