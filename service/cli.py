@@ -26,6 +26,7 @@ from models.settings import to_local, to_utc
 from models.staff import AGENCIES, ROLES
 from models.staffing import StaffFieldError, checked_entry, save_staff, staffing_problems
 from service import backup_cli, doctor, setup_cli
+from service.broadcast_cli import broadcast_cli
 from service.console import cli as console_cli
 from service.digest_cli import digest_cli
 from service.exports import DETAIL_FIELDS, EXPORTS, FORMATS, ExportOptions, render
@@ -202,6 +203,7 @@ def init_app(app: Flask) -> None:
         demo_cli,
         menus_cli,
         training_cli,
+        broadcast_cli,
         digest_cli,
         gateway_cli,
         export,
