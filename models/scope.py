@@ -57,3 +57,30 @@ def shown_case_number(staff: Staff, case: Case, phone: str | None) -> str:
     if not phone or not case.may_share_identity_with(staff):
         return ""
     return phone
+
+
+def manages_staff(staff: Staff) -> bool:
+    """Coordinators add, change and remove staff and set up villages (the console's staff pages); nobody else."""
+    return staff.role == "coordinator"
+
+
+EXPORTS_BY_ROLE = {
+    "coordinator": ("people", "messages", "cases", "trainings", "digest", "audit"),
+    "organizer": ("cases", "trainings", "digest"),
+    "official": ("digest",),
+}
+"""What each role may download from the console (the CLI, on the server, exports everything). Coordinators: all of
+it, case stories and notes too. Organisers: the cases (the list they already see whole, without stories), trainings
+and the digest; not people or messages, lists of whole numbers they only see masked. Officials, village heads too:
+the digest only, of their own scope (a regency official the whole area, a village head their village); cases
+referred to them stay on their pages. Any other role: nothing (the exports page is 404)."""
+
+
+def exports_for(staff: Staff) -> tuple[str, ...]:
+    """The exports this staff member may download, in the order the console offers them."""
+    return EXPORTS_BY_ROLE.get(staff.role, ())
+
+
+def may_export_details(staff: Staff) -> bool:
+    """True if they may add case stories and notes to a cases export (coordinators only: personal data in bulk)."""
+    return staff.role == "coordinator"

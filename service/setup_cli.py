@@ -51,7 +51,17 @@ def village_add(names: tuple[str, ...]) -> None:
 @village_cli.command("list")
 def village_list() -> None:
     """The villages in menu order, with the people registered in each."""
-    counts = dict(
+    counts = registered_by_village()
+    names = Village.names()
+    for position, name in enumerate(names, start=1):
+        click.echo(f"{position}. {name} ({counts.get(name, 0)} registered)")
+    if not names:
+        click.echo("no villages yet: add them with `village add NAME [NAME...]`")
+
+
+def registered_by_village() -> dict[str, int]:
+    """How many people are registered in each village (by name; the console's village list too)."""
+    return dict(
         cast(  # peewee's stubs type a `.tuples()` query as yielding model instances
             "Iterable[tuple[str, int]]",
             Person.select(Person.village, fn.COUNT(Person.id))
@@ -60,11 +70,6 @@ def village_list() -> None:
             .tuples(),
         )
     )
-    names = Village.names()
-    for position, name in enumerate(names, start=1):
-        click.echo(f"{position}. {name} ({counts.get(name, 0)} registered)")
-    if not names:
-        click.echo("no villages yet: add them with `village add NAME [NAME...]`")
 
 
 @click.command("list")
@@ -109,7 +114,7 @@ def staff_remove(phone: str, handover: bool) -> None:
     try:
         with database.atomic():
             removal = remove_staff(e164, handover)
-            told = _tell_holder(removal)
+            told = tell_holder(removal)
     except StaffError as error:
         raise click.ClickException(str(error)) from None
     enqueue_after_commit([told] if told else [])
@@ -129,8 +134,8 @@ def staff_remove(phone: str, handover: bool) -> None:
         click.echo(f"warning: {problem}", err=True)
 
 
-def _tell_holder(removal: Removal) -> Outgoing | None:
-    """The new holder's SMS naming the cases handed to them (in the same transaction)."""
+def tell_holder(removal: Removal) -> Outgoing | None:
+    """The new holder's SMS naming the cases handed to them (write it in the removal's transaction; the console too)."""
     if removal.holder is None or not removal.handed_over:
         return None
     codes = [case.display_code for case in removal.handed_over]

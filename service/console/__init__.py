@@ -4,15 +4,16 @@ Interfaces for its pages: register views on `service.console.blueprint.bp`; deco
 `service.console.auth.login_required` and read the staff member with `current_staff()`; render templates that extend
 `console/base.html` (blocks `title` and `content`; the globals `t(key, **params)` for console texts, `lang`, `staff`
 and Flask-WTF's `csrf_token()` for every POST form); record openings and exports with
-`models.audit.AuditEvent.record(staff, kind, target)`. Every console response carries `no-store` and a CSP without
-inline script or style (`service.console.security`).
+`models.audit.AuditEvent.record(staff, kind, target)`; a page in `NAV` that only some roles have sets
+`view.menu_shown_to = predicate(staff)` so the menu leaves it out for the others. Every console response carries
+`no-store` and a CSP without inline script or style (`service.console.security`).
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g, url_for
 
-from service.console import auth, pages, security
+from service.console import auth, pages, security, staff_pages
 from service.console.blueprint import bp
 from service.console.texts import language, text
 
@@ -27,12 +28,20 @@ NAV = (
 )
 """The console's menu: endpoint and text key; an endpoint not built yet is left out."""
 
-__all__ = ["auth", "bp", "init_app", "pages"]
+__all__ = ["auth", "bp", "init_app", "pages", "staff_pages"]
+
+
+def _shown(endpoint: str) -> bool:
+    """A menu entry is shown once its view exists, and only to whom its `menu_shown_to(staff)` (a view function's
+    attribute, when set) admits: a page that would be 404 for someone is not in their menu."""
+    view = current_app.view_functions.get(endpoint)
+    rule = getattr(view, "menu_shown_to", None)
+    return view is not None and (rule is None or (g.get("staff") is not None and bool(rule(g.staff))))
 
 
 @bp.context_processor
 def _template_globals() -> dict[str, object]:
-    menu = [(url_for(endpoint), text(key), endpoint) for endpoint, key in NAV if endpoint in current_app.view_functions]
+    menu = [(url_for(endpoint), text(key), endpoint) for endpoint, key in NAV if _shown(endpoint)]
     return {"t": text, "lang": language(), "staff": g.get("staff"), "console_menu": menu}
 
 
