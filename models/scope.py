@@ -84,3 +84,8 @@ def exports_for(staff: Staff) -> tuple[str, ...]:
 def may_export_details(staff: Staff) -> bool:
     """True if they may add case stories and notes to a cases export (coordinators only: personal data in bulk)."""
     return staff.role == "coordinator"
+
+
+def sends_broadcasts(staff: Staff) -> bool:
+    """Coordinators compose, send, pause and cancel announcements (the console's broadcast pages); nobody else."""
+    return staff.role == "coordinator"
