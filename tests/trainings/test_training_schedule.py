@@ -201,7 +201,9 @@ def test_needs_help_opens_a_mentoring_task_and_alerts_the_organisers_once(held, 
     assert task.reason == "help"
     alerts = outbox(purpose="alert")
     assert sorted(m.phone for m in alerts) == sorted([ORGANIZER, ORGANIZER_OTHER])
-    assert alerts[0].text == text("training.mentoring.help", name="Sri Lestari", phone=SIGNED, **params(held))
+    assert alerts[0].text == text(
+        "training.mentoring.task.help", task_id=str(task.id), name="Sri Lestari", phone=SIGNED, **params(held)
+    )
 
 
 def test_not_yet_twice_opens_a_mentoring_task_at_the_90_day_follow_up(held, send_sms, drain, runner):

@@ -43,7 +43,8 @@ def to_participants(training: Training, enrollments: list[Enrollment], key: str,
 
 
 def mentoring_alert(training: Training, enrollment: Enrollment, task: Task) -> list[Outgoing]:
-    """Tell every organiser that an attendee needs help applying the training (name and number: they call)."""
+    """Tell every organiser that an attendee needs help applying the training (name and number: they call), with the
+    task's number to take it by (`AMBIL <id>`)."""
     lookups = Lookups()
     written = []
     for member in Staff.active_in_roles(("organizer",)):
@@ -52,11 +53,12 @@ def mentoring_alert(training: Training, enrollment: Enrollment, task: Task) -> l
         written.append(
             notify(
                 member.phone,
-                f"training.mentoring.{task.reason}",
+                f"training.mentoring.task.{task.reason}",
                 {
                     **training_params(training),
                     "name": enrollment.name,
                     "phone": enrollment.phone,
+                    "task_id": str(task.id),
                 },
                 "alert",
                 language=language,
