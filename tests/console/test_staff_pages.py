@@ -4,13 +4,17 @@ and every change an audit event."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import g
 
 from models import Case, CaseEvent, Person, Staff, Village, database
 from models.audit import AuditEvent
 from models.case_terms import Report
+from tests.support.browser import PHONE_WIDTH, browser_page, served
 from tests.support.console import csrf_token, give_password, sign_in
+from tests.support.console_browser import add_village_and_organiser, set_password_by_sms_code, sign_in_browser
 from tests.support.outbox import outbox
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
 from tests.support.villages import seed_villages
@@ -250,3 +254,31 @@ def test_a_village_name_a_basic_phone_cannot_show_is_refused(app, staff, name):
     refused = post(client, "/console/villages", name=name)
     assert refused.status_code == 400 and "Nama desa paling banyak 30 huruf" in refused.get_data(as_text=True)
     assert Village.names() == ["Tracap", "Lamuk"] and audit() == []
+
+
+# In the browser ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(app):
+    with served(app) as url:
+        yield url
+
+
+@pytest.mark.browser
+def test_a_coordinator_adds_a_village_and_an_organiser_who_then_signs_in(app, live_server, staff):
+    from playwright.sync_api import expect
+
+    assert not database.in_transaction(), "the browser's requests must not wait on this thread's transaction"
+    with browser_page(live_server, PHONE_WIDTH) as page:
+        add_village_and_organiser(page, live_server, COORDINATOR, "Kaliwiro", NEW_PHONE, "Dewi Lestari")
+        expect(page).to_have_url(re.compile(r"/console/login"))
+        set_password_by_sms_code(page, live_server, NEW_E164, "kebun-salak-kaliwiro")
+        sign_in_browser(page, live_server, NEW_E164, "kebun-salak-kaliwiro")
+        expect(page.get_by_text("Dewi Lestari").first).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH, "nothing wider than the screen"
+        assert page.request.get(f"{live_server}/console/staff", max_redirects=0).status == 404, "not a coordinator"
+    added = Staff.get(Staff.phone == NEW_E164)
+    assert (added.name, added.role, added.village, added.active) == ("Dewi Lestari", "organizer", "Kaliwiro", True)
+    assert Village.names() == ["Tracap", "Lamuk", "Kaliwiro"]
+    assert audit() == [(COORDINATOR, "village_added", "Kaliwiro"), (COORDINATOR, "staff_added", NEW_E164)]
