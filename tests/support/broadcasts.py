@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models import Person, Staff, database
 from tests.support.registration import register
+from tests.support.villages import seed_villages
 
 SITI, WIWIT, BUDI = "+6281234500001", "+6281234500002", "+6281234500003"
 """Tracap's people who get a broadcast: Siti (Indonesian), Wiwit and Budi (Javanese)."""
@@ -20,6 +21,7 @@ JV_TEXT = "Pelatihan migrasi aman dinten Setu jam 09:00 wonten balai desa. Grati
 
 def village_people() -> None:
     """Register Tracap's people (and one of Lamuk), then opt one out, mark one unsafe, make one staff."""
+    seed_villages("Tracap", "Lamuk")
     register(SITI, name="Siti", language="id")
     register(WIWIT, name="Wiwit", language="jv")
     register(BUDI, name="Budi", language="jv")
