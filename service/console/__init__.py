@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, url_for
 
-from service.console import auth, pages, security, staff_pages
+from service.console import auth, pages, security, staff_pages, tasks_pages
 from service.console import broadcasts_pages as broadcasts_pages  # /console/broadcasts
 from service.console.blueprint import bp
 from service.console.texts import language, text
@@ -23,13 +23,14 @@ NAV = (
     ("console.cases", "console.nav.cases"),
     ("console.people", "console.nav.people"),
     ("console.trainings", "console.nav.trainings"),
+    ("console.tasks", "console.nav.tasks"),
     ("console.broadcasts", "console.nav.broadcasts"),
     ("console.figures", "console.nav.figures"),
     ("console.staff", "console.nav.staff"),
 )
 """The console's menu: endpoint and text key; an endpoint not built yet is left out."""
 
-__all__ = ["auth", "bp", "init_app", "pages", "staff_pages"]
+__all__ = ["auth", "bp", "init_app", "pages", "staff_pages", "tasks_pages"]
 
 
 def _shown(endpoint: str) -> bool:
