@@ -86,15 +86,18 @@ class Person(BaseModel):
         )
 
     @classmethod
-    def consent_for_training(cls, phone: str, *, name: str, language: str, via: str) -> bool:
-        """The short form of registration (consent and a name) before a training sign-up; False if this
-        phone had consented already (its name and consent stay as they were)."""
+    def consent_for_training(
+        cls, phone: str, *, name: str, language: str, via: str, version: str = TRAINING_CONSENT_VERSION
+    ) -> bool:
+        """The short form of registration (consent and a name) before a training sign-up, or a walk-in's answer
+        (`version`: the wording they agreed to); False if this phone had consented already (its name and consent
+        stay as they were)."""
         now = utcnow()
         values = dict(
             name=name,
             language=language,
             consent_at=now,
-            consent_version=TRAINING_CONSENT_VERSION,
+            consent_version=version,
             registered_via=via,
             updated_at=now,
         )

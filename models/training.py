@@ -43,6 +43,18 @@ def _sms_text(typed: str) -> str:
     return " ".join(fold_to_gsm7(typed).split())
 
 
+def _checked_details(title: str, place: str, kind: str) -> tuple[str, str, str]:
+    """A training's title, place and kind as stored (GSM-7, single spaces), or TrainingError naming the field."""
+    if kind not in KINDS:
+        raise TrainingError("training.invalid", f"kind must be one of {', '.join(KINDS)}", "kind")
+    title, place = _sms_text(title), _sms_text(place)  # every training SMS stays GSM-7 (one segment each)
+    if not title or len(title) > TITLE_MAX:
+        raise TrainingError("training.invalid", f"title must have 1 to {TITLE_MAX} characters", "title")
+    if not place or len(place) > PLACE_MAX:
+        raise TrainingError("training.invalid", f"place must have 1 to {PLACE_MAX} characters", "place")
+    return title, place, kind
+
+
 class Training(BaseModel):
     """A training session: code, title, kind, start (UTC), place, capacity, status."""
 
@@ -92,13 +104,7 @@ class Training(BaseModel):
         code = normalise_code(code)
         if not CODE_PATTERN.match(code):
             raise TrainingError("training.invalid", f"code {code!r} must be 3 to 10 letters or digits", "code")
-        if kind not in KINDS:
-            raise TrainingError("training.invalid", f"kind must be one of {', '.join(KINDS)}", "kind")
-        title, place = _sms_text(title), _sms_text(place)  # every training SMS stays GSM-7 (one segment each)
-        if not title or len(title) > TITLE_MAX:
-            raise TrainingError("training.invalid", f"title must have 1 to {TITLE_MAX} characters", "title")
-        if not place or len(place) > PLACE_MAX:
-            raise TrainingError("training.invalid", f"place must have 1 to {PLACE_MAX} characters", "place")
+        title, place, kind = _checked_details(title, place, kind)
         if capacity < 1:
             raise TrainingError("training.invalid", "capacity must be at least 1", "capacity")
         if starts_at <= now:
@@ -119,6 +125,24 @@ class Training(BaseModel):
         for kind_ in STEP_KINDS:
             TrainingStep.create(training=training, kind=kind_, due_at=step_due(kind_, starts_at))
         return training
+
+    def amend(self, title: str | None, place: str | None, kind: str | None) -> bool:
+        """Change the title, place or kind (None: unchanged), checked as `add` checks them; True if the place
+        changed (those still coming are to be told). Call inside a transaction."""
+        if self.status != "planned":
+            raise TrainingError("training.closed", f"training {self.code} is {self.status}, not planned")
+        title, place, kind = _checked_details(
+            self.title if title is None else title,
+            self.place if place is None else place,
+            self.kind if kind is None else kind,
+        )
+        if (title, place, kind) == (self.title, self.place, self.kind):
+            return False
+        place_changed = place != self.place
+        self.lock()
+        self.title, self.place, self.kind = title, place, kind
+        self.save(only=[Training.title, Training.place, Training.kind, Training.updated_at])
+        return place_changed
 
     def lock(self) -> None:
         """Take the training row for this transaction (PostgreSQL row lock; SQLite's write lock already is)."""

@@ -12,13 +12,10 @@ import logging
 import click
 from flask.cli import AppGroup
 
-from menus.features.trainings import notices
-from menus.features.trainings.jobs import training_specs
-from menus.turn import Lookups
-from models import database
+from menus.features.trainings import calendar
 from models.jobs import enqueue_after_commit
+from models.message import Outgoing
 from models.phones import InvalidPhone, to_e164
-from models.settings import to_utc
 from models.training import Training
 from models.training_terms import KINDS, TrainingError
 
@@ -26,16 +23,13 @@ log = logging.getLogger(__name__)
 
 training_cli = AppGroup("training", help="Trainings: add, list, cancel, move, attendance.")
 
-TIME_FORMAT = "%Y-%m-%d %H:%M"
-
 
 def parse_start(value: str) -> dt.datetime:
     """`YYYY-MM-DD HH:MM` in local time, as naive UTC; a clear error otherwise."""
     try:
-        local = dt.datetime.strptime(value.strip(), TIME_FORMAT)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not YYYY-MM-DD HH:MM", param_hint="--starts") from None
-    return to_utc(local)
+        return calendar.parse_start(value)
+    except TrainingError as error:
+        raise click.BadParameter(str(error), param_hint="--starts") from None
 
 
 def find(code: str) -> Training:
@@ -64,11 +58,10 @@ def training_add(code: str, title: str, starts: str, place: str, capacity: int, 
     """Add a planned training; its reminder and follow-ups are scheduled."""
     starts_at = parse_start(starts)
     try:
-        with database.atomic():
-            training = Training.add(code, title, kind, starts_at, place, capacity)
+        training, jobs = calendar.add(code, title, kind, starts_at, place, capacity)
     except TrainingError as error:
         _fail(error)
-    enqueue_after_commit(training_specs(training))
+    enqueue_after_commit(jobs)
     click.echo(
         f"training {training.code} added: {training.title}, {training.starts_label} at {training.place}, "
         f"{training.capacity} seats"
@@ -97,9 +90,7 @@ def training_cancel(code: str) -> None:
     """Cancel a training and tell everyone signed up or waiting, by SMS."""
     training = find(code)
     try:
-        with database.atomic():
-            told = training.cancel()
-            written = notices.to_participants(training, told, "training.sms.cancelled", notices.TRAINING_PURPOSE)
+        written = calendar.cancel(training)
     except TrainingError as error:
         _fail(error)
     enqueue_after_commit(written)
@@ -117,20 +108,10 @@ def training_move(code: str, starts: str | None, capacity: int | None) -> None:
     training = find(code)
     starts_at = parse_start(starts) if starts is not None else None
     try:
-        with database.atomic():
-            promoted = training.resize(capacity) if capacity is not None else []
-            told = training.move(starts_at) if starts_at is not None else []
-            written = [notices.promoted(training, e, Lookups()) for e in promoted]  # with the new date, once
-            promoted_phones = {e.phone for e in promoted}
-            written += notices.to_participants(
-                training,
-                [e for e in told if e.phone not in promoted_phones],
-                "training.sms.moved",
-                notices.TRAINING_PURPOSE,
-            )
+        written, after_commit = calendar.change(training, calendar.Change(starts_at=starts_at, capacity=capacity))
     except TrainingError as error:
         _fail(error)
-    enqueue_after_commit([*written, *training_specs(training)])
+    enqueue_after_commit(after_commit)
     click.echo(f"training {training.code}: {training.starts_label}, {training.capacity} seats; {_told(written)}")
 
 
@@ -147,8 +128,7 @@ def training_attend(code: str, phones: tuple[str, ...]) -> None:
         except InvalidPhone:
             raise click.BadParameter(f"{raw!r} is not a phone number", param_hint="--phone") from None
     try:
-        with database.atomic():
-            marked, strangers = training.mark_attended(numbers)
+        marked, strangers = calendar.attend(training, numbers)
     except TrainingError as error:
         _fail(error)
     click.echo(
@@ -159,8 +139,6 @@ def training_attend(code: str, phones: tuple[str, ...]) -> None:
         raise SystemExit(1)
 
 
-def _told(written: list) -> str:
-    refused = sum(1 for outgoing in written if outgoing.refused)
-    return f"{len(written) - refused} people told by SMS" + (
-        f" ({refused} refused by the sending policy)" if refused else ""
-    )
+def _told(written: list[Outgoing]) -> str:
+    told, refused = calendar.told_count(written)
+    return f"{told} people told by SMS" + (f" ({refused} refused by the sending policy)" if refused else "")

@@ -5,7 +5,7 @@ catalogs' `training.` keys."""
 from __future__ import annotations
 
 from menus.feature import Feature, Sweep, fixed_sample
-from menus.features.trainings import attendance, followup, jobs, signup
+from menus.features.trainings import attendance, followup, jobs, signup, walk_ins
 from models.sending_policy import Purpose
 from models.training import Enrollment, Training, TrainingStep
 
@@ -35,4 +35,4 @@ RECORDS = Feature(
 )
 """The trainings' records, message purposes, scheduled steps and sweep, and the samples of their SMS texts."""
 
-FEATURES = (signup.FEATURE, attendance.FEATURE, followup.FEATURE, RECORDS)
+FEATURES = (signup.FEATURE, attendance.FEATURE, followup.FEATURE, walk_ins.FEATURE, RECORDS)

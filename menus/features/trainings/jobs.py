@@ -22,6 +22,7 @@ from models.phones import mask
 from models.settings import quiet_hours_end
 from models.training import Enrollment, Training
 from models.training_terms import followup_days
+from models.walk_in import WalkIn
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +115,10 @@ def _followup(training: Training, days: int) -> tuple[list[Outgoing], list[Enrol
     and the step looks again later. What was asked, and who waits."""
     attendees: list[Enrollment] = []
     waiting: list[Enrollment] = []
+    without_consent = WalkIn.settle_before_followup(training)  # a walk-in is asked only after their yes
     for enrollment in training.enrollments(("attended",)):
-        if (enrollment.asked_stage or 0) >= days:
-            continue  # asked by an earlier run of this step
+        if (enrollment.asked_stage or 0) >= days or enrollment.id in without_consent:
+            continue  # asked by an earlier run of this step, or a walk-in who did not consent
         (waiting if Conversation.open_for(enrollment.phone) else attendees).append(enrollment)
     written = notices.to_participants(training, attendees, f"training.sms.followup{days}", "followup")
     now = utcnow()
