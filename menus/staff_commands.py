@@ -24,10 +24,18 @@ class StaffCommand:
 
 
 def parse(text: str, keywords: Container[str]) -> StaffCommand | None:
-    """The staff command this SMS is, if its first word is exactly one of `keywords` (any case); else None."""
-    words = (text or "").strip().split(maxsplit=2)
+    """The staff command this SMS is, if its first word is exactly one of `keywords` (any case), or its first two
+    words are one ("CATAT KUNJUNG 12 …", before "CATAT" alone); else None."""
+    words = (text or "").strip().split(maxsplit=3)
     if not words:
         return None
+    if len(words) > 1:
+        pair = f"{words[0].upper().strip(_PUNCTUATION)} {words[1].upper().strip(_PUNCTUATION)}"
+        if pair in keywords:
+            return StaffCommand(
+                pair, normalise_code(words[2]) if len(words) > 2 else "", words[3].strip() if len(words) > 3 else ""
+            )
+    words = (text or "").strip().split(maxsplit=2)
     keyword = words[0].upper().strip(_PUNCTUATION)
     if keyword not in keywords:
         return None

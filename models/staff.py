@@ -1,4 +1,4 @@
-"""Organisers, coordinators and officials who receive alerts and act by SMS."""
+"""Organisers, coordinators, officials and cadres who receive alerts or tasks and act by SMS."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import peewee
 
 from models.base import BaseModel, fetch_instance, fetch_instances, hot_statements, prepared, utcnow
 
-ROLES = ("organizer", "coordinator", "official")
+ROLES = ("organizer", "coordinator", "official", "cadre")
+"""Staff roles. A cadre is a volunteer in training: visit and mentoring tasks, never case alerts (case handling is
+`models.case.HANDLER_ROLES`), until promoted to organizer."""
 
 AGENCIES = ("disnaker", "bp3mi", "polisi", "kbri")
 """The agencies an official belongs to: the regency labour office, the province's migrant-worker protection office,

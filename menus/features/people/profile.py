@@ -7,6 +7,7 @@ from menus.features.people.registration import STATUS_ASK, village_question
 from menus.screens import MAIN_MENU, End, Menu, Option, Switch
 from menus.turn import FlowTurn
 from models import database
+from models.returnee import Returnee
 
 ROOT = "profile"
 """The profile screen (USSD main menu "Profil saya"; SMS `DAFTAR` once registered)."""
@@ -19,8 +20,10 @@ def save_profile(turn: FlowTurn) -> None:
         return
     fields = {k: turn.answers[k] for k in ("village", "status", "country") if k in turn.answers}
     if fields:
+        previous = person.status
         with database.atomic():
             person.update_fields(**fields)
+            Returnee.note_status(person.phone, previous, person.status)  # a purna's visit and check-ins (issue 21)
 
 
 FEATURE = Feature(

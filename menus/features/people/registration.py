@@ -17,6 +17,7 @@ from menus.turn import FlowTurn
 from menus.validators import validate_name, validate_place
 from models import Person, database
 from models.person import COUNTRIES, STATUSES, STATUSES_WITH_COUNTRY
+from models.returnee import Returnee
 
 if TYPE_CHECKING:
     from menus.keywords import Match
@@ -82,6 +83,7 @@ def save_registration(turn: FlowTurn) -> None:
             registration_key=turn.ctx.session_key,
         )
         if registered:
+            Returnee.note_status(turn.phone, None, status)  # a purna's visit and check-ins (issue 21)
             turn.queued(
                 notify(
                     turn.phone,
