@@ -126,6 +126,9 @@ def tasks() -> ResponseReturnValue:
     )
 
 
+tasks.menu_shown_to = _sees_tasks  # type: ignore[attr-defined]  # the menu's entry: whoever has the page
+
+
 def _task_in_scope(task_id: int) -> tuple[Staff, Task]:
     """The signed-in staff member and the task, or 404 (no task page for them, or the task is not theirs to see)."""
     staff = current_staff()
