@@ -162,7 +162,7 @@ FEATURE = Feature(
         StaffKeyword("SETUJU", setuju, _names_an_id, _names_an_id),
         StaffKeyword("TOLAK", tolak, _names_an_id, _names_an_id),
         StaffKeyword("PROMOSI", promosi, _names_a_phone, _names_a_phone),
-        StaffKeyword("ALIH", alih, _names_a_case, _names_a_case),
+        StaffKeyword("ALIH", alih, _names_a_case),  # from staff, ALIH is always the command
     ),
 )
 """The cadres' and handovers' staff commands."""
