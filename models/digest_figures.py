@@ -4,6 +4,8 @@ Every figure is one GROUP BY village query, so all scopes cost the same handful 
 number of villages or rows. New registrations, reports, resolutions, trainings and follow-up answers count
 what happened in the period; open, overdue and referred-and-waiting are the state when the digest is made.
 No name, phone number, story or unreferred case code ever enters a figure.
+The console's figures page (`models.period_figures`) reads these same statements (`compute`, `report_rows`,
+`training_rows`) for any period, grouped further, so the page and `export digest` cannot disagree.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from models.digest_period import Period
 from models.person import STATUSES, Person
 from models.staff import Staff
 from models.training import Enrollment, Training
+from models.training_terms import SEATED
 
 ALL = "all"
 """The scope of the whole area (a regency official, a coordinator); any other scope is a village name."""
@@ -62,6 +65,11 @@ class Figures:
     applied: int = 0
     answered: int = 0
     """Follow-up answers received in the period (the applied rate is applied / answered)."""
+    seated: int = 0
+    """Seats taken at the trainings held in the period (attended or not; the waiting list not): the funnel's top."""
+    attendees_applied: int = 0
+    """Of those who attended the trainings held in the period, how many answered "applied" last (the funnel's end;
+    `applied` counts the answers received in the period, whichever training they follow)."""
     waiting_by_organiser: dict[str, int] = field(default_factory=dict)
     """Open cases each organiser has taken, by first name (coordinators' digests only)."""
 
@@ -137,16 +145,7 @@ def compute(period: Period, villages: list[str], now: dt.datetime) -> dict[str, 
             lambda f, s=status, n=n: f.registrations_by_status.__setitem__(s, f.registrations_by_status.get(s, 0) + n),
         )
 
-    reports = cast(
-        "Iterable[tuple[str | None, str, int, int | None]]",
-        (
-            Case.select(Case.village, Case.category, peewee.fn.COUNT(Case.id), _count_if(Case.severity == "urgent"))
-            .where(_in(Case.created_at, period))
-            .group_by(Case.village, Case.category)
-            .tuples()
-        ),
-    )
-    for village, category, n, urgent in reports:
+    for village, category, n, urgent in report_rows(period):
 
         def count(f: Figures, c=category, n=n, u=int(urgent or 0)) -> None:
             f.reports_by_category[c] = f.reports_by_category.get(c, 0) + n
@@ -194,30 +193,56 @@ def compute(period: Period, villages: list[str], now: dt.datetime) -> dict[str, 
     return scopes
 
 
+def report_rows(period: Period, *by: peewee.Node) -> Iterable[tuple]:
+    """Cases opened in the period: (village, category, *by, cases, urgent) rows, grouped by village, category and
+    each of `by` (the console's figures add the month; the digest adds nothing)."""
+    return cast(
+        "Iterable[tuple]",
+        Case.select(Case.village, Case.category, *by, peewee.fn.COUNT(Case.id), _count_if(Case.severity == "urgent"))
+        .where(_in(Case.created_at, period))
+        .group_by(Case.village, Case.category, *by)
+        .tuples(),
+    )
+
+
+def training_rows(period: Period) -> Iterable[tuple[str | None, int, int, int, int | None]]:
+    """The seats of trainings held in the period, by the people's villages: (village, trainings with an attendee
+    from there, seated (signed up and kept their seat), attended, attended and applied by their latest
+    follow-up answer) rows."""
+    attended = Enrollment.status == "attended"
+    latest = peewee.fn.COALESCE(Enrollment.answer_90, Enrollment.answer_30)
+    return cast(
+        "Iterable[tuple[str | None, int, int, int, int | None]]",
+        Enrollment.select(
+            Person.village,
+            peewee.fn.COUNT(peewee.fn.DISTINCT(peewee.Case(None, ((attended, Enrollment.training),), None))),
+            peewee.fn.COUNT(Enrollment.id),
+            _count_if(attended),
+            _count_if(attended & (latest == "applied")),
+        )
+        .join(Training)
+        .switch(Enrollment)
+        .join(Person, peewee.JOIN.LEFT_OUTER, on=(Person.phone == Enrollment.phone))
+        .where(Enrollment.status.in_(SEATED) & (Training.status == "held") & _in(Training.starts_at, period))
+        .group_by(Person.village)
+        .tuples(),
+    )
+
+
 def _trainings(period: Period, scopes: dict[str, Figures], add) -> None:
     """Trainings held in the period with their attendees, and follow-up answers received in it, by the
     attendees' villages; the area counts every training held."""
     scopes[ALL].trainings_held = (
         Training.select().where((Training.status == "held") & _in(Training.starts_at, period)).count()
     )
-    attended = cast(
-        "Iterable[tuple[str | None, int, int]]",
-        (
-            Enrollment.select(
-                Person.village, peewee.fn.COUNT(peewee.fn.DISTINCT(Enrollment.training)), peewee.fn.COUNT(Enrollment.id)
-            )
-            .join(Training)
-            .switch(Enrollment)
-            .join(Person, peewee.JOIN.LEFT_OUTER, on=(Person.phone == Enrollment.phone))
-            .where((Enrollment.status == "attended") & (Training.status == "held") & _in(Training.starts_at, period))
-            .group_by(Person.village)
-            .tuples()
-        ),
-    )
-    for village, trainings, n in attended:
+    for village, trainings, seated, n, applied in training_rows(period):
         scopes[ALL].attended += n
+        scopes[ALL].seated += seated
+        scopes[ALL].attendees_applied += int(applied or 0)
         if village in scopes and village != ALL:
             scopes[village].attended += n
+            scopes[village].seated += seated
+            scopes[village].attendees_applied += int(applied or 0)
             scopes[village].trainings_held += trainings
     answers = cast(
         "Iterable[tuple[str | None, int | None, int | None]]",
