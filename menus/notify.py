@@ -243,6 +243,17 @@ def tell_coordinators(share: str, lookups: Lookups | None = None) -> list[Outgoi
     return written
 
 
+def tell_coordinators_of(text_key: str, params: dict[str, str]) -> list[Outgoing]:
+    """Tell every active coordinator `text_key` with `params` in their language, as an alert (it goes at once, before
+    other waiting SMS): a phone of the pool out of rotation, or back."""
+    lookups = Lookups()
+    written = []
+    for member in Staff.coordinators():
+        lookups.remember_staff(member)
+        written.append(notify(member.phone, text_key, params, "alert", lookups=lookups))
+    return written
+
+
 _QUOTAS: dict[int, SmsQuota] = {}
 
 

@@ -74,6 +74,8 @@ class Message(WithLookupHashes):
     attempts = peewee.IntegerField(default=0)
     last_error = peewee.CharField(max_length=ERROR_MAX, null=True)
     next_attempt_at = peewee.DateTimeField(null=True)
+    pool_phone = peewee.CharField(max_length=20, null=True)
+    """The phone of the smsgate pool (its SMSGATE_PHONES name) an SMS came in on, or goes or went out through."""
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)
 
@@ -129,8 +131,9 @@ class Message(WithLookupHashes):
         return Outgoing(message.id, None, refused=True)
 
     @classmethod
-    def record_inbound(cls, phone: str, text: str, provider_id: str) -> Message | None:
-        """Store an incoming SMS once; None if this provider id was stored before (a replay)."""
+    def record_inbound(cls, phone: str, text: str, provider_id: str, via: str | None = None) -> Message | None:
+        """Store an incoming SMS once (`via`: the pool's phone it came to); None if this provider id was stored
+        before (a replay)."""
         size = sms_size(text)
         try:
             with cls._meta.database.atomic():
@@ -143,9 +146,21 @@ class Message(WithLookupHashes):
                     provider_id=provider_id,
                     segments=size.segments,
                     encoding=size.encoding,
+                    pool_phone=via or None,
                 )
         except peewee.IntegrityError:
             return None
+
+    @classmethod
+    def last_written_to(cls, phone: str) -> str | None:
+        """The pool's phone this number last wrote to (a conversation stays on one number), or None."""
+        found = (
+            cls.select(cls.pool_phone)
+            .where((cls.direction == "in") & (cls.phone == phone) & cls.pool_phone.is_null(False))
+            .order_by(cls.id.desc())
+            .first()
+        )
+        return found.pool_phone if found is not None else None
 
     @classmethod
     def record_delivery(

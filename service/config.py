@@ -30,6 +30,8 @@ from workers.backup import DEFAULT_BACKUP_KEEP
 from workers.gateways import BACKENDS
 from workers.gateways.africastalking import DEFAULT_TIMEOUT_SECONDS as DEFAULT_AT_TIMEOUT_SECONDS
 from workers.gateways.africastalking import default_api_url
+from workers.gateways.phones import NAME as PHONE_NAME
+from workers.gateways.phones import PhoneSettings, normalise_prefix
 from workers.gateways.smsgate import (
     DEFAULT_MAX_PER_MINUTE as DEFAULT_SMSGATE_MAX_PER_MINUTE,
 )
@@ -186,26 +188,97 @@ def _webhook_token(env: dict[str, str], instance_path: Path) -> str:
     return token
 
 
-def _smsgate_secret(env: dict[str, str], backend: str) -> str:
-    """SMSGATE_WEBHOOK_SECRET: required, and at least MIN_SMSGATE_SECRET_LENGTH long, on the phone backend (and
-    never short where it is set at all: the events endpoint trusts whatever it signs)."""
-    secret = env.get("SMSGATE_WEBHOOK_SECRET", "")
+def _smsgate_secret(env: dict[str, str], backend: str, name: str = "SMSGATE_WEBHOOK_SECRET") -> str:
+    """SMSGATE_WEBHOOK_SECRET (or a pool phone's own `name`): required, and at least MIN_SMSGATE_SECRET_LENGTH long,
+    on the phone backend (and never short where it is set at all: the events endpoint trusts whatever it signs)."""
+    secret = env.get(name, "")
     if (backend == "smsgate" or secret) and len(secret) < MIN_SMSGATE_SECRET_LENGTH:
         raise ConfigError(
-            f"SMSGATE_WEBHOOK_SECRET must be at least {MIN_SMSGATE_SECRET_LENGTH} characters, got {len(secret)}: "
+            f"{name} must be at least {MIN_SMSGATE_SECRET_LENGTH} characters, got {len(secret)}: "
             "set the same long random key in the app's webhook settings and here, e.g. "
             "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
         )
     return secret
 
 
-def _device_ids(raw: str) -> tuple[str, ...]:
+def _device_ids(raw: str, name: str = "SMSGATE_DEVICE_ID") -> tuple[str, ...]:
     """SMSGATE_DEVICE_ID: the phone's device id as the app shows it (several, comma-separated); empty: learnt."""
     ids = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
     for device_id in ids:
         if len(device_id) > 64 or not device_id.replace("-", "").replace("_", "").isalnum():
-            raise ConfigError(f"SMSGATE_DEVICE_ID must be the app's device id(s), comma-separated; got {device_id!r}")
+            raise ConfigError(f"{name} must be the app's device id(s), comma-separated; got {device_id!r}")
     return ids
+
+
+def _prefixes(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """A phone's operator prefixes (`0811,0812,0813`), as national numbers without the 0; ConfigError naming `name`."""
+    prefixes = []
+    for part in env.get(name, "").split(","):
+        if part.strip():
+            try:
+                prefixes.append(normalise_prefix(part))
+            except ValueError as error:
+                raise ConfigError(f"{name}: {error}") from None
+    return tuple(dict.fromkeys(prefixes))
+
+
+def phone_pool(env: dict[str, str], backend: str, per_minute: int, timeout: float) -> tuple[PhoneSettings, ...]:
+    """SMSGATE_PHONES (`a,b,c`) and each phone's SMSGATE_<NAME>_URL, _USERNAME, _PASSWORD, _MAX_PER_MINUTE (default
+    SMSGATE_MAX_PER_MINUTE), _DAILY_LIMIT (none), _PREFIXES, _DEVICE_ID (required for more than one phone: an
+    event's deviceId says which phone it came to) and _WEBHOOK_SECRET (default SMSGATE_WEBHOOK_SECRET); empty when
+    SMSGATE_PHONES is not set (one phone, configured the old way)."""
+    names = [part.strip().lower() for part in env.get("SMSGATE_PHONES", "").split(",") if part.strip()]
+    for name in names:
+        if not PHONE_NAME.fullmatch(name):
+            raise ConfigError(
+                f"SMSGATE_PHONES: {name!r} is not a phone name (a letter, then letters or digits, 12 at most)"
+            )
+    if len(set(names)) != len(names):
+        raise ConfigError("SMSGATE_PHONES names a phone twice")
+    pool: list[PhoneSettings] = []
+    for name in names:
+        key = f"SMSGATE_{name.upper()}_"
+        username, password = env.get(key + "USERNAME", "").strip(), env.get(key + "PASSWORD", "")
+        if backend == "smsgate" and not (username and password):
+            raise ConfigError(f"{key}USERNAME and {key}PASSWORD are required for phone {name} of SMSGATE_PHONES")
+        devices = _device_ids(env.get(key + "DEVICE_ID", ""), key + "DEVICE_ID")
+        if backend == "smsgate" and len(names) > 1 and not devices:
+            raise ConfigError(
+                f"{key}DEVICE_ID is required in a pool of phones: an event's deviceId says which phone it came to "
+                "(the app shows it on its Home tab; the cloud lists it at GET /devices)"
+            )
+        own = env.get(key + "WEBHOOK_SECRET", "")
+        secret = _smsgate_secret(env, backend, key + "WEBHOOK_SECRET") if own else env.get("SMSGATE_WEBHOOK_SECRET", "")
+        daily = _count(env, key + "DAILY_LIMIT", unit="SMS a day")
+        pool.append(
+            PhoneSettings(
+                name=name,
+                url=_url(env, key + "URL", DEFAULT_SMSGATE_URL),
+                username=username,
+                password=password,
+                max_per_minute=_positive_int(env, key + "MAX_PER_MINUTE", per_minute, unit="sends a minute"),
+                daily_limit=daily or None,
+                prefixes=_prefixes(env, key + "PREFIXES"),
+                device_ids=devices,
+                webhook_secret=secret,
+                timeout=timeout,
+            )
+        )
+    seen: dict[str, str] = {}
+    for phone in pool:
+        for device_id in phone.device_ids:
+            if device_id in seen:
+                raise ConfigError(
+                    f"phones {seen[device_id]} and {phone.name} of SMSGATE_PHONES have the same device id"
+                )
+            seen[device_id] = phone.name
+    return tuple(pool)
+
+
+def _pool_has_every_secret(env: dict[str, str]) -> bool:
+    """True if SMSGATE_PHONES is set and each of its phones has its own SMSGATE_<NAME>_WEBHOOK_SECRET."""
+    names = [part.strip() for part in env.get("SMSGATE_PHONES", "").split(",") if part.strip()]
+    return bool(names) and all(env.get(f"SMSGATE_{name.upper()}_WEBHOOK_SECRET") for name in names)
 
 
 def parse_retry_delays(raw: str) -> list[float]:
@@ -297,13 +370,22 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "SMSGATE_URL": _url(env, "SMSGATE_URL", DEFAULT_SMSGATE_URL),
         "SMSGATE_USERNAME": env.get("SMSGATE_USERNAME", "").strip(),
         "SMSGATE_PASSWORD": env.get("SMSGATE_PASSWORD", ""),
-        "SMSGATE_WEBHOOK_SECRET": _smsgate_secret(env, backend),
+        "SMSGATE_WEBHOOK_SECRET": _smsgate_secret(
+            env, "outbox" if _pool_has_every_secret(env) else backend, "SMSGATE_WEBHOOK_SECRET"
+        ),
         "SMSGATE_DEVICE_ID": _device_ids(env.get("SMSGATE_DEVICE_ID", "")),
         "SMSGATE_MAX_PER_MINUTE": _positive_int(
             env, "SMSGATE_MAX_PER_MINUTE", DEFAULT_SMSGATE_MAX_PER_MINUTE, unit="sends a minute"
         ),
         "SMSGATE_TIMEOUT_SECONDS": _float(
             env, "SMSGATE_TIMEOUT_SECONDS", DEFAULT_SMSGATE_TIMEOUT_SECONDS, unit="seconds"
+        ),
+        "SMSGATE_DAILY_LIMIT": _count(env, "SMSGATE_DAILY_LIMIT", unit="SMS a day") or None,
+        "SMSGATE_PHONES": phone_pool(
+            env,
+            backend,
+            _positive_int(env, "SMSGATE_MAX_PER_MINUTE", DEFAULT_SMSGATE_MAX_PER_MINUTE, unit="sends a minute"),
+            _float(env, "SMSGATE_TIMEOUT_SECONDS", DEFAULT_SMSGATE_TIMEOUT_SECONDS, unit="seconds"),
         ),
         "USSD_SERVICE_CODE": env.get("USSD_SERVICE_CODE", DEFAULT_USSD_SERVICE_CODE).strip()
         or DEFAULT_USSD_SERVICE_CODE,

@@ -32,9 +32,11 @@ from models.settings import SETTINGS, to_local
 from models.sms_quota import ALERTS, SmsQuota
 from workers.context import settings
 from workers.gateways import ACCEPTED, REJECTED, Recipient, SendResult, make_gateway, message_ref
-from workers.gateways.phone_status import record_send
+from workers.gateways.phones import PhoneSettings, is_pool, phones_of
+from workers.gateways.rotation import next_day_starts, release, reserve
+from workers.pool import after_send, before_send, reached_limit, route, settle_elsewhere
 from workers.queues import enqueue, redis
-from workers.throttle import Throttle, is_throttled, throttle_for
+from workers.throttle import Throttle, is_throttled
 
 log = logging.getLogger(__name__)
 
@@ -185,9 +187,8 @@ def send_message(message_id: int, has_turn: bool = False) -> str:
     if message is None:
         log.warning("send job for unknown message %s", message_id)
         return "missing"
-    throttle = throttle_for(settings(), redis())
-    if throttle is not None:
-        return _send_paced(message, throttle, has_turn)
+    if is_throttled(settings()):
+        return _send_paced(message, has_turn)
     if message.direction != "out" or not message.claim_for_sending():
         log.info("message %s is %s, not sending it again", message_id, message.status)
         return "skipped"
@@ -200,8 +201,9 @@ def send_message(message_id: int, has_turn: bool = False) -> str:
     return outcome
 
 
-def _send_paced(message: Message, throttle: Throttle, has_turn: bool) -> str:
-    """Send one message when the throttle grants a permit; defer it to its turn if that is too far off."""
+def _send_paced(message: Message, has_turn: bool) -> str:
+    """Send one message through a phone of the pool (`workers.pool.route`) when that phone's throttle grants a
+    permit and its daily limit has room; defer it to its turn there if that is too far off."""
     if message.direction != "out" or message.status != "queued":
         log.info("message %s is %s, not sending it again", message.id, message.status)
         return "skipped"
@@ -212,35 +214,70 @@ def _send_paced(message: Message, throttle: Throttle, has_turn: bool) -> str:
         return "skipped"
     if early > 0:  # a worker whose clock is a little behind the one that set the turn
         time.sleep(early)
-    deadline = time.monotonic() + (URGENT_WAIT_MAX if urgent else PACE_WAIT_MAX)
-    while (wait := throttle.acquire(urgent, has_turn)) > 0:
-        if time.monotonic() + wait > deadline:
-            return _defer(message, throttle, wait, urgent, has_turn)
-        time.sleep(wait)
+    config, connection = settings(), redis()
+    in_pool = is_pool(phones_of(config))
+    for _ in range(len(phones_of(config)) + 1):  # a phone found at its daily limit: the next one
+        path = route(message, config, connection, utcnow(), has_turn)
+        if path is None:
+            return _wait_for_room(message)
+        deadline = time.monotonic() + (URGENT_WAIT_MAX if urgent else PACE_WAIT_MAX)
+        while (wait := path.throttle.acquire(urgent, path.has_turn)) > 0:
+            if time.monotonic() + wait > deadline:
+                return _defer(message, path.throttle, wait, urgent, path.has_turn, path.phone)
+            time.sleep(wait)
+        counted = reserve(connection, path.phone, utcnow())
+        reached_limit(path.phone, counted, utcnow(), connection, in_pool)
+        if counted is not None:
+            break
+    else:
+        return _wait_for_room(message)
     if not message.claim_for_sending():
+        release(connection, path.phone, utcnow())
         log.info("message %s was claimed by another job", message.id)
         return "skipped"
     message = Message.get_by_id(message.id)  # as claimed: its attempts now count this one
     outcome = _still_goes([message])
     if outcome:
+        release(connection, path.phone, utcnow())
         return outcome[message.id]
-    gateway = make_gateway(settings())
+    settled = settle_elsewhere(message, path.phone, config, connection)
+    if settled is not None:  # another phone holds it, or cannot say whether it does
+        release(connection, path.phone, utcnow())
+        return record_result(message, settled, config["SMS_RETRY_DELAYS"])
+    before_send(message, path.phone, connection, in_pool)
     [result] = _one_per_message(
-        [message], gateway.send(message.text, [Recipient(message.phone, message_ref(message.id))])
+        [message], path.phone.gateway().send(message.text, [Recipient(message.phone, message_ref(message.id))])
     )
-    if result.outcome == ACCEPTED:
-        record_send(redis(), utcnow())
-    return record_result(message, result, settings()["SMS_RETRY_DELAYS"])
+    after_send(message, path.phone, result, config, connection, utcnow())
+    return record_result(message, result, config["SMS_RETRY_DELAYS"])
 
 
-def _defer(message: Message, throttle: Throttle, wait: float, urgent: bool, has_turn: bool) -> str:
-    """Leave the message queued until its turn (urgent ones, and those whose turn came, at the next permit;
-    others behind every message already waiting) with a job scheduled for then."""
+def _wait_for_room(message: Message) -> str:
+    """Every phone has sent its daily limit: the message waits for the next local day, with a job for then."""
+    at = next_day_starts(utcnow())
+    with database.atomic():
+        Message.update(next_attempt_at=at, last_error=ALL_PHONES_FULL, updated_at=utcnow()).where(
+            (Message.id == message.id) & (Message.status == "queued")
+        ).execute()
+    enqueue([later_spec(message.id, message.attempts, at, jumps_queue(message.purpose))])
+    log.warning("message %s waits until %s: %s", message.id, at, ALL_PHONES_FULL)
+    return "waiting"
+
+
+ALL_PHONES_FULL = "waits for tomorrow: every phone has sent its daily limit (SMSGATE_..._DAILY_LIMIT)"
+"""Why a message waits when no phone of the pool has room today."""
+
+
+def _defer(
+    message: Message, throttle: Throttle, wait: float, urgent: bool, has_turn: bool, phone: PhoneSettings
+) -> str:
+    """Leave the message queued until its turn on `phone` (urgent ones, and those whose turn came, at the next
+    permit; others behind every message already waiting) with a job scheduled for then."""
     delay = wait if urgent or has_turn else throttle.turn()
     at = utcnow() + dt.timedelta(seconds=delay)
     with database.atomic():
         moved = (
-            Message.update(next_attempt_at=at, updated_at=utcnow())
+            Message.update(next_attempt_at=at, updated_at=utcnow(), pool_phone=phone.name or None)
             .where((Message.id == message.id) & (Message.status == "queued"))
             .execute()
         )

@@ -21,6 +21,8 @@ from models.sending_policy import jumps_queue
 from workers.context import current, settings
 from workers.gateways import resends_safely
 from workers.gateways.phone_status import watch_phone
+from workers.gateways.phones import is_pool, phones_of
+from workers.pool import watch_pool
 from workers.queues import enqueue_missing, job_is_live, redis
 from workers.sms_jobs import send_spec
 
@@ -64,9 +66,14 @@ def fire_due_sends(now: dt.datetime) -> int:
 
 
 def watch_the_phone(now: dt.datetime) -> int:
-    """With SMS_BACKEND=smsgate, log a silent phone once (and its return once) even when nobody asks /healthz."""
-    if settings().get("SMS_BACKEND") == "smsgate":
-        watch_phone(redis(), now)
+    """With SMS_BACKEND=smsgate, log a silent phone once (and its return once) even when nobody asks /healthz; in a
+    pool, take a newly silent phone out of rotation (announced, its waiting messages moved)."""
+    config = settings()
+    if config.get("SMS_BACKEND") == "smsgate":
+        if is_pool(phones_of(config)):
+            watch_pool(config, redis(), now)
+        else:
+            watch_phone(redis(), now)
     return 0
 
 

@@ -1,25 +1,34 @@
 """The send throttle of the phone backend: at most N sends a minute across all workers, evenly spaced, urgent first.
 
-A GCRA (generic cell rate algorithm) in one Redis Lua script, on Redis's own clock so every worker and host
-agrees. Why not a library: `limits` (the well-kept one on PyPI, 5.x, Redis storage) counts hits in fixed or
+A GCRA (generic cell rate algorithm) in one Redis Lua script, on the service's clock (`models.utcnow`, which the
+caller passes in: every host keeps it by NTP, and tests and `bench/pool.py` move it with time-machine instead of
+waiting). Why not a library: `limits` (the well-kept one on PyPI, 5.x, Redis storage) counts hits in fixed or
 moving windows of whole seconds, so 600 a minute would be "600 per 60 s" and let all 600 go in the first
 second (a SIM and a carrier's bulk filter see a burst), and 20 a minute cannot be said as an even "1 per 3 s"
 for every N; it has no priority and cannot tell a caller how long to wait. GCRA with no burst tolerance
 grants one permit every 60/N seconds (so no 1-second window holds more than its even share + 1), answers
 "wait this long" instead of a yes/no, and fits in a dozen lines.
 
-Three keys, all expiring: `tat` (the theoretical arrival time of the next permit), `hold` (an urgent sender
-is waiting: ordinary senders step aside until it got its permit) and `tail` (the last turn handed to an
-ordinary sender that could not wait: they come back in the order they were deferred, and a newcomer queues
-behind them rather than jumping in).
+Each phone of a pool has its own throttle (`PhoneSettings.throttle_prefix`). Three keys, kept an hour past the
+time they speak of (Redis expires them on its own clock, which a moved service clock does not move): `tat` (the
+theoretical arrival time of the next permit), `hold` (an urgent sender is waiting: ordinary senders step aside
+until it got its permit) and `tail` (the last turn handed to an ordinary sender that could not wait: they come back
+in the order they were deferred, and a newcomer queues behind them rather than jumping in).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
+
+from models.base import utcnow
+from workers.gateways.phones import PhoneSettings, phones_of
+from workers.gateways.rotation import read_states
+from workers.queues import redis
 
 KEY_PREFIX = "smsgate:throttle"
 """Redis keys of the throttle (`:tat`, `:hold`, `:tail`)."""
@@ -27,9 +36,22 @@ KEY_PREFIX = "smsgate:throttle"
 URGENT_HOLD_SLACK_MS = 250
 """How long past its permit time an urgent sender keeps ordinary ones out (it sleeps, then asks again)."""
 
+UNPACED_ABOVE = 60_000
+"""A rate above this many a minute (an interval under a millisecond) grants every permit at once: tests that do not
+test the throttle use one, so that a journey on a clock they stand still never waits for its turn."""
+
+KEEP_MS = 3_600_000
+"""How long past the time it speaks of a key is kept (Redis expires it on its own clock: a service clock moved
+forward by a test or a benchmark must not find its permits forgotten)."""
+
+
+def service_ms() -> int:
+    """Now on the service's clock, in milliseconds since the epoch (what every throttle compares)."""
+    return int(utcnow().replace(tzinfo=dt.UTC).timestamp() * 1000)
+
+
 _ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(ARGV[4])
 local interval = tonumber(ARGV[1])
 local urgent = ARGV[2] == '1'
 local has_turn = ARGV[3] == '1'
@@ -46,10 +68,10 @@ if tat > now then
   if urgent then redis.call('SET', KEYS[2], '1', 'PX', tat - now + %(slack)d) end
   return tat - now
 end
-redis.call('SET', KEYS[1], tat + interval, 'PX', interval + 1000)
+redis.call('SET', KEYS[1], tat + interval, 'PX', tat - now + interval + %(keep)d)
 if urgent then redis.call('DEL', KEYS[2]) end
 return 0
-""" % {"slack": URGENT_HOLD_SLACK_MS}
+""" % {"slack": URGENT_HOLD_SLACK_MS, "keep": KEEP_MS}
 
 _HOLD = """
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', tonumber(ARGV[1])) end
@@ -57,26 +79,28 @@ return 0
 """
 
 _TURN = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(ARGV[2])
 local interval = tonumber(ARGV[1])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local tail = tonumber(redis.call('GET', KEYS[2]) or '0')
 local turn = math.max(now, tat, tail + interval)
-redis.call('SET', KEYS[2], turn, 'PX', turn - now + interval + 1000)
+redis.call('SET', KEYS[2], turn, 'PX', turn - now + interval + %(keep)d)
 return turn - now
-"""
+""" % {"keep": KEEP_MS}
 
 
 class Throttle:
     """At most `per_minute` permits a minute, one every 60/per_minute seconds, shared through Redis."""
 
-    def __init__(self, connection: Redis, per_minute: int, prefix: str = KEY_PREFIX) -> None:
+    def __init__(
+        self, connection: Redis, per_minute: int, prefix: str = KEY_PREFIX, clock: Callable[[], int] = service_ms
+    ) -> None:
         if not isinstance(per_minute, int) or per_minute <= 0:
             raise ValueError("per_minute must be a positive whole number")
         self.connection = connection
+        self.clock = clock
         self.per_minute = per_minute
-        self.interval_ms = max(1, round(60_000 / per_minute))
+        self.interval_ms = 60_000 // per_minute if per_minute > UNPACED_ABOVE else max(1, round(60_000 / per_minute))
         self._keys = [f"{prefix}:tat", f"{prefix}:hold", f"{prefix}:tail"]
         self._acquire = connection.register_script(_ACQUIRE)
         self._turn = connection.register_script(_TURN)
@@ -93,12 +117,18 @@ class Throttle:
         An urgent caller goes before ordinary ones (they are told to wait while it waits); an ordinary
         caller without a turn waits behind those deferred with `turn` before it.
         """
-        waited = self._acquire(keys=self._keys, args=[self.interval_ms, int(urgent), int(has_turn)])
+        waited = self._acquire(keys=self._keys, args=[self.interval_ms, int(urgent), int(has_turn), self.clock()])
         return int(waited) / 1000
 
     def turn(self) -> float:
         """Seconds from now until the next free turn for a sender that cannot wait (each caller gets its own)."""
-        return int(self._turn(keys=[self._keys[0], self._keys[2]], args=[self.interval_ms])) / 1000
+        return int(self._turn(keys=[self._keys[0], self._keys[2]], args=[self.interval_ms, self.clock()])) / 1000
+
+    def next_free(self) -> tuple[float, float]:
+        """Seconds from now until (the next permit, the next free turn): how loaded the phone is, for routing."""
+        now = self.clock()
+        tat, tail = (int(v or 0) for v in self.connection.mget([self._keys[0], self._keys[2]]))
+        return max(0, tat - now) / 1000, max(0, tat - now, tail + self.interval_ms - now) / 1000
 
     def hold(self, seconds: float) -> None:
         """Keep ordinary senders out for `seconds` (at least): an urgent sender deferred to its permit comes back
@@ -122,9 +152,20 @@ def throttle_for(config: Mapping[str, Any], connection: Redis) -> Throttle | Non
     return Throttle(connection, int(config.get("SMSGATE_MAX_PER_MINUTE") or 20))
 
 
+def phone_throttle(phone: PhoneSettings, connection: Redis) -> Throttle:
+    """The throttle of one phone of the pool (the single phone's keeps the keys it always had)."""
+    return Throttle(connection, phone.max_per_minute, phone.throttle_prefix)
+
+
 def sends_per_minute(config: Mapping[str, Any]) -> int | None:
     """SMS a minute the configured gateway lets through (None: no throttle): what a broadcast's preview estimates
-    its sending time from. The one place that knows it, so a pool of phones can answer its total here."""
+    its sending time from. The one place that knows it: on the phone backend, the combined rate of the phones in
+    rotation (all of them when none is, or when Redis cannot say)."""
     if not is_throttled(config):
         return None
-    return int(config.get("SMSGATE_MAX_PER_MINUTE") or 20)
+    phones = phones_of(config)
+    try:
+        states = read_states(redis(), phones, utcnow())
+    except RedisError:
+        return sum(p.max_per_minute for p in phones)
+    return sum(s.phone.max_per_minute for s in states if s.in_rotation) or sum(p.max_per_minute for p in phones)

@@ -20,8 +20,9 @@ def unavailable(what: str) -> tuple[Response, int]:
     return jsonify(error=f"{what} unavailable, retry later"), 503
 
 
-def receive_sms(sender: str, text: str, provider_id: str) -> tuple[Response, int]:
-    """Store an incoming SMS once (by the provider's unique id) and answer it in one transaction, then 200.
+def receive_sms(sender: str, text: str, provider_id: str, via: str | None = None) -> tuple[Response, int]:
+    """Store an incoming SMS once (by the provider's unique id; `via`: the pool's phone it came to) and answer it in
+    one transaction, then 200.
 
     A replayed id is 200 and does nothing. 503 only when the database cannot be reached (the provider
     retries); a bug in a handler is answered with the apology inside the same transaction, and the SMS
@@ -29,7 +30,7 @@ def receive_sms(sender: str, text: str, provider_id: str) -> tuple[Response, int
     """
     try:
         with database.atomic():
-            if Message.record_inbound(sender, text, provider_id) is None:
+            if Message.record_inbound(sender, text, provider_id, via) is None:
                 log.info("SMS %s already received; replay ignored", provider_id)
                 return jsonify(status="duplicate"), 200
             turn = IncomingSmsTurn(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
@@ -31,7 +31,7 @@ from service.webhooks.smsgate_events import (
 )
 from service.webhooks.vocabulary import SMSGATE_EVENT_STATUS
 from workers.gateways import message_id_of
-from workers.gateways.phone_status import record_ping
+from workers.gateways.phones import is_pool, phones_of
 from workers.gateways.smsgate import provider_words
 from workers.gateways.smsgate_devices import (
     ALLOWED,
@@ -41,20 +41,33 @@ from workers.gateways.smsgate_devices import (
     learn_spec,
     verdict,
 )
+from workers.pool import phone_of_device, pinged
 from workers.queues import enqueue, redis
 
 log = logging.getLogger(__name__)
 bp = Blueprint("smsgate", __name__)
 
 
+def signing_keys() -> list[str]:
+    """The keys events may be signed with: SMSGATE_WEBHOOK_SECRET and each pool phone's own (none empty)."""
+    keys = [current_app.config.get("SMSGATE_WEBHOOK_SECRET") or ""]
+    keys += [phone.webhook_secret for phone in phones_of(current_app.config)]
+    return [key for key in dict.fromkeys(keys) if key] or [""]
+
+
 @bp.before_request
 def check_signature():
-    """401 unless the body is signed with SMSGATE_WEBHOOK_SECRET and the timestamp is fresh."""
-    secret = current_app.config.get("SMSGATE_WEBHOOK_SECRET") or ""
-    problem = signature_problem(secret, request.get_data(cache=True), request.headers, time.time())
-    if problem is None:
-        return None
-    log.log(logging.WARNING if secret else logging.ERROR, "smsgate event refused: %s", problem)
+    """401 unless the body is signed with SMSGATE_WEBHOOK_SECRET (or a pool phone's own key) and the timestamp is
+    fresh; the key that signed it is kept for the device check (a phone's event must carry that phone's key)."""
+    problems = []
+    for secret in signing_keys():
+        problem = signature_problem(secret, request.get_data(cache=True), request.headers, time.time())
+        if problem is None:
+            g.smsgate_key = secret
+            return None
+        problems.append(problem)
+    problem = next((p for p in problems if p != "wrong signature"), problems[0])
+    log.log(logging.WARNING if signing_keys() != [""] else logging.ERROR, "smsgate event refused: %s", problem)
     return jsonify(error="unauthorized", reason=problem), 401
 
 
@@ -87,12 +100,24 @@ def event():
 
 
 def device_refusal(event: Event):
-    """None for an event from our phone; else the refusal: 403 for another device, 503 while the app's device
-    list is being learnt (SMSGATE_DEVICE_ID not set) or cannot be, so the app keeps the event and retries."""
-    configured = current_app.config.get("SMSGATE_DEVICE_ID") or ()
-    if isinstance(configured, str):
-        configured = tuple(part.strip() for part in configured.split(",") if part.strip())
+    """None for an event from our phone (kept as `g.smsgate_phone`); else the refusal: 403 for another device (in a
+    pool: a device no phone has, or one signed with another phone's key), 503 while the app's device list is being
+    learnt (SMSGATE_DEVICE_ID not set) or cannot be, so the app keeps the event and retries."""
+    phones = phones_of(current_app.config)
     device = provider_words(event.device_id, 64) or "(none)"
+    phone = phone_of_device(phones, event.device_id)
+    g.smsgate_phone = phone
+    if is_pool(phones):
+        if phone is None:
+            log.warning(
+                "smsgate %s event from device %s refused: no phone of SMSGATE_PHONES has it", event.event, device
+            )
+            return jsonify(error="forbidden", reason="unknown device"), 403
+        if phone.webhook_secret != g.get("smsgate_key"):
+            log.warning("smsgate %s event for phone %s refused: signed with another key", event.event, phone.label)
+            return jsonify(error="forbidden", reason="signed with another phone's key"), 403
+        return None
+    configured = phones[0].device_ids
     if configured:
         if event.device_id in configured:
             return None
@@ -126,7 +151,8 @@ def sms_received(event: Event):
     if sms.sender is None:
         log.warning("SMS from %s ignored: not a phone number to answer", mask(sms.raw_sender))
         return jsonify(status="ignored", reason="sender is not a phone number"), 200
-    return receive_sms(sms.sender, sms.text, event.event_id)
+    phone = g.get("smsgate_phone")
+    return receive_sms(sms.sender, sms.text, event.event_id, via=phone.name if phone is not None else None)
 
 
 def message_status(event: Event):
@@ -147,10 +173,11 @@ def message_status(event: Event):
 
 
 def ping(event: Event):
-    """The phone is alive: keep the time for the health check."""
+    """The phone is alive: keep the time for the health check; a phone of the pool that was out of rotation is back
+    (the coordinators are told once)."""
     health = Ping.parse(event.payload).health
     try:
-        record_ping(redis(), utcnow(), event.device_id, health)
+        pinged(current_app.config, redis(), event.device_id, health, utcnow())
     except RedisError:
         log.exception("could not record the phone's ping")
         return unavailable("redis")

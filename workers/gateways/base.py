@@ -49,6 +49,9 @@ class SendResult:
     provider_id: str | None = None
     cost: str | None = None
     error: str | None = None
+    unsure: bool = False
+    """A retryable failure after which the provider may hold the message all the same (its answer was lost): a pool
+    asks that phone before the message goes through another one."""
 
 
 class Gateway(Protocol):

@@ -32,27 +32,34 @@ class PhonePing:
     health: str | None
 
 
-def record_ping(connection: Redis, at: dt.datetime, device_id: str | None, health: str | None) -> None:
-    """Keep `at` (naive UTC) as the phone's latest sign of life."""
-    connection.hset(PHONE_KEY, mapping={"last_ping": iso_utc(at), "device_id": device_id or "", "health": health or ""})
+def record_ping(
+    connection: Redis, at: dt.datetime, device_id: str | None, health: str | None, key: str = PHONE_KEY
+) -> None:
+    """Keep `at` (naive UTC) as the phone's latest sign of life (`key`: a pool phone's own hash)."""
+    connection.hset(key, mapping={"last_ping": iso_utc(at), "device_id": device_id or "", "health": health or ""})
 
 
-def record_send(connection: Redis, at: dt.datetime) -> None:
+def record_send(connection: Redis, at: dt.datetime, key: str = PHONE_KEY) -> None:
     """Keep `at` (naive UTC) as the time the app last accepted a message of ours."""
-    connection.hset(PHONE_KEY, "last_send", iso_utc(at))
+    connection.hset(key, "last_send", iso_utc(at))
 
 
-def last_send(connection: Redis) -> dt.datetime | None:
+def last_send(connection: Redis, key: str = PHONE_KEY) -> dt.datetime | None:
     """When the app last accepted a message of ours (naive UTC), or None."""
-    value = connection.hget(PHONE_KEY, "last_send")
+    value = connection.hget(key, "last_send")
     # redis-py types every reply bytes | str whatever decode_responses; this connection's replies are bytes
     return dt.datetime.fromisoformat(value.decode().removesuffix("Z")) if value else None  # type: ignore[union-attr]
 
 
-def last_ping(connection: Redis) -> PhonePing | None:
+def last_ping(connection: Redis, key: str = PHONE_KEY) -> PhonePing | None:
     """The phone's latest ping, or None if none was recorded."""
     # redis-py types every reply bytes | str whatever decode_responses; this connection's replies are bytes
-    fields = {k.decode(): v.decode() for k, v in connection.hgetall(PHONE_KEY).items()}  # type: ignore[union-attr]
+    fields = {k.decode(): v.decode() for k, v in connection.hgetall(key).items()}  # type: ignore[union-attr]
+    return ping_of(fields)
+
+
+def ping_of(fields: dict[str, str]) -> PhonePing | None:
+    """The ping kept in a phone's hash (decoded fields), or None."""
     if not fields.get("last_ping"):
         return None
     at = dt.datetime.fromisoformat(fields["last_ping"].removesuffix("Z"))
@@ -90,9 +97,9 @@ class PhoneHealth:
         }
 
 
-def phone_health(connection: Redis, now: dt.datetime) -> PhoneHealth:
+def phone_health(connection: Redis, now: dt.datetime, key: str = PHONE_KEY) -> PhoneHealth:
     """The phone's health at `now` (naive UTC): degraded, with the reason, after SILENT_AFTER without a ping."""
-    ping, sent = last_ping(connection), last_send(connection)
+    ping, sent = last_ping(connection, key), last_send(connection, key)
     if ping is None:
         return PhoneHealth(
             "degraded",

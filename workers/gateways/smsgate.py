@@ -187,6 +187,24 @@ def phone_unreachable(exc: BaseException) -> bool:
     return isinstance(exc, (requests.Timeout, requests.ConnectionError))
 
 
+def may_have_taken(exc: BaseException) -> bool:
+    """True for a failed send after which the app may hold the message all the same: no answer in time after the
+    request went out, a broken or malformed answer, a server error other than the relay's "phone offline" (503).
+    False where nothing can have reached the app (no connection made, the relay refused, a 4xx)."""
+    if isinstance(exc, APIError):
+        status = exc.status_code or 0
+        return status >= 500 and status != OFFLINE_STATUS
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        return not any(word in repr(exc) for word in ("NewConnectionError", "Connection refused", "ConnectTimeout"))
+    if isinstance(exc, requests.HTTPError):
+        status = exc.response.status_code if exc.response is not None else 0
+        return status >= 500 and status != OFFLINE_STATUS
+    answered_badly = (AttributeError, KeyError, TypeError, ValueError)  # the library parsing a 2xx answer
+    return isinstance(exc, (requests.Timeout, requests.RequestException, *answered_badly))
+
+
 def recipient_outcome(state: MessageState, phone: str) -> tuple[str, str | None]:
     """The outcome of the one recipient of a message state, through `RECIPIENT_STATE` (with the app's error)."""
     entry = next((r for r in state.recipients if _digits(r.phone_number) == _digits(phone)), None)
@@ -267,7 +285,8 @@ class SmsGateGateway:
             outcome, error = classify_failure(exc)
             if outcome == ACCEPTED:
                 return self._held_already(client, text, recipient, app_id)
-            return self._result(recipient, outcome, error=error), phone_unreachable(exc)
+            unsure = outcome == RETRYABLE and may_have_taken(exc)
+            return self._result(recipient, outcome, error=error, unsure=unsure), phone_unreachable(exc)
         outcome, error = recipient_outcome(state, recipient.phone)
         provider_id = (state.id or app_id) if outcome == ACCEPTED else None
         return self._result(recipient, outcome, provider_id=provider_id, error=error), False
@@ -281,7 +300,7 @@ class SmsGateGateway:
         except RECORD_READ_ERRORS as exc:
             _, problem = classify_failure(exc)
             error = f"HTTP 409 for {app_id}, and the app's record of it could not be read: {problem}"
-            return self._result(recipient, RETRYABLE, error=error), phone_unreachable(exc)
+            return self._result(recipient, RETRYABLE, error=error, unsure=True), phone_unreachable(exc)
         ours = record_is_ours(record, recipient.phone, text)
         bound = app_id != recipient.ref
         if ours or (ours is None and bound):  # a content-bound id held for this number is this message
@@ -310,6 +329,22 @@ class SmsGateGateway:
             raise TypeError("the record is not a JSON object")
         return answer
 
+    def find_sent(self, text: str, recipient: Recipient) -> SendResult | None:
+        """Whether the app holds this message under its reference (an earlier send whose answer was lost): its
+        accepted result if it does, None if it does not (404, or the id held for another message). Raises what
+        reading the record raises (`RECORD_READ_ERRORS`) when the app cannot say."""
+        with TimeoutSession(self.timeout) as session:
+            client = client_for(self.url, self.username, self._password, session)
+            try:
+                record = self._record(client, recipient.ref)
+            except APIError as exc:
+                if exc.status_code == 404:
+                    return None
+                raise
+        if record_is_ours(record, recipient.phone, text) is False:
+            return None
+        return self._result(recipient, ACCEPTED, provider_id=recipient.ref)
+
     def device_ids(self) -> list[str]:
         """The ids of the devices registered with the app under these credentials (deleted ones left out)."""
         with TimeoutSession(self.timeout) as session:
@@ -317,7 +352,12 @@ class SmsGateGateway:
         return [device.id for device in devices if device.id and device.deleted_at is None]
 
     def _result(
-        self, recipient: Recipient, outcome: str, provider_id: str | None = None, error: str | None = None
+        self,
+        recipient: Recipient,
+        outcome: str,
+        provider_id: str | None = None,
+        error: str | None = None,
+        unsure: bool = False,
     ) -> SendResult:
         """Build a result with the password scrubbed from its error, and log it (phone masked)."""
         phone = recipient.phone
@@ -334,4 +374,4 @@ class SmsGateGateway:
             )
         else:
             log.debug("smsgate send of %s to %s %s", recipient.ref, mask(phone), outcome)
-        return SendResult(phone=phone, outcome=outcome, provider_id=provider_id, error=error)
+        return SendResult(phone=phone, outcome=outcome, provider_id=provider_id, error=error, unsure=unsure)

@@ -20,13 +20,8 @@ from redis import Redis
 from models.base import iso_utc, utcnow
 from models.jobs import DEFAULT_QUEUE, JobSpec
 from workers.context import settings
-from workers.gateways.smsgate import (
-    DEFAULT_TIMEOUT_SECONDS,
-    DEFAULT_URL,
-    RECORD_READ_ERRORS,
-    SmsGateGateway,
-    classify_failure,
-)
+from workers.gateways.phones import phones_of
+from workers.gateways.smsgate import RECORD_READ_ERRORS, classify_failure
 from workers.queues import redis
 
 log = logging.getLogger(__name__)
@@ -107,12 +102,7 @@ def learn_devices() -> str:
     config = settings()
     redis().delete(LEARN_REQUEST_KEY)  # from now on an event may ask again: for a phone added after this read
     try:
-        gateway = SmsGateGateway(
-            url=str(config.get("SMSGATE_URL") or DEFAULT_URL),
-            username=str(config.get("SMSGATE_USERNAME") or "").strip(),
-            password=str(config.get("SMSGATE_PASSWORD") or ""),
-            timeout=float(config.get("SMSGATE_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT_SECONDS),
-        )
+        gateway = phones_of(config)[0].gateway()  # learnt for one phone only: a pool names its phones' device ids
     except ValueError as error:
         return _not_learnt(f"the phone's settings: {error}")
     try:
