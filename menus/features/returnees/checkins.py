@@ -63,7 +63,7 @@ def record_answer(turn: FlowTurn) -> str | None:
         elif answer == "training":
             person = turn.person
             if person is not None:
-                turn.queued(notices.trainings_for(person, "reply"))
+                turn.queued(notices.trainings_for(person, notices.NEWS_PURPOSE))
     log.info("check-in %s answered: %s", step.id, answer)
     return THANKS[answer]
 
