@@ -7,12 +7,14 @@ import datetime as dt
 import peewee
 
 from models.base import database, utcnow
+from models.cadre import CadreApplication
 from models.case import Case, CaseEvent
 from models.conversation import Conversation
 from models.message import Message
 from models.person import Person
 from models.phones import national_forms
 from models.report_draft import ReportDraft
+from models.returnee import Returnee, ReturneeStep
 from models.staff import Staff
 from models.task import Task
 from models.training import Enrollment
@@ -45,8 +47,9 @@ def erase(phone: str) -> list[Case]:
     """Erase what the service holds about this phone and opt it out; call inside a transaction.
 
     Its profile (ERASED_FIELDS), conversation and unfinished report; the story, notes and numbers of its closed
-    cases (their figures stay: category, dates, status, the timeline's kinds); its training places and mentoring
-    tasks; the texts of its messages and of staff alerts that name the number; every SMS still waiting for it.
+    cases (their figures stay: category, dates, status, the timeline's kinds); its training places, tasks, return
+    home with its check-ins, and cadre applications (an approved one is a staff member's record); the texts of its
+    messages and of staff alerts that name the number; every SMS still waiting for it.
 
     Unless a case reported from this phone (or naming it as the safe number) is still open: then nothing is
     erased, since the case keeps what it needs until it closes and one SMS from a phone someone else may
@@ -62,6 +65,13 @@ def erase(phone: str) -> list[Case]:
     ReportDraft.delete().where(ReportDraft.phone == phone).execute()
     _erase_closed_cases(phone)
     Task.delete().where(Task.phone == phone).execute()
+    ReturneeStep.delete().where(
+        ReturneeStep.returnee.in_(Returnee.select(Returnee.id).where(Returnee.phone == phone))
+    ).execute()
+    Returnee.delete().where(Returnee.phone == phone).execute()
+    CadreApplication.delete().where(
+        (CadreApplication.phone == phone) & (CadreApplication.status != "approved")
+    ).execute()
     Enrollment.delete().where(Enrollment.phone == phone).execute()
     (
         Message.update(status="refused", last_error=ERASED_REASON, text="", updated_at=now)

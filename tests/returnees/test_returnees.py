@@ -208,3 +208,17 @@ def test_a_profile_changed_to_purna_opens_a_visit_and_a_replay_opens_nothing_mor
         assert (returnee.name, returnee.country, returnee.village) == ("Rina Purnama", "taiwan", "Tracap")
         settle(drain, runner)
         assert sent(CADRE, "visit_task") == [visit_text("returnee.sms.visit", returnee)]
+
+
+def test_hapus_erases_the_return_and_no_checkin_follows(team, ussd, send_sms, drain, runner):
+    returnee = register_purna(ussd, RETURNEE)
+    with at(RETURNED):
+        settle(drain, runner)
+        phone = Phone(send_sms, RETURNEE)
+        assert phone.say("HAPUS") == text("rights.erase_confirm")
+        assert phone.say("YA") == text("rights.erased")
+        assert Returnee.select().count() == 0 and ReturneeStep.select().count() == 0
+        assert Task.select().where(Task.phone == RETURNEE).count() == 0
+    with at(local(checkin_due(returnee.returned_at, 1))):
+        settle(drain, runner)
+        assert outbox(RETURNEE, "checkin") == []
