@@ -95,6 +95,8 @@ def test_an_organiser_adds_a_training_and_finds_it_in_the_calendar(app, staff):
     calendar = client.get("/console/trainings")
     assert calendar.status_code == 200 and "no-store" in calendar.headers["Cache-Control"]
     assert "TERNAK2" in calendar.get_data(as_text=True) and "0/15" in calendar.get_data(as_text=True)
+    english = client.get("/console/trainings?lang=en").get_data(as_text=True)
+    assert "Add a training" in english and "Upcoming (1)" in english
 
 
 @pytest.mark.parametrize(

@@ -232,3 +232,12 @@ def test_the_consent_sms_waits_out_quiet_hours(app, kopi, drain):
         assert ask.status == "queued" and ask.next_attempt_at == to_utc(dt.datetime(2026, 12, 11, 6, 0))
     with database.atomic():
         assert Enrollment.get(Enrollment.phone == WALK_IN).status == "attended"
+
+
+def test_hapus_from_a_walk_in_waiting_for_its_answer_erases_the_held_name_too(app, kopi, on_the_day, send_sms):
+    add_walk_in(on_the_day)
+    walk_in = Phone(send_sms, WALK_IN)
+    assert walk_in.say("HAPUS") == text("rights.erase_confirm"), "the erasure's own question takes the YA"
+    assert walk_in.say("YA") == text("rights.erased")
+    assert WalkIn.select().count() == 0 and Enrollment.select().where(Enrollment.phone == WALK_IN).count() == 0
+    assert walk_in.say("YA") != text("training.sms.walk_in_yes", **params(kopi))

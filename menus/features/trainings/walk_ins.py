@@ -34,9 +34,13 @@ CONSENT_PURPOSE = "walk_in_consent"
 """The consent question to a walk-in: they gave their number to the organiser to be asked (a number abroad gets it;
 an opted-out or unsafe one does not), and it waits out quiet hours."""
 
-YES_WORDS = {"YA": None, "IYA": None, "Y": None, "1": None, "SETUJU": None, "OK": None, "YES": "en", "NGGIH": "jv"}
+YES_WORDS: dict[str, str | None] = {
+    **dict.fromkeys(("YA", "IYA", "Y", "1", "SETUJU", "OK")),
+    "YES": "en",
+    "NGGIH": "jv",
+    "INGGIH": "jv",
+}
 """First words that say yes, and the language they tell (None: the language the number had)."""
-YES_WORDS["INGGIH"] = "jv"
 NO_WORDS = frozenset({"TIDAK", "TDK", "GAK", "NGGAK", "2", "NO", "MBOTEN", "BOTEN"})
 """First words that say no."""
 
