@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, url_for
 
-from service.console import auth, pages, security, staff_pages, tasks_pages
+from service.console import auth, exports_pages, pages, security, staff_pages, tasks_pages
 from service.console import broadcasts_pages as broadcasts_pages  # /console/broadcasts
 from service.console import figures_pages as figures_pages  # /console/figures
 from service.console.blueprint import bp
@@ -28,10 +28,11 @@ NAV = (
     ("console.broadcasts", "console.nav.broadcasts"),
     ("console.figures", "console.nav.figures"),
     ("console.staff", "console.nav.staff"),
+    ("console.exports", "console.nav.exports"),
 )
 """The console's menu: endpoint and text key; an endpoint not built yet is left out."""
 
-__all__ = ["auth", "bp", "init_app", "pages", "staff_pages", "tasks_pages"]
+__all__ = ["auth", "bp", "exports_pages", "init_app", "pages", "staff_pages", "tasks_pages"]
 
 
 def _shown(endpoint: str) -> bool:
