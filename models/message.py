@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 import peewee
 
-from models.base import PreparedInsert, hot_statements, iso_utc, utcnow
+from models.base import PreparedInsert, cached_sql, database, hot_statements, iso_utc, utcnow
 from models.crypto import EncryptedTextField, WithLookupHashes, lookup_hash
 from models.gsm import sms_size
 from models.phones import mask
@@ -37,6 +37,7 @@ def turn_job_id(message_id: int, attempt: int, turn: dt.datetime) -> str:
 
 
 hot_statements("insert.message.outbound")  # every SMS written
+hot_statements("message.claim", "message.sent")  # a fan-out's batches of 100: bench/broadcast.py
 
 
 class Outgoing(NamedTuple):
@@ -188,6 +189,28 @@ class Message(WithLookupHashes):
             cls.update(**fields).where(cls.id == message.id).execute()
         return True
 
+    @classmethod
+    def claim_each(cls, ids: list[int]) -> list[int]:
+        """Move each of these messages that is queued and due to sending, in one transaction; the ids this run got
+        (the others were claimed by another run first, or are not due). `claim_for_sending` for a batch: one
+        statement written once, bound per message, instead of one built by peewee each (a broadcast's 20,000)."""
+        if not ids:
+            return []
+        now = utcnow()
+        sql = cached_sql("message.claim", _claim_sql)
+        with database.atomic():
+            return [i for i in ids if database.execute_sql(sql, (now, i, now)).rowcount == 1]
+
+    @classmethod
+    def record_sent(cls, sent: list[tuple[int, str | None, str | None]]) -> None:
+        """Store the provider's ids and costs of messages it accepted, (id, provider_id, cost) each, in one
+        transaction: `sent` unless a provider event moved one on first (its status and error stay)."""
+        now = utcnow()
+        sql = cached_sql("message.sent", _sent_sql)
+        with database.atomic():
+            for message_id, provider_id, cost in sent:
+                database.execute_sql(sql, (provider_id, cost, now, message_id))
+
     def claim_for_sending(self) -> bool:
         """Move a queued message that is due to sending; False if another run got it first, or not yet due."""
         now = utcnow()
@@ -249,6 +272,27 @@ class Message(WithLookupHashes):
             "last_error": self.last_error,
             "created_at": iso_utc(self.created_at),
         }
+
+
+def _claim_sql() -> str:
+    """The claim of one message (`Message.claim_each`): updated time, id, now."""
+    p = database.obj.param
+    return (
+        f"UPDATE message SET status = 'sending', attempts = attempts + 1, updated_at = {p} "
+        f"WHERE id = {p} AND status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= {p})"
+    )
+
+
+def _sent_sql() -> str:
+    """An accepted send (`Message.record_sent`): provider id, cost, updated time, id. A status a provider event set
+    before the answer (delivered, failed…) stays, with its error."""
+    p = database.obj.param
+    unsent = "status IN ('queued', 'sending')"
+    return (
+        f"UPDATE message SET status = CASE WHEN {unsent} THEN 'sent' ELSE status END, provider_id = {p}, cost = {p}, "
+        f"last_error = CASE WHEN {unsent} THEN NULL ELSE last_error END, next_attempt_at = NULL, updated_at = {p} "
+        f"WHERE id = {p}"
+    )
 
 
 OUTBOUND_INSERT = PreparedInsert(

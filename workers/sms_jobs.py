@@ -291,7 +291,7 @@ def _defer(
 
 def _send_batch(lead: Message) -> str:
     """Send a claimed message and its claimed companions in one provider call; the lead's outcome."""
-    batch = [lead.id] + [m.id for m in _companions(lead) if m.claim_for_sending()]
+    batch = [lead.id] + Message.claim_each([m.id for m in _companions(lead)])
     messages = list(Message.select().where(Message.id.in_(batch)).order_by(Message.id))
     held = _still_goes(messages)
     messages = [m for m in messages if m.id not in held]
@@ -299,11 +299,24 @@ def _send_batch(lead: Message) -> str:
         return held[lead.id]
     gateway = make_gateway(settings())
     results = gateway.send(lead.text, [Recipient(m.phone, message_ref(m.id)) for m in messages])
-    outcomes = {
-        m.id: record_result(m, result, settings()["SMS_RETRY_DELAYS"])
-        for m, result in zip(messages, _one_per_message(messages, results))
-    }
+    paired = list(zip(messages, _one_per_message(messages, results)))
+    outcomes = record_accepted([(m, result) for m, result in paired if result.outcome == ACCEPTED])
+    outcomes.update(
+        {
+            m.id: record_result(m, result, settings()["SMS_RETRY_DELAYS"])
+            for m, result in paired
+            if result.outcome != ACCEPTED
+        }
+    )
     return held.get(lead.id) or outcomes[lead.id]
+
+
+def record_accepted(accepted: list[tuple[Message, SendResult]]) -> dict[int, str]:
+    """Store the sends a provider accepted in one batch (`record_result` of each, in one transaction)."""
+    Message.record_sent([(m.id, result.provider_id, result.cost) for m, result in accepted])
+    for m, result in accepted:
+        log.info("message %s to %s accepted by %s", m.id, mask(m.phone), result.provider_id)
+    return {m.id: "sent" for m, _ in accepted}
 
 
 def _still_goes(claimed: list[Message]) -> dict[int, str]:
@@ -372,7 +385,7 @@ def _companions(message: Message) -> list[Message]:
     """
     now = utcnow()
     found = (
-        Message.select()
+        Message.select(Message.id, Message.phone)  # not the text: each would be decrypted
         .where(
             (Message.direction == "out")
             & (Message.status == "queued")
