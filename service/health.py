@@ -1,8 +1,9 @@
 """GET /healthz: one entry per dependency; 503 naming what is down.
 
-With SMS_BACKEND=smsgate it also shows the phone (last ping, last accepted send). A silent phone makes the
-status `degraded` with the reason, and the answer stays 200: the service itself is up (USSD, webhooks, the
-phone's own retried events all need it), and a load balancer that took a 503 for it would pull the one
+With SMS_BACKEND=smsgate it also shows the phone (last ping, last accepted send, SMS today, daily limit left,
+queue), or with a pool (SMSGATE_PHONES) each phone under `phones`. A silent phone (in a pool: one out of rotation)
+makes the status `degraded` with the reason, and the answer stays 200: the service itself is up (USSD, webhooks,
+the phone's own retried events all need it), and a load balancer that took a 503 for it would pull the one
 server the phone's events must reach. 503 stays for what the service cannot work without. No active organiser
 or no active coordinator is `degraded` too (`staff`, with the reason): a report would then alert nobody.
 """
@@ -18,6 +19,8 @@ from redis.exceptions import RedisError
 from models import Staff, database, utcnow
 from models.staffing import staffing_problems
 from workers.gateways.phone_status import watch_phone
+from workers.gateways.phones import is_pool, phones_of
+from workers.pool import queued_per_phone, watch_pool
 from workers.queues import redis
 
 log = logging.getLogger(__name__)
@@ -44,12 +47,36 @@ def check_redis() -> str:
         return f"down: {type(error).__name__}"
 
 
-def check_phone() -> dict[str, str | None]:
-    """The phone's health (SMS_BACKEND=smsgate), logging an outage and the return once."""
+def check_phone() -> dict[str, object]:
+    """The phone's health (SMS_BACKEND=smsgate), logging an outage and the return once; with its SMS today, what
+    its daily limit leaves and its queue."""
     try:
-        return watch_phone(redis(), utcnow()).to_dict()
+        health: dict[str, object] = {**watch_phone(redis(), utcnow()).to_dict()}
+        [state] = watch_pool(current_app.config, redis(), utcnow())
     except RedisError as error:
         return {"state": "unknown", "reason": f"redis down: {type(error).__name__}"}
+    health.update(sent_today=state.sent_today, daily_limit=state.phone.daily_limit, limit_left=state.left_today)
+    health["queue"] = sum(_queues().values())
+    return health
+
+
+def _queues() -> dict[str | None, int]:
+    """Outbound messages waiting, by the phone they wait on; empty when the database does not answer."""
+    try:
+        return queued_per_phone()
+    except Exception as error:  # any driver error: the database check says it is down
+        log.warning("health: queues not read (%s)", type(error).__name__)
+        return {}
+
+
+def check_phones() -> dict[str, dict[str, object]]:
+    """Each phone of the pool: in rotation or out (why), last ping and send, SMS today, limit left, its queue."""
+    try:
+        states = watch_pool(current_app.config, redis(), utcnow())
+    except RedisError as error:
+        return {"redis": {"state": "unknown", "reason": f"redis down: {type(error).__name__}"}}
+    queues = _queues()
+    return {s.phone.label: {**s.to_dict(), "queue": queues.get(s.phone.name, 0)} for s in states}
 
 
 def check_staff() -> dict[str, str | None]:
@@ -72,7 +99,11 @@ def healthz():
         checks["staff"] = staff = check_staff()
         if staff["state"] == "degraded":
             degraded.append("staff")
-    if current_app.config.get("SMS_BACKEND") == "smsgate":
+    if current_app.config.get("SMS_BACKEND") == "smsgate" and is_pool(phones_of(current_app.config)):
+        checks["phones"] = phones = check_phones()
+        if any(phone["state"] != "ok" for phone in phones.values()):
+            degraded.append("phones")
+    elif current_app.config.get("SMS_BACKEND") == "smsgate":
         checks["phone"] = phone = check_phone()
         if phone["state"] == "degraded":
             degraded.append("phone")

@@ -1,0 +1,1 @@
+"""A pool of phones on the smsgate backend (issue 20)."""
