@@ -18,6 +18,7 @@ from typing import cast
 
 import peewee
 
+from models.cadre_figures import cadre_counts, median_hours
 from models.case import Case
 from models.case_terms import CATEGORIES, OPEN_STATUSES, UNACKNOWLEDGED
 from models.digest_period import Period
@@ -43,8 +44,13 @@ EXPORT_FIELDS = (
     "trainings_held",
     "attended",
     "applied",
+    "cadres_new",
+    "cadres_active",
+    "cadre_cases",
+    "cadre_visits",
+    "cadre_first_action_hours",
 )
-"""The `export digest` record (DESIGN "Exports")."""
+"""The `export digest` record (DESIGN "Exports"; the cadre figures of issue 21 last)."""
 
 
 @dataclass
@@ -72,6 +78,26 @@ class Figures:
     `applied` counts the answers received in the period, whichever training they follow)."""
     waiting_by_organiser: dict[str, int] = field(default_factory=dict)
     """Open cases each organiser has taken, by first name (coordinators' digests only)."""
+    cadres_new: int = 0
+    """Cadres approved in the period (`models.cadre_figures`, by the village they applied for)."""
+    cadres_active: int = 0
+    """Cadres (promoted or not) who took a task in the period."""
+    cadre_cases: int = 0
+    """Cases that cadres (once promoted) handled in the period."""
+    cadre_visits: int = 0
+    """Returnee visits that cadres recorded in the period."""
+    first_action_hours: list[float] = field(default_factory=list)
+    """Hours from approval to first action of the cadres who first acted in the period."""
+
+    @property
+    def cadre_first_action_hours(self) -> int | None:
+        """The median of `first_action_hours` in whole hours; None when no cadre first acted in the period."""
+        return median_hours(self.first_action_hours)
+
+    @property
+    def has_cadres(self) -> bool:
+        """Something happened among the cadres in the period (the digest then gives them a line)."""
+        return bool(self.cadres_new or self.cadres_active or self.cadre_cases or self.cadre_visits)
 
     @property
     def registrations(self) -> int:
@@ -106,6 +132,11 @@ class Figures:
             "trainings_held": self.trainings_held,
             "attended": self.attended,
             "applied": self.applied,
+            "cadres_new": self.cadres_new,
+            "cadres_active": self.cadres_active,
+            "cadre_cases": self.cadre_cases,
+            "cadre_visits": self.cadre_visits,
+            "cadre_first_action_hours": self.cadre_first_action_hours,
         }
 
 
@@ -189,6 +220,16 @@ def compute(period: Period, villages: list[str], now: dt.datetime) -> dict[str, 
         add(village, lambda f, n=n: setattr(f, "resolved", f.resolved + n))
 
     _trainings(period, scopes, add)
+    for village, counts in cadre_counts(period).items():
+
+        def cadres(f: Figures, c=counts) -> None:
+            f.cadres_new += c.new
+            f.cadres_active += c.active
+            f.cadre_cases += c.cases
+            f.cadre_visits += c.visits
+            f.first_action_hours += c.first_action_hours
+
+        add(village, cadres)
     _order(scopes)
     return scopes
 

@@ -115,9 +115,10 @@ def signed_in(app, phone: str):
     return client
 
 
-def summary(page: str) -> dict[str, int]:
-    """The digest's figures at the top of the page, by export field."""
-    return {name: int(value) for name, value in re.findall(r'data-figure="(\w+)">(\d+)<', page)}
+def summary(page: str) -> dict[str, int | None]:
+    """The digest's figures at the top of the page, by export field ("-": none, e.g. no cadre acted yet)."""
+    found = re.findall(r'data-figure="(\w+)">(\d+|-)<', page)
+    return {name: None if value == "-" else int(value) for name, value in found}
 
 
 def table(page: str, section: str) -> dict[str, list[str]]:

@@ -274,10 +274,16 @@ def test_export_digest_has_the_same_numbers_as_the_texts(week, runner):
         "trainings_held": 1,
         "attended": 2,
         "applied": 1,
+        "cadres_new": 0,
+        "cadres_active": 0,
+        "cadre_cases": 0,
+        "cadre_visits": 0,
+        "cadre_first_action_hours": None,
     }
     assert [r["scope"] for r in records] == ["all", "Tracap"], "the area, and each village with a village head"
     assert csv_out.splitlines()[0] == (
         "scope,period_start,period_end,registrations,reports,urgent,open,overdue,"
-        "referred_waiting,resolved,trainings_held,attended,applied"
+        "referred_waiting,resolved,trainings_held,attended,applied,"
+        "cadres_new,cadres_active,cadre_cases,cadre_visits,cadre_first_action_hours"
     )
-    assert csv_out.splitlines()[1] == "all,2026-11-16,2026-11-22,3,4,1,3,1,1,2,1,2,1"
+    assert csv_out.splitlines()[1] == "all,2026-11-16,2026-11-22,3,4,1,3,1,1,2,1,2,1,0,0,0,0,"

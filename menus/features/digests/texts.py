@@ -17,15 +17,15 @@ DIGEST_SEGMENTS = 3
 
 
 def render(figures: Figures, language: str, waiting: dict[str, int] | None = None) -> str:
-    """The digest text; the detail lists (registrations by status, reports by problem, waiting per organiser)
-    are dropped, last first, until it fits DIGEST_SEGMENTS."""
+    """The digest text; the detail lists (registrations by status, reports by problem, waiting per organiser, then
+    a coordinator's cadre line) are dropped, last first, until it fits DIGEST_SEGMENTS."""
 
     def t(key: str, **params: object) -> str:
         return catalog.text(key, language, {k: str(v) for k, v in params.items()})
 
     scope = t("digest.scope_all") if figures.scope == ALL else figures.scope
     title = t(f"digest.title.{figures.period.kind}", period=figures.period.label, scope=scope)
-    if figures.empty and not waiting:
+    if figures.empty and not waiting and not (waiting is not None and figures.has_cadres):
         return f"{title} {t('digest.empty')}"
 
     registrations = ", ".join(f"{t('status_short.' + s)} {n}" for s, n in figures.registrations_by_status.items())
@@ -63,12 +63,31 @@ def render(figures: Figures, language: str, waiting: dict[str, int] | None = Non
                     answered=figures.answered,
                 )
             )
+        if waiting is not None and figures.has_cadres and "cadres" in details:
+            hours = figures.cadre_first_action_hours
+            parts.append(
+                t(
+                    "digest.cadres",
+                    new=figures.cadres_new,
+                    active=figures.cadres_active,
+                    cases=figures.cadre_cases,
+                    visits=figures.cadre_visits,
+                    hours="-" if hours is None else hours,
+                )
+            )
         if waiting_on and "waiting" in details:
             parts.append(t("digest.waiting", detail=waiting_on))
         return " ".join(parts)
 
     return _first_that_fits(
-        compose, [{"registrations", "reports", "waiting"}, {"reports", "waiting"}, {"waiting"}, set()]
+        compose,
+        [
+            {"registrations", "reports", "waiting", "cadres"},
+            {"reports", "waiting", "cadres"},
+            {"waiting", "cadres"},
+            {"cadres"},
+            set(),
+        ],
     )
 
 
