@@ -10,6 +10,7 @@ from models.case import Case
 from models.gsm import fold_to_gsm7, is_gsm7_basic
 from models.phones import InvalidPhone, mask, to_e164
 from models.staff import ROLES, Staff, StaffError, Village, official_agency
+from models.task import Task
 
 REQUIRED_ROLES = ("organizer", "coordinator")
 """Roles a report needs: organisers get its alert and take it, coordinators hear of escalations and get the
@@ -175,12 +176,15 @@ class Removal:
     holder: Staff | None = None
     """Who holds the handed-over cases now (the first active coordinator)."""
     was_active: bool = True
+    released_tasks: int = 0
+    """Tasks they had taken and not closed, open again for others to take (a visit is not left with nobody)."""
 
 
 def remove_staff(phone: str, handover: bool, channel: str = "cli") -> Removal:
     """Deactivate the staff member with this number: their history stays, they get no alerts, their commands are
     not read. Refused (StaffError) while they hold open cases, unless `handover`: then the first active coordinator
-    (by name; not themselves) takes each, with a `handover` event. Call inside a transaction."""
+    (by name; not themselves) takes each, with a `handover` event. Tasks they took and did not close are open again
+    (a visit or mentoring task is not left with someone who left). Call inside a transaction."""
     staff = Staff.get_or_none(Staff.phone == phone)
     if staff is None:
         raise StaffError(f"no staff member has the number {mask(phone)}")
@@ -203,6 +207,11 @@ def remove_staff(phone: str, handover: bool, channel: str = "cli") -> Removal:
             )
         for case in held:
             case.hand_over(holder, actor=staff.phone, channel=channel)
+    released = (
+        Task.update(status="open", holder=None, taken_at=None)
+        .where((Task.holder == staff.phone) & (Task.status == "taken"))
+        .execute()
+    )
     staff.active = False
     staff.save(only=[Staff.active])
-    return Removal(staff, held, holder)
+    return Removal(staff, held, holder, released_tasks=released)

@@ -11,8 +11,11 @@ import pytest
 import time_machine
 
 from models import Case, CaseEvent, Staff
+from models.returnee import Returnee
+from models.task import Task
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
+from tests.support.registration import register_by_ussd
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
 from tests.support.texts import text
 from tests.support.villages import seed_villages
@@ -147,3 +150,17 @@ def test_staff_remove_refuses_while_cases_are_held_then_hands_them_to_the_coordi
     assert Case.get_by_id(second.id).assignee == COORDINATOR
     held = Case.select().where(Case.status != "resolved")
     assert all(case.assignee for case in held), "no case is held by nobody"
+
+
+def test_a_cadre_who_leaves_with_a_visit_taken_leaves_it_open_for_the_others(phones, ussd, runner):
+    register_by_ussd(ussd(REPORTER), name="Rina Purnama", status="3", country="2")
+    visit = Returnee.get(Returnee.phone == REPORTER).visit_task
+    phones[CADRE].say(f"KUNJUNG {visit}")
+    assert Task.get_by_id(visit).holder == CADRE
+    removed = runner.invoke(args=["staff", "remove", "--phone", CADRE])
+    assert removed.exit_code == 0, removed.output
+    task = Task.get_by_id(visit)
+    assert (task.status, task.holder) == ("open", None)
+    assert phones[ORGANIZER].say(f"KUNJUNG {visit}") == text(
+        "returnee.visit.taken", task_id=str(visit), name="Rina Purnama", phone=REPORTER, village="Tracap"
+    ), "another takes it"
