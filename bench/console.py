@@ -25,7 +25,18 @@ from pathlib import Path
 from flask import Flask
 
 from bench.digest import own_postgres
-from bench.digest_data import CATEGORY_WEIGHTS, Expected, Loader, cases, load_postgres, load_sqlite, people, staff_rows
+from bench.digest_data import (
+    CATEGORY_WEIGHTS,
+    Expected,
+    Loader,
+    cases,
+    enrollments,
+    load_postgres,
+    load_sqlite,
+    people,
+    staff_rows,
+    trainings,
+)
 from bench.harness import free_port, redis_binary, stop_process, wait_for
 from models import Case, Person, Staff, database, utcnow
 from models.console import StaffPassword
@@ -34,7 +45,7 @@ from models.migrate import upgrade
 from service import create_app
 from service.cli import DEMO_VILLAGES
 
-PEOPLE, CASES = 200_000, 100_000
+PEOPLE, CASES, TRAININGS = 200_000, 100_000, 2_000
 BENCH_DATABASE = "km_bench_console"
 PASSWORD = "bench-console-password"
 COORDINATOR = "+6281100000005"
@@ -43,7 +54,8 @@ TARGET_MS = 100.0
 
 
 def fill(load: Loader) -> None:
-    """The villages, the staff, 200,000 people and 100,000 cases (the digest generator's, a tenth of its cases)."""
+    """The villages, the staff, 200,000 people, 100,000 cases (the digest generator's, a tenth of its cases) and
+    2,000 trainings with 40,000 enrollments."""
     now = utcnow().replace(microsecond=0)
     expected = Expected({kind: last_complete(kind, now) for kind in PERIOD_KINDS}, now)
     rng = random.Random(2026)
@@ -56,6 +68,12 @@ def fill(load: Loader) -> None:
     villages: list[str | None] = []
     load("person", people(rng, PEOPLE, expected, villages, False))
     load("case", cases(rng, CASES, expected, villages, handlers, False))
+    held = trainings(rng, TRAININGS, now)  # the figures page's funnel: 2,000 trainings of 20 enrollments
+    load("training", held)
+    database.connect(reuse_if_open=True)
+    ids = dict(database.execute_sql('SELECT code, id FROM "training"').fetchall())
+    database.close()
+    load("enrollment", enrollments(rng, held, ids, expected, villages))
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -75,7 +93,7 @@ def timed(client, path: str) -> float:
     return elapsed
 
 
-def measure(label: str, app: Flask, runs: int) -> dict[str, tuple[float, float]]:
+def measure(label: str, app: Flask, runs: int, only: str = "") -> dict[str, tuple[float, float]]:
     """Sign the coordinator in and time each kind of page `runs` times (after a warm-up); {kind: (p50, p95)}."""
     with app.app_context():
         database.connect(reuse_if_open=True)
@@ -114,7 +132,12 @@ def measure(label: str, app: Flask, runs: int) -> dict[str, tuple[float, float]]
             ]
         ),
         "person page": lambda: f"/console/people/{rng.randrange(1, PEOPLE)}",
+        "figures month": lambda: "/console/figures",
+        "figures week": lambda: f"/console/figures?period=last_week&village={rng.choice(['', *DEMO_VILLAGES])}",
+        "figures year": lambda: f"/console/figures?period=this_year&village={rng.choice(['', *DEMO_VILLAGES])}",
+        "figures 3 years": lambda: "/console/figures?from=2024-01-01&to=" + utcnow().date().isoformat(),
     }
+    kinds = {kind: path for kind, path in kinds.items() if only in kind}
     figures = {}
     for kind, path in kinds.items():
         for _ in range(10):
@@ -125,7 +148,9 @@ def measure(label: str, app: Flask, runs: int) -> dict[str, tuple[float, float]]
     return figures
 
 
-def run(label: str, url: str, load: Loader, settings: dict[str, object], runs: int) -> dict[str, tuple[float, float]]:
+def run(
+    label: str, url: str, load: Loader, settings: dict[str, object], runs: int, only: str = ""
+) -> dict[str, tuple[float, float]]:
     """Migrate, fill, analyze and measure one database."""
     app = create_app({**settings, "DATABASE_URL": url})
     with app.app_context():
@@ -137,7 +162,7 @@ def run(label: str, url: str, load: Loader, settings: dict[str, object], runs: i
     database.execute_sql("ANALYZE")
     database.close()
     print(f"{label}: {CASES:,} cases and {PEOPLE:,} people loaded in {time.perf_counter() - start:.0f} s", flush=True)
-    figures = measure(label, app, runs)
+    figures = measure(label, app, runs, only)
     close_all = getattr(database.obj, "close_all", None)
     if close_all is not None:
         close_all()  # a pool keeps its connections: the benchmark's database is dropped next
@@ -152,6 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200, help="timed requests per page kind (after 10 warm-up)")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--pages", default="", help="time only the page kinds whose name holds this (e.g. figures)")
+    parser.add_argument(
+        "--figures-cache",
+        type=int,
+        default=None,
+        help="FIGURES_CACHE_SECONDS (0: the figures page counts at every request, its cold time)",
+    )
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="km-bench-console-"))
     port = free_port()
@@ -166,16 +198,18 @@ def main(argv: list[str] | None = None) -> int:
         "SMS_BACKEND": "outbox",
         "INSTANCE_PATH": str(folder),
     }
+    if args.figures_cache is not None:
+        settings["FIGURES_CACHE_SECONDS"] = args.figures_cache
     results = {}
     try:
         wait_for(lambda: _answers(port), 10, "redis", redis)
         if not args.no_postgres:
             url = own_postgres(BENCH_DATABASE, drop=False)
-            results["PostgreSQL"] = run("PostgreSQL", url, load_postgres(url), settings, args.runs)
+            results["PostgreSQL"] = run("PostgreSQL", url, load_postgres(url), settings, args.runs, args.pages)
             own_postgres(BENCH_DATABASE, drop=True)
         if not args.no_sqlite:
             path = folder / "console.db"
-            results["SQLite"] = run("SQLite", f"sqlite:///{path}", load_sqlite(path), settings, args.runs)
+            results["SQLite"] = run("SQLite", f"sqlite:///{path}", load_sqlite(path), settings, args.runs, args.pages)
     finally:
         stop_process(redis, "redis")
     print(

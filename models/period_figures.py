@@ -9,7 +9,9 @@ name, phone number, code or story.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -71,6 +73,34 @@ class PeriodFigures:
     """Per step: cases opened, by category (CATEGORIES order)."""
     delays_by_step: list[Delays]
     delays: Delays
+
+
+def as_record(figures: PeriodFigures) -> dict[str, object]:
+    """The figures as plain data (JSON: days as ISO text), to keep for a while (`from_record` reads it back)."""
+    return json.loads(json.dumps(dataclasses.asdict(figures), default=str))
+
+
+def from_record(record: dict) -> PeriodFigures:
+    """The figures `as_record` wrote."""
+
+    def period(data: dict) -> Period:
+        return Period(data["kind"], dt.date.fromisoformat(data["first"]), dt.date.fromisoformat(data["last"]))
+
+    def figures(data: dict) -> Figures:
+        return Figures(**{**data, "period": period(data["period"])})
+
+    steps = record["steps"]
+    return PeriodFigures(
+        record["scope"],
+        period(record["period"]),
+        record["unit"],
+        [Step(dt.date.fromisoformat(s["first"]), dt.date.fromisoformat(s["last"]), s["label"]) for s in steps],
+        figures(record["totals"]),
+        {village: figures(data) for village, data in record["by_village"].items()},
+        record["reports_by_step"],
+        [Delays(**d) for d in record["delays_by_step"]],
+        Delays(**record["delays"]),
+    )
 
 
 def steps_of(period: Period) -> tuple[str, list[Step]]:

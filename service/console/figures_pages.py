@@ -12,19 +12,24 @@ narrow it to one configured village. Everyone sees numbers only: no name, number
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from redis.exceptions import RedisError
 
 from menus.features.digests.jobs import scope_of
 from models import Village, utcnow
 from models.digest_figures import ALL, EXPORT_FIELDS
 from models.digest_period import Period, PeriodError, between, last_complete, parse_day, this_year
-from models.period_figures import period_figures
+from models.period_figures import PeriodFigures, as_record, from_record, period_figures
+from models.settings import to_local
 from service.console import figure_sections
 from service.console.auth import current_staff, login_required
 from service.console.blueprint import bp
+from workers.queues import redis
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,37 @@ DEFAULT_SHORTCUT = "last_month"
 SUMMARY_FIELDS = tuple(name for name in EXPORT_FIELDS if name not in ("scope", "period_start", "period_end"))
 """The digest's figures the page opens with: the `export digest` record without its scope and days (a figure
 added to the export is shown too; its label is `console.figures.field.<name>`)."""
+
+
+DEFAULT_CACHE_SECONDS = 300
+"""FIGURES_CACHE_SECONDS when not set: a period's figures for a scope are counted once and shown for this long (a
+year of a large district takes a few hundred milliseconds to count; "open now" is then up to 5 minutes old, and
+the page says when it was counted). 0 counts them at every request."""
+
+
+def cached_figures(period: Period, scope: str, villages: list[str], now: dt.datetime) -> tuple[PeriodFigures, str]:
+    """The period's figures for the scope, and when they were counted (naive UTC, ISO): kept in Redis for
+    FIGURES_CACHE_SECONDS; counted again when they are older or Redis does not answer."""
+    seconds = int(current_app.config.get("FIGURES_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+    listed = hashlib.sha256("|".join(villages).encode()).hexdigest()[:12]
+    key = f"km:figures:{scope}:{period.kind}:{period.first}:{period.last}:{listed}"
+    if seconds > 0:
+        try:
+            kept = redis().get(key)
+            if kept:
+                record = json.loads(kept)
+                age = (now - dt.datetime.fromisoformat(record["at"])).total_seconds()
+                if 0 <= age < seconds:  # by our clock, not only Redis's expiry
+                    return from_record(record["figures"]), record["at"]
+        except (RedisError, ValueError, KeyError, TypeError) as error:
+            log.warning("figures: kept figures unreadable, counting again (%s)", error)
+    figures = period_figures(period, scope, villages, now)
+    if seconds > 0:
+        try:
+            redis().set(key, json.dumps({"at": now.isoformat(), "figures": as_record(figures)}), ex=seconds)
+        except RedisError as error:
+            log.warning("figures: not kept (%s)", error)
+    return figures, now.isoformat()
 
 
 def chosen_period(args: dict[str, str], now: dt.datetime) -> Period:
@@ -97,11 +133,12 @@ def figures() -> ResponseReturnValue:
             ),
             400,
         )
-    shown = period_figures(period, scope, Village.names() if scope == ALL else [scope], now)
+    shown, counted = cached_figures(period, scope, Village.names() if scope == ALL else [scope], now)
     return render_template(
         "console/figures.html",
         error=None,
         shown=shown,
+        counted=f"{to_local(dt.datetime.fromisoformat(counted)):%d/%m/%Y %H:%M}",
         summary=[(name, shown.totals.to_export()[name]) for name in SUMMARY_FIELDS],
         sections=figure_sections.build(shown),
         form={**form, "from": period.first.isoformat(), "to": period.last.isoformat()},

@@ -275,3 +275,16 @@ def test_the_charts_render_in_chromium(app, live_server, width):
         expect(page.get_by_text("Periode 01/11/2026 sampai 22/11/2026")).to_be_visible()
         # (a refused period answers 400, which Chromium logs as an error: test_bad_days_… covers it)
         page.screenshot(path=f"/tmp/console-figures-{width}.png", full_page=True)
+
+
+def test_figures_are_counted_once_for_a_few_minutes_and_say_when(app, district):
+    client = signed_in(app, COORDINATOR)
+    first = client.get("/console/figures?period=this_year").get_data(as_text=True)
+    assert summary(first)["reports"] == 6 and "Dihitung 23/11/2026 10:00." in first
+    with at(local(23, 10, 2)):
+        open_case("Lamuk", "wages")
+        kept = client.get("/console/figures?period=this_year").get_data(as_text=True)
+        assert summary(kept)["reports"] == 6, "kept for FIGURES_CACHE_SECONDS"
+    with at(local(23, 10, 6)):
+        again = client.get("/console/figures?period=this_year").get_data(as_text=True)
+        assert summary(again)["reports"] == 7 and "Dihitung 23/11/2026 10:06." in again
