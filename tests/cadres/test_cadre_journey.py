@@ -162,6 +162,8 @@ def test_a_cadre_gets_no_case_alert_until_their_mentor_promotes_them(phones, dra
     assert phones[VILLAGER].say(f"TERIMA {case.code}") == text(
         "case.error.role", code=case.display_code, status=text("case.status_short.new")
     ), "a cadre cannot take a case"
+    assert "gaji belum dibayar" not in phones[VILLAGER].say(f"DETAIL {case.code}"), "nor read it"
+    assert case.display_code not in phones[VILLAGER].say("KASUS"), "nor list it"
 
     assert phones[ORGANIZER_OTHER].say(f"PROMOSI {VILLAGER}") == text("cadre.error.not_allowed")
     assert phones[ORGANIZER].say("PROMOSI 0812-3456-7401") == text("cadre.promoted", name="Wati Lestari")

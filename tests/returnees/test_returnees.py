@@ -222,3 +222,22 @@ def test_hapus_erases_the_return_and_no_checkin_follows(team, ussd, send_sms, dr
     with at(local(checkin_due(returnee.returned_at, 1))):
         settle(drain, runner)
         assert outbox(RETURNEE, "checkin") == []
+
+
+def test_a_village_without_organisers_or_cadres_has_its_visit_offered_to_every_organiser(team, ussd, drain, runner):
+    with at(RETURNED):
+        session = ussd(RETURNEE)
+        session.dial()
+        session.answer("1", "1", "Rina Purnama", "2", "3", "2")  # Kaliwiro: nobody there
+        returnee = Returnee.get(Returnee.phone == RETURNEE)
+        settle(drain, runner)
+    offered = text(
+        "returnee.sms.visit",
+        task_id=str(returnee.visit_task),
+        name="Rina Purnama",
+        country=text("country.taiwan"),
+        village="Kaliwiro",
+        phone=RETURNEE,
+    )
+    assert sent(ORGANIZER, "visit_task") == [offered] and sent(ORGANIZER_OTHER, "visit_task") == [offered]
+    assert sent(CADRE, "visit_task") == [], "a cadre is asked only for their own village"
