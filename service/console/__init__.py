@@ -16,6 +16,7 @@ from flask import Flask, current_app, g, url_for
 from service.console import auth, exports_pages, pages, security, staff_pages, tasks_pages
 from service.console import broadcasts_pages as broadcasts_pages  # /console/broadcasts
 from service.console import figures_pages as figures_pages  # /console/figures
+from service.console import trainings_pages as trainings_pages  # /console/trainings
 from service.console.blueprint import bp
 from service.console.texts import language, text
 
