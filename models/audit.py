@@ -22,11 +22,12 @@ KINDS = (
 )
 """What an audit event records: a case page opened (target: its code), a person's page opened (target: the person's
 id), an export (target: what was exported, e.g. `cases`), a staff member added, changed or removed in the console
-(target: their phone), a village added (target: its name), a broadcast sent, paused, resumed or cancelled
-(target: its id)."""
+or on the command line (target: their phone), a village added (target: its name), a broadcast sent, paused,
+resumed or cancelled (target: its id)."""
 
 CLI_ACTOR = "cli"
-"""The actor of what was done on the server's command line (`export …`), where no staff member signed in."""
+"""The actor of what was done on the server's command line (`export …`, `staff add`, `staff remove`, `village
+add`), where no staff member signed in."""
 
 EXPORT_FIELDS = ("created_at", "actor", "kind", "target")
 """The fields of `export audit`."""

@@ -98,7 +98,8 @@ def staff_add(phone: str, name: str, role: str, village: str | None, agency: str
     except StaffFieldError as error:
         raise click.BadParameter(str(error), param_hint=f"--{error.field}") from None
     with database.atomic():
-        save_staff(entry)
+        _, created = save_staff(entry)
+        AuditEvent.record(CLI_ACTOR, "staff_added" if created else "staff_changed", entry.phone)
     log.info("staff %s (%s) saved as %s", entry.name, mask(entry.phone), role)
 
 

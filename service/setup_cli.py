@@ -15,6 +15,7 @@ from peewee import fn
 from menus.notify import notify
 from menus.turn import Lookups
 from models import Person, Staff, Village, database
+from models.audit import CLI_ACTOR, AuditEvent
 from models.gsm import fold_to_gsm7
 from models.jobs import enqueue_after_commit
 from models.message import Outgoing
@@ -39,6 +40,8 @@ def village_add(names: tuple[str, ...]) -> None:
     try:
         with database.atomic():
             added, there = add_villages(list(names))
+            for name in added:
+                AuditEvent.record(CLI_ACTOR, "village_added", name)
     except VillageError as error:
         raise click.BadParameter(str(error), param_hint="NAME") from None
     for name in added:
@@ -115,6 +118,8 @@ def staff_remove(phone: str, handover: bool) -> None:
         with database.atomic():
             removal = remove_staff(e164, handover)
             told = tell_holder(removal)
+            if removal.was_active:
+                AuditEvent.record(CLI_ACTOR, "staff_removed", e164)
     except StaffError as error:
         raise click.ClickException(str(error)) from None
     enqueue_after_commit([told] if told else [])

@@ -256,6 +256,23 @@ def test_a_village_name_a_basic_phone_cannot_show_is_refused(app, staff, name):
     assert Village.names() == ["Tracap", "Lamuk"] and audit() == []
 
 
+def test_the_command_lines_staff_and_village_changes_are_audit_events_too(runner, staff):
+    for args in (
+        ["village", "add", "Kaliwiro", "tracap"],
+        ["staff", "add", "--phone", NEW_PHONE, "--name", "Dewi", "--role", "organizer"],
+        ["staff", "add", "--phone", NEW_PHONE, "--name", "Dewi L", "--role", "organizer"],
+        ["staff", "remove", "--phone", NEW_PHONE],
+        ["staff", "remove", "--phone", NEW_PHONE],
+    ):
+        assert runner.invoke(args=args).exit_code == 0
+    assert audit() == [
+        ("cli", "village_added", "Kaliwiro"),
+        ("cli", "staff_added", NEW_E164),
+        ("cli", "staff_changed", NEW_E164),
+        ("cli", "staff_removed", NEW_E164),
+    ], "a village already there and a second removal change nothing"
+
+
 # In the browser ----------------------------------------------------------------------------------------------
 
 
