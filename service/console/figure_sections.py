@@ -191,8 +191,53 @@ def registrations_section(figures: PeriodFigures) -> Section:
     return Section("registrations", title, table, chart, charts.legend(names) if len(names) > 1 else None)
 
 
-SECTIONS: list[Builder] = [reports_section, delays_section, open_section, funnel_section, registrations_section]
-"""The page's sections in order (issue 21 adds the cadres' after these)."""
+CADRE_FIELDS = ("cadres_new", "cadres_active", "cadre_cases", "cadre_visits")
+"""The cadres' counts in the cadres' table (the median hours to a first action follows them)."""
+
+
+def _hours(hours: int | None) -> str:
+    return "-" if hours is None else duration(hours * 60)
+
+
+def cadres_section(figures: PeriodFigures) -> Section | None:
+    """The cadres of the period by the village they applied for: new, active, cases and visits handled, and the
+    median time to a new cadre's first action; left out when no cadre did anything in the period."""
+    totals = figures.totals
+    if not totals.has_cadres:
+        return None
+    villages = [(v, f) for v, f in figures.by_village.items() if f.has_cadres]
+    title = text("console.figures.cadres.title")
+    work = [text("console.figures.field.cadre_visits"), text("console.figures.field.cadre_cases")]
+    rows = [charts.Row(_village_label(v), [f.cadre_visits, f.cadre_cases]) for v, f in villages]
+    table = Table(
+        [
+            text("console.figures.col.village"),
+            *(text(f"console.figures.field.{name}") for name in CADRE_FIELDS),
+            text("console.figures.field.cadre_first_action_hours"),
+        ],
+        [
+            [_village_label(v), *(getattr(f, name) for name in CADRE_FIELDS), _hours(f.cadre_first_action_hours)]
+            for v, f in villages
+        ],
+        [
+            text("console.figures.col.total"),
+            *(getattr(totals, name) for name in CADRE_FIELDS),
+            _hours(totals.cadre_first_action_hours),
+        ],
+    )
+    chart = charts.hbars("cadres", title, text("console.figures.cadres.desc"), rows, work)
+    return Section("cadres", title, table, chart, charts.legend(work), text("console.figures.cadres.note"))
+
+
+SECTIONS: list[Builder] = [
+    reports_section,
+    delays_section,
+    open_section,
+    funnel_section,
+    registrations_section,
+    cadres_section,
+]
+"""The page's sections in order (issue 21's cadres last)."""
 
 
 def build(figures: PeriodFigures) -> list[Section]:

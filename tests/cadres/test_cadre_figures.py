@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from zoneinfo import ZoneInfo
 
 import time_machine
@@ -13,6 +14,7 @@ import time_machine
 from models import Case, Staff, database
 from models.cadre import CadreApplication
 from models.returnee import Returnee
+from tests.support.console import give_password, sign_in
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.registration import register
@@ -105,3 +107,17 @@ def test_the_coordinators_digest_counts_the_cadres_as_export_digest_does(app, se
     assert line in digest, "the coordinators' digest says what the export says"
     [head] = [m.text for m in outbox(HEAD, "digest")]
     assert text("digest.cadres")[:6] not in head, "the cadre line is the coordinators'"
+
+    with at(MONDAY):
+        give_password(COORDINATOR)
+        client = app.test_client()
+        assert sign_in(client, COORDINATOR).status_code == 302
+        page = client.get("/console/figures?period=last_week").get_data(as_text=True)
+    shown = dict(re.findall(r'data-figure="(cadre\w+)">(\d+|-)<', page))
+    assert shown == {k: str(records["all"][k]) for k in cadres}, "the figures page says what the export says"
+    table = re.search(r'data-section="cadres">(.*?)</table>', page, re.S)
+    assert table, "the cadres' section"
+    rows = [
+        re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)
+    ]
+    assert ["Tracap", "1", "1", "0", "1", "24 jam"] in rows and ["Kaliwiro", "1", "0", "1", "0", "3 hari"] in rows
