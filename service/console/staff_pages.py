@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import peewee
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -148,9 +149,12 @@ def staff_new() -> ResponseReturnValue:
     existing = Staff.get_or_none(Staff.phone == entry.phone)
     if existing is not None:
         return _form(None, {"phone": text("console.staff.error.exists", name=existing.name)}, 400)
-    with database.atomic():
-        member, _ = save_staff(entry)
-        AuditEvent.record(actor, "staff_added", member.phone)
+    try:
+        with database.atomic():
+            member, _ = save_staff(entry)
+            AuditEvent.record(actor, "staff_added", member.phone)
+    except peewee.IntegrityError:  # added by someone else since the check above
+        return _form(None, {"phone": text("console.staff.error.exists", name=entry.name)}, 400)
     log.info("staff %s (%s) added in the console by %s", member.id, mask(member.phone), mask(actor.phone))
     flash("console.staff.added")
     return redirect(url_for("console.staff"), code=303)
