@@ -85,14 +85,15 @@ def test_pause_and_cancel_from_the_command_line(app, runner, drain):
     many_people(150)
     with at(MONDAY):
         runner.invoke(args=["broadcast", "send", "--text", ID_TEXT])
-        paused = runner.invoke(args=["broadcast", "pause", "1"])
-        assert paused.output.strip() == "broadcast 1: paused"
+        number = str(Broadcast.get().id)
+        paused = runner.invoke(args=["broadcast", "pause", number])
+        assert paused.output.strip() == f"broadcast {number}: paused"
         drain()
         assert outbox() == []
         listed = runner.invoke(args=["broadcast", "list"]).output
-        assert listed.startswith("1\tpaused\t0/0/0 of 150\teveryone\t")
-        assert runner.invoke(args=["broadcast", "cancel", "1"]).output.strip() == "broadcast 1: cancelled"
-        again = runner.invoke(args=["broadcast", "resume", "1"])
+        assert listed.startswith(f"{number}\tpaused\t0/0/0 of 150\teveryone\t")
+        assert runner.invoke(args=["broadcast", "cancel", number]).output.strip() == f"broadcast {number}: cancelled"
+        again = runner.invoke(args=["broadcast", "resume", number])
         assert again.exit_code != 0 and "cancelled" in again.output
         drain()
     assert outbox() == []

@@ -12,6 +12,7 @@ import sys
 import time
 from collections import Counter
 
+import psutil
 import time_machine
 
 from models import Message, database
@@ -62,8 +63,11 @@ def test_a_worker_killed_midway_and_restarted_sends_nothing_twice(app, runner, d
         deadline = time.monotonic() + 120
         while written() < KILL_AFTER and time.monotonic() < deadline and worker.poll() is None:
             time.sleep(0.01)
-    finally:
-        os.killpg(worker.pid, signal.SIGKILL)  # the worker and the job it was running, at once
+    finally:  # the worker and the job it was running (RQ's work horse, in a session of its own), at once
+        parent = psutil.Process(worker.pid)
+        parent.send_signal(signal.SIGSTOP)  # forks no new horse while its children are found
+        for process in [*parent.children(recursive=True), parent]:
+            process.send_signal(signal.SIGKILL)
         worker.wait(10)
     at_kill = written()
     assert KILL_AFTER <= at_kill < len(phones), at_kill

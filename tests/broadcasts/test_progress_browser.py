@@ -3,6 +3,8 @@ worker sends, without reloading the page (the page's script reads the progress J
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from models import database
@@ -32,7 +34,7 @@ def test_the_progress_bar_fills_without_a_reload(app, drain):
         page.get_by_role("button", name="Lihat dulu sebelum dikirim").click()
         expect(page.locator("#recipients")).to_have_text("150")
         page.get_by_role("button", name="Kirim ke 150 orang").click()
-        expect(page.locator("h1")).to_have_text("Siaran 1")
+        expect(page.locator("h1")).to_have_text(re.compile(r"^Siaran \d+$"))
         expect(page.locator('[data-count="gone"]')).to_have_text("0")
         page.evaluate("window.notReloaded = true")
 
