@@ -12,6 +12,7 @@ import datetime as dt
 
 import peewee
 
+from models.audit import AuditEvent
 from models.base import BaseModel, utcnow
 from models.crypto import EncryptedTextField
 from models.staff import Staff
@@ -93,7 +94,8 @@ class CadreApplication(BaseModel):
 
     def approve(self, decider: Staff, now: dt.datetime | None = None) -> Staff:
         """Make the applicant a cadre of their village with a mentor (an organiser of the village, else the
-        approving coordinator); returns the cadre's staff row. CadreError 'not_allowed', 'decided' or 'staff'."""
+        approving coordinator), a `staff_added` audit event; returns the cadre's staff row. CadreError
+        'not_allowed', 'decided' or 'staff'."""
         self._require_decider(decider)
         now = now or utcnow()
         if Staff.for_phone(self.phone) is not None:
@@ -121,6 +123,7 @@ class CadreApplication(BaseModel):
                 True,
             )
             cadre.save()
+        AuditEvent.record(decider, "staff_added", cadre.phone)
         return cadre
 
     def refuse(self, decider: Staff, now: dt.datetime | None = None) -> None:
@@ -168,8 +171,8 @@ def mentor_for(village: str, decider: Staff) -> Staff:
 
 
 def promote(promoter: Staff, cadre_phone: str, now: dt.datetime | None = None) -> Staff:
-    """The cadre with this number becomes an organiser (case alerts from now on); returns them. Only their mentor
-    or a coordinator. CadreError 'not_cadre' or 'not_allowed'."""
+    """The cadre with this number becomes an organiser (case alerts from now on; a `staff_changed` audit event);
+    returns them. Only their mentor or a coordinator. CadreError 'not_cadre' or 'not_allowed'."""
     cadre = Staff.for_phone(cadre_phone)
     if cadre is None or cadre.role != "cadre":
         raise CadreError("not_cadre", "that number is not an active cadre")
@@ -179,6 +182,7 @@ def promote(promoter: Staff, cadre_phone: str, now: dt.datetime | None = None) -
         raise CadreError("not_allowed", f"a {promoter.role} who is not the mentor cannot promote")
     cadre.role = "organizer"
     cadre.save(only=[Staff.role])
+    AuditEvent.record(promoter, "staff_changed", cadre.phone)
     if application is not None:
         application.promoted_by, application.promoted_at = promoter.phone, now or utcnow()
         application.save(only=[CadreApplication.promoted_by, CadreApplication.promoted_at])

@@ -15,6 +15,7 @@ from flask import Flask, current_app, g, url_for
 
 from service.console import auth, exports_pages, pages, security, staff_pages, tasks_pages
 from service.console import broadcasts_pages as broadcasts_pages  # /console/broadcasts
+from service.console import cadres_pages as cadres_pages  # /console/cadres
 from service.console import figures_pages as figures_pages  # /console/figures
 from service.console import trainings_pages as trainings_pages  # /console/trainings
 from service.console.blueprint import bp
@@ -26,6 +27,7 @@ NAV = (
     ("console.people", "console.nav.people"),
     ("console.trainings", "console.nav.trainings"),
     ("console.tasks", "console.nav.tasks"),
+    ("console.cadres", "console.nav.cadres"),
     ("console.broadcasts", "console.nav.broadcasts"),
     ("console.figures", "console.nav.figures"),
     ("console.staff", "console.nav.staff"),
