@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     from menus.turn import SmsTurn
 
 
-STAFF_HELP = {"official": "staff.help.official"}
+STAFF_HELP = {"official": "staff.help.official", "cadre": "staff.help.cadre"}
 """The staff help of a role, when it is not the organisers' `staff.help` (officials do not see organisers'
-commands, nor organisers officials')."""
+commands, nor organisers officials'; a cadre sees the commands of their visits and tasks)."""
 
 
 def _help(turn: SmsTurn, found: Match) -> None:

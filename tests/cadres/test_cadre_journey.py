@@ -97,6 +97,7 @@ def test_a_villager_becomes_a_cadre_takes_a_returnee_visit_and_a_mentoring_task_
         text("cadre.sms.mentee", name="Wati Lestari", village="Tracap", phone=VILLAGER)
     ]
     assert phones[COORDINATOR].say(f"SETUJU {application.id}") == text("cadre.error.staff", id=str(application.id))
+    assert phones[VILLAGER].say("BANTUAN") == text("staff.help.cadre"), "a cadre's own commands"
 
     # A returnee registers by USSD as purna, back from Taiwan: a visit for Tracap's organiser and cadre.
     register_by_ussd(ussd(RETURNEE), name="Rina Purnama", status="3", country="2")
