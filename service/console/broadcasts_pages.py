@@ -37,6 +37,9 @@ ACTIONS = ("pause", "resume", "cancel")
 
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
+LIST_SIZE = 20
+"""Broadcasts the list shows, newest first."""
+
 
 def _coordinator() -> Staff:
     """The signed-in coordinator; 404 for anyone else (the pages do not exist for them)."""
@@ -68,7 +71,7 @@ def _compose(status: int = 200, error: str | None = None) -> ResponseReturnValue
     texts, segment = _form()
     page = render_template(
         "console/broadcasts.html",
-        broadcasts=[(b, b.progress()) for b in Broadcast.latest()],
+        broadcasts=_with_progress(Broadcast.latest(LIST_SIZE)),
         texts=texts,
         segment=segment,
         villages=Village.names(),
@@ -78,6 +81,12 @@ def _compose(status: int = 200, error: str | None = None) -> ResponseReturnValue
         error=error,
     )
     return page, status
+
+
+def _with_progress(broadcasts: list[Broadcast]) -> list[tuple[Broadcast, dict[str, int]]]:
+    """Each broadcast with its progress (one query for all)."""
+    progress = Broadcast.progress_of(broadcasts)
+    return [(b, progress[b.id]) for b in broadcasts]
 
 
 def _error_key(error: BroadcastError) -> str:
