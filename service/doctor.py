@@ -31,6 +31,8 @@ from models import Message, Staff, database, utcnow
 from models.migrate import pending_migrations, unknown_migrations
 from models.staffing import staffing_problems
 from workers.gateways.phone_status import phone_health
+from workers.gateways.phones import is_pool, phones_of
+from workers.gateways.rotation import REASON_WORDS, read_states
 from workers.queues import connect_redis
 
 log = logging.getLogger(__name__)
@@ -119,9 +121,16 @@ def check_secrets(config: Mapping[str, Any], instance_path: Path) -> list[Findin
         else:
             findings.append(ok(f"{name}: set, {len(value)} characters"))
     if config.get("SMS_BACKEND") == "smsgate":
-        why = weak_secret(str(config.get("SMSGATE_WEBHOOK_SECRET") or ""))
-        if why:
-            findings.append(problem(f"SMSGATE_WEBHOOK_SECRET is weak: {why}"))
+        keys = {"SMSGATE_WEBHOOK_SECRET": str(config.get("SMSGATE_WEBHOOK_SECRET") or "")}
+        if is_pool(phones_of(config)):
+            keys = {
+                f"SMSGATE_{p.name.upper()}_WEBHOOK_SECRET (or the shared one)": p.webhook_secret
+                for p in phones_of(config)
+            }
+        for name, secret in keys.items():
+            why = weak_secret(secret)
+            if why:
+                findings.append(problem(f"{name} is weak: {why}"))
     return findings
 
 
@@ -144,6 +153,13 @@ def check_backend(config: Mapping[str, Any]) -> list[Finding]:
     backend = config.get("SMS_BACKEND")
     if backend == "outbox":
         findings.append(problem("SMS_BACKEND=outbox sends nothing to any phone (it is for the simulator): set smsgate"))
+    elif backend == "smsgate" and is_pool(phones_of(config)):
+        for phone in phones_of(config):
+            key = f"SMSGATE_{phone.name.upper()}_"
+            if not (phone.username and phone.password):
+                findings.append(problem(f"phone {phone.name} without {key}USERNAME or {key}PASSWORD: it refuses sends"))
+            else:
+                findings.append(ok(f"SMS_BACKEND=smsgate: phone {phone.name} at {phone.url}"))
     elif backend == "smsgate":
         missing = [name for name in ("SMSGATE_USERNAME", "SMSGATE_PASSWORD") if not config.get(name)]
         if missing:
@@ -259,6 +275,19 @@ def check_phone(config: Mapping[str, Any], connection: Redis) -> list[Finding]:
     """With the phone backend: a ping from the phone in the last 15 minutes."""
     if config.get("SMS_BACKEND") != "smsgate":
         return []
+    if is_pool(phones_of(config)):
+        try:
+            states = read_states(connection, phones_of(config), utcnow())
+        except RedisError:
+            return [problem("the phones' last pings cannot be read: Redis does not answer")]
+        return [
+            problem(f"phone {s.phone.name} is out of rotation: {REASON_WORDS[s.why_out]}")
+            if s.why_out
+            else problem(f"phone {s.phone.name} has never pinged: turn pings on in its app")
+            if s.ping is None
+            else ok(f"phone {s.phone.name} pinged in the last 15 minutes")
+            for s in states
+        ]
     try:
         health = phone_health(connection, utcnow())
     except RedisError:

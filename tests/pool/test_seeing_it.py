@@ -48,3 +48,19 @@ def test_gateway_status_prints_each_phone(app, runner, pool, drain, clock):
     drain()
     result = runner.invoke(args=["gateway", "status"])
     assert result.exit_code == 1 and "phone a: OUT (its daily limit is reached; back tomorrow)" in result.output
+
+
+def test_doctor_checks_every_phone(app, pool, redis_connection, clock):
+    from service.doctor import check_backend, check_phone
+
+    pool.change("b", password="")
+    pool.ping("a")
+    backend = [(f.level, f.text) for f in check_backend(app.config)]
+    assert ("ok", f"SMS_BACKEND=smsgate: phone a at {pool.fakes['a'].url}") in backend
+    assert ("problem", "phone b without SMSGATE_B_USERNAME or SMSGATE_B_PASSWORD: it refuses sends") in backend
+    phones = [(f.level, f.text) for f in check_phone(app.config, redis_connection)]
+    assert phones == [
+        ("ok", "phone a pinged in the last 15 minutes"),
+        ("problem", "phone b has never pinged: turn pings on in its app"),
+        ("problem", "phone c has never pinged: turn pings on in its app"),
+    ]
