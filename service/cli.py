@@ -29,7 +29,7 @@ from service import backup_cli, doctor, setup_cli
 from service.broadcast_cli import broadcast_cli
 from service.console import cli as console_cli
 from service.digest_cli import digest_cli
-from service.exports import DETAIL_FIELDS, EXPORTS, FORMATS, ExportOptions, render
+from service.exports import DETAIL_FIELDS, EXPORTS, FORMATS, Counted, ExportOptions, stream
 from service.gateway_cli import gateway_cli
 from service.health import warn_at_start
 from service.training_cli import training_cli
@@ -117,9 +117,10 @@ def export(what: str, fmt: str, with_details: bool, period: str | None) -> None:
     if period is not None and what != "digest":
         raise click.UsageError("--period applies to digest only")
     AuditEvent.record(CLI_ACTOR, "export", what)  # before reading: `export audit` lists itself too
-    text, count = render(what, fmt, ExportOptions(with_details, period or "week"))
-    sys.stdout.write(text)
-    log.info("exported %s %s", count, what)
+    counted = Counted(())
+    for chunk in stream(what, fmt, ExportOptions(with_details, period or "week"), counted):
+        sys.stdout.write(chunk)
+    log.info("exported %s %s", counted.count, what)
 
 
 @click.command("worker")

@@ -3,7 +3,8 @@
 One module for the command line (`export …`, service/cli.py) and the console's downloads
 (service/console/exports_pages.py): the same records, fields and cells byte for byte. Who may export what is the
 caller's rule; recording the export in the audit too (`models.audit.AuditEvent.record(actor, "export", what)`,
-before reading, so `export audit` lists itself).
+before reading, so `export audit` lists itself). Records are read and written as a stream (`stream`): a district's
+200,000 people never sit in memory at once, and a download starts at once.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+import textwrap
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from menus.features.digests.jobs import village_heads_villages
 from models import Case, Message, Person, Training, utcnow
@@ -36,30 +38,35 @@ class ExportOptions:
     """digest: only this scope's record (`all` or a village); None: every scope, as `export digest` writes."""
 
 
-Rows = Callable[[ExportOptions], list[dict[str, object]]]
+Record = dict[str, object]
+Rows = Callable[[ExportOptions], Iterable[Record]]
 
 
-def _rows_of(model: type[Person] | type[Message] | type[Case], order: object) -> Rows:
-    def rows(options: ExportOptions) -> list[dict[str, object]]:
-        details = {"with_details": True} if options.with_details else {}
-        return [row.to_export(**details) for row in model.select().order_by(order, model.id)]
+def _rows_of(model: type[Person] | type[Message], order: object) -> Rows:
+    def rows(options: ExportOptions) -> Iterator[Record]:
+        return (row.to_export() for row in model.select().order_by(order, model.id).iterator())
 
     return rows
 
 
-def _training_rows(options: ExportOptions) -> list[dict[str, object]]:
+def _case_rows(options: ExportOptions) -> Iterator[Record]:
+    details = {"with_details": True} if options.with_details else {}
+    return (case.to_export(**details) for case in Case.select().order_by(Case.created_at, Case.id).iterator())
+
+
+def _training_rows(options: ExportOptions) -> list[Record]:
     measures = Training.measures()  # counted once, by SQL aggregates
     return [row.to_export(measures.get(row.id)) for row in Training.select().order_by(Training.starts_at, Training.id)]
 
 
-def _digest_rows(options: ExportOptions) -> list[dict[str, object]]:
+def _digest_rows(options: ExportOptions) -> list[Record]:
     villages = village_heads_villages() if options.scope in (None, ALL) else [options.scope]
     figures = compute(last_complete(options.period, utcnow()), villages, utcnow())
     return [f.to_export() for f in figures.values() if options.scope in (None, f.scope)]
 
 
-def _audit_rows(options: ExportOptions) -> list[dict[str, object]]:
-    return [event.to_export() for event in AuditEvent.select().order_by(AuditEvent.id)]
+def _audit_rows(options: ExportOptions) -> Iterator[Record]:
+    return (event.to_export() for event in AuditEvent.select().order_by(AuditEvent.id).iterator())
 
 
 EXPORTS: dict[str, tuple[list[str], Rows]] = {
@@ -96,7 +103,7 @@ EXPORTS: dict[str, tuple[list[str], Rows]] = {
             "resolved_at",
             "events",
         ],
-        _rows_of(Case, Case.created_at),
+        _case_rows,
     ),
     "trainings": (
         [
@@ -130,8 +137,8 @@ def fields_of(what: str, options: ExportOptions) -> list[str]:
     return fields + DETAIL_FIELDS.get(what, []) if options.with_details else list(fields)
 
 
-def rows_of(what: str, options: ExportOptions) -> list[dict[str, object]]:
-    """The records of export `what`."""
+def rows_of(what: str, options: ExportOptions) -> Iterable[Record]:
+    """The records of export `what`, read as they are written."""
     return EXPORTS[what][1](options)
 
 
@@ -155,22 +162,73 @@ def spreadsheet_safe(field: str, value: object) -> object:
     return "'" + value
 
 
-def as_json(rows: list[dict[str, object]]) -> str:
-    """The records as the JSON array an export writes (one line per field, a newline at the end)."""
-    return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+CHUNK = 64 * 1024
+"""About how many characters a stream gives at a time."""
 
 
-def as_csv(fields: list[str], rows: list[dict[str, object]]) -> str:
-    """The records as CSV with a header row, every cell spreadsheet-safe."""
+def json_chunks(rows: Iterable[Record]) -> Iterator[str]:
+    """The records as the JSON array an export writes, in pieces: exactly `json.dumps(rows, ensure_ascii=False,
+    indent=1)` and a newline (each record is that array's item: one level deeper, one space more)."""
+    opened = False
+    for row in rows:
+        yield ("[\n" if not opened else ",\n") + textwrap.indent(json.dumps(row, ensure_ascii=False, indent=1), " ")
+        opened = True
+    yield "\n]\n" if opened else "[]\n"
+
+
+def csv_chunks(fields: list[str], rows: Iterable[Record]) -> Iterator[str]:
+    """The records as CSV with a header row, every cell spreadsheet-safe, in pieces."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({field: spreadsheet_safe(field, value) for field, value in row.items()} for row in rows)
-    return out.getvalue()
+    for row in rows:
+        writer.writerow({field: spreadsheet_safe(field, value) for field, value in row.items()})
+        if out.tell() >= CHUNK:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def _batched(pieces: Iterable[str]) -> Iterator[str]:
+    """Small pieces joined into chunks of about CHUNK characters (one write, one HTTP chunk each)."""
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(batch)
+            batch, size = [], 0
+    if batch:
+        yield "".join(batch)
+
+
+@dataclass
+class Counted:
+    """Records passing through, counted (how many an export wrote, known once it is written)."""
+
+    rows: Iterable[Record]
+    count: int = field(default=0)
+
+    def __iter__(self) -> Iterator[Record]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+def stream(what: str, fmt: str, options: ExportOptions, counted: Counted | None = None) -> Iterator[str]:
+    """Export `what` in `fmt` (`json` or `csv`) as text chunks; the records are read while it is written. Pass
+    `counted` (its rows are ignored) to learn how many records were written."""
+    rows = Counted(rows_of(what, options))
+    pieces = json_chunks(rows) if fmt == "json" else csv_chunks(fields_of(what, options), rows)
+    yield from _batched(pieces)
+    if counted is not None:
+        counted.count = rows.count
 
 
 def render(what: str, fmt: str, options: ExportOptions) -> tuple[str, int]:
-    """Export `what` in `fmt` (`json` or `csv`): the text and how many records it holds."""
-    rows = rows_of(what, options)
-    text = as_json(rows) if fmt == "json" else as_csv(fields_of(what, options), rows)
-    return text, len(rows)
+    """Export `what` in `fmt` whole: the text and how many records it holds (tests, small exports)."""
+    counted = Counted(())
+    text = "".join(stream(what, fmt, options, counted))
+    return text, counted.count

@@ -7,14 +7,16 @@ digest holds only their own scope's record (`menus.features.digests.jobs.scope_o
 area, a village head their village), the record their SMS digest carries; coordinators and organisers get every
 scope, as `export digest` writes. Case stories and notes (`--with-details`) are for coordinators only. Each
 download is an audit event (`export`, what), recorded before it is read as the CLI does; a refused form changes
-nothing. Downloads carry `Content-Disposition: attachment` and `no-store`.
+nothing. Downloads are streamed (written while the records are read) and carry `Content-Disposition: attachment`
+and `no-store`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
 from menus.features.digests.jobs import scope_of
@@ -27,7 +29,7 @@ from models.settings import to_local
 from service.console.auth import current_staff, login_required
 from service.console.blueprint import bp
 from service.console.texts import text
-from service.exports import DETAIL_FIELDS, FORMATS, ExportOptions, render
+from service.exports import DETAIL_FIELDS, FORMATS, Counted, ExportOptions, stream
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +85,14 @@ def exports() -> ResponseReturnValue:
         return _page(allowed, values, text("console.exports.error.details"), 400)
     period = values["period"] if what == "digest" else "week"
     AuditEvent.record(staff, "export", what)  # before reading: the audit's own export lists itself, as the CLI's
-    body, count = render(
-        what, fmt, ExportOptions(with_details, period, digest_scope(staff) if what == "digest" else None)
-    )
-    log.info("exported %s %s from the console by %s", count, what, mask(staff.phone))
-    response = Response(body, mimetype=MEDIA_TYPES[fmt])
+    options = ExportOptions(with_details, period, digest_scope(staff) if what == "digest" else None)
+
+    def chunks() -> Iterator[str]:
+        counted = Counted(())
+        yield from stream(what, fmt, options, counted)
+        log.info("exported %s %s from the console by %s", counted.count, what, mask(staff.phone))
+
+    response = Response(stream_with_context(chunks()), mimetype=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{_filename(what, fmt, period)}"'
     response.headers["Cache-Control"] = "no-store"
     return response

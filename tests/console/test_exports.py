@@ -17,6 +17,7 @@ from models import Case, Person, Staff, Training, database
 from models.audit import AuditEvent
 from models.case_terms import Report
 from models.person import CONSENT_VERSION
+from service.exports import csv_chunks, json_chunks, spreadsheet_safe
 from tests.support.clock import MONDAY_MORNING, frozen_at, stored
 from tests.support.console import csrf_token, give_password, sign_in
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER
@@ -207,3 +208,26 @@ def test_without_a_token_or_signed_out_nothing_is_downloaded(app, client, record
     signed = signed_in(app, COORDINATOR)
     refused = signed.post("/console/exports", data={"what": "people", "format": "csv"})
     assert refused.status_code == 400 and audit() == []
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 5000])
+def test_the_streamed_text_is_what_writing_the_whole_list_at_once_gives(count):
+    rows = [
+        {"phone": f"+62812{i:07d}", "name": "Siti “Aminah”\n" if i % 2 else "=1+1", "events": i, "notes": None}
+        for i in range(count)
+    ]
+    fields = ["phone", "name", "events", "notes"]
+    assert "".join(json_chunks(iter(rows))) == json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+    whole = io.StringIO()
+    writer = csv.DictWriter(whole, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({f: spreadsheet_safe(f, v) for f, v in row.items()} for row in rows)
+    pieces = list(csv_chunks(fields, iter(rows)))
+    assert "".join(pieces) == whole.getvalue()
+    assert count < 5000 or len(pieces) > 1, "a long export comes in pieces"
+
+
+def test_a_download_is_streamed(app, records):
+    client = signed_in(app, COORDINATOR)
+    response = download(client, "people")
+    assert response.is_streamed and response.status_code == 200
