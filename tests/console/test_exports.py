@@ -231,3 +231,14 @@ def test_a_download_is_streamed(app, records):
     client = signed_in(app, COORDINATOR)
     response = download(client, "people")
     assert response.is_streamed and response.status_code == 200
+
+
+def test_a_cases_record_counts_its_timeline_in_the_same_query(app, records):
+    case = Case.get(Case.village == "Tracap")
+    with database.atomic():
+        case.acknowledge(Staff.get(Staff.phone == ORGANIZER))
+        case.add_note(Staff.get(Staff.phone == ORGANIZER), "Sudah telepon keluarga")
+    client = signed_in(app, COORDINATOR)
+    rows = json.loads(download(client, "cases", "json").get_data(as_text=True))
+    counts = {c.display_code: c.events.count() for c in Case.select()}
+    assert {r["code"]: r["events"] for r in rows} == counts and max(counts.values()) >= 3
