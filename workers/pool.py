@@ -229,7 +229,9 @@ def after_send(
     (counted: enough in a row take it out of rotation); what the app did not take is not counted to its day."""
     pool = is_pool(phones_of(config))
     if result.outcome == ACCEPTED:
-        record_accepted(connection, phone, now)
+        if record_accepted(connection, phone, now) and pool:
+            log.info("phone %s is back in rotation: a send tried again got through", phone.label)
+            come_back(phone, connection)
         clear_unsure(connection, message.id)
         return
     if not result.unsure:
@@ -237,7 +239,7 @@ def after_send(
         release(connection, phone, now)
     if result.outcome != RETRYABLE or not pool:
         return
-    if record_failure(connection, phone) >= DROP_AFTER_FAILURES and mark_out(connection, phone, FAILING, now):
+    if record_failure(connection, phone, now) >= DROP_AFTER_FAILURES and mark_out(connection, phone, FAILING, now):
         drop(phone, FAILING, now, connection)
 
 

@@ -137,3 +137,31 @@ def test_a_silent_phone_drops_out_its_waiting_messages_move_and_it_returns_with_
     [again] = queue_texts(numbers(INDOSAT, 1, first=500))
     run_until_done(drain, redis_connection, clock)
     assert pool.phone_of(again) == ["a"] and Message.get_by_id(returned.id).status == "sent"
+
+
+def test_a_phone_whose_pings_are_off_is_tried_again_after_a_quarter_hour(app, a_and_b, drain, clock):
+    pool, a = a_and_b, a_and_b.fakes["a"]
+    for _ in range(3):
+        a.device_offline()
+    queue_texts(numbers(INDOSAT, 3))
+    drain()
+    assert len(notices("pool.phone_out.failing", phone="a")) == 1
+    clock.shift(dt.timedelta(minutes=10))
+    [still_b] = queue_texts(numbers(INDOSAT, 1, first=100))
+    drain()
+    assert pool.phone_of(still_b) == ["b"], "a stays out for a quarter of an hour after its last failure"
+    clock.shift(dt.timedelta(minutes=6))
+    a.device_offline()  # tried again: still offline
+    [tried] = queue_texts(numbers(INDOSAT, 1, first=200))
+    drain()
+    assert pool.phone_of(tried) == ["b"] and len(notices("pool.phone_out.failing", phone="a")) == 1, (
+        "one more failure: out again, and nobody is told twice"
+    )
+    clock.shift(dt.timedelta(minutes=16))
+    [back] = queue_texts(numbers(INDOSAT, 1, first=300))
+    drain()
+    assert pool.phone_of(back) == ["a"], "tried again, and it went: a is back"
+    assert len(notices("pool.phone_back", phone="a")) == 1
+    [next_one] = queue_texts(numbers(INDOSAT, 1, first=400))
+    drain()
+    assert pool.phone_of(next_one) == ["a"]

@@ -1,7 +1,8 @@
 """Which phones of the pool are in rotation: each phone's health, its failures, its SMS today, in Redis.
 
 A phone is out of rotation while it is silent (it pinged once, then not for SILENT_AFTER), while it refuses sends
-(DROP_AFTER_FAILURES retryable failures in a row: offline, unreachable, timeouts; until it pings again), or once
+(DROP_AFTER_FAILURES retryable failures in a row: offline, unreachable, timeouts; until it pings again, or, for a
+phone whose pings are off, until a send tried RETRY_FAILING_AFTER after its last failure gets through), or once
 it has sent its SMSGATE_<NAME>_DAILY_LIMIT today (until the next local day). A phone that never pinged counts as
 in rotation: pings may be off in the app, and the sends themselves tell. The `out` field of the phone's hash marks
 a drop that was announced, so that several processes announce it (and the return) once: `mark_out` and `mark_back`
@@ -32,6 +33,10 @@ SILENT, FAILING, FULL = "silent", "failing", "full"
 DROP_AFTER_FAILURES = 3
 """Retryable failures in a row (no accepted send between) that take a phone out of rotation."""
 
+RETRY_FAILING_AFTER = dt.timedelta(minutes=15)
+"""A phone out for failing sends is tried again this long after its last failure: one send, and it is back if that
+goes (announced as after a ping), or out for as long again if it fails (not announced again)."""
+
 NOTICE_GAP = dt.timedelta(hours=1)
 """A phone that drops again within this long of its last announced drop is logged, not announced again (a phone
 that pings but cannot send would otherwise flap: out on failures, back on its next ping)."""
@@ -51,6 +56,15 @@ if limit > 0 and n > limit then
   return -1
 end
 return n
+"""
+
+_ACCEPTED = """
+redis.call('HSET', KEYS[1], 'last_send', ARGV[1], 'failures', 0)
+if redis.call('HGET', KEYS[1], 'out') == 'failing' then
+  redis.call('HDEL', KEYS[1], 'out', 'out_since')
+  return 1
+end
+return 0
 """
 
 _BACK = """
@@ -88,6 +102,8 @@ class PhoneState:
     ping: PhonePing | None
     last_send: dt.datetime | None
     failures: int
+    failed_at: dt.datetime | None
+    """When the phone's last failure in a row was (None: none since its last accepted send or ping)."""
     out: str | None
     """The announced drop's reason (SILENT, FAILING, FULL), or None."""
     sent_today: int
@@ -109,7 +125,8 @@ class PhoneState:
         """Why the phone is out of rotation now (SILENT, FAILING, FULL), or None if it is in."""
         if self.left_today == 0:
             return FULL
-        if self.out == FAILING or self.failures >= DROP_AFTER_FAILURES:
+        failing = self.out == FAILING or self.failures >= DROP_AFTER_FAILURES
+        if failing and (self.failed_at is None or self.now - self.failed_at < RETRY_FAILING_AFTER):
             return FAILING
         if self.silent:
             return SILENT
@@ -140,10 +157,15 @@ class PhoneState:
 
 REASON_WORDS = {
     SILENT: f"no ping for more than {int(SILENT_AFTER.total_seconds() // 60)} minutes",
-    FAILING: f"{DROP_AFTER_FAILURES} sends in a row failed (offline, unreachable or no answer); back on its next ping",
+    FAILING: f"{DROP_AFTER_FAILURES} sends in a row failed (offline, unreachable or no answer); back on its next ping"
+    f" (or tried again {int(RETRY_FAILING_AFTER.total_seconds() // 60)} minutes after the last failure)",
     FULL: "its daily limit is reached; back tomorrow",
 }
 """A drop's reason as logs, /healthz and `gateway status` say it."""
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value.removesuffix("Z")) if value else None
 
 
 def _decoded(raw: dict) -> dict[str, str]:
@@ -167,10 +189,9 @@ def read_states(connection: Redis, phones: Sequence[PhoneSettings], now: dt.date
             PhoneState(
                 phone=phone,
                 ping=ping_of(fields),
-                last_send=dt.datetime.fromisoformat(fields["last_send"].removesuffix("Z"))
-                if fields.get("last_send")
-                else None,
+                last_send=_time(fields.get("last_send")),
                 failures=int(fields.get("failures") or 0),
+                failed_at=_time(fields.get("failed_at")),
                 out=fields.get("out") or None,
                 sent_today=int(count or 0),
                 now=now,
@@ -193,14 +214,19 @@ def release(connection: Redis, phone: PhoneSettings, now: dt.datetime) -> None:
         connection.decr(key)
 
 
-def record_accepted(connection: Redis, phone: PhoneSettings, now: dt.datetime) -> None:
-    """The phone's app accepted a message: its last send, and no failure in a row."""
-    connection.hset(phone.status_key, mapping={"last_send": iso_utc(now), "failures": 0})
+def record_accepted(connection: Redis, phone: PhoneSettings, now: dt.datetime) -> bool:
+    """The phone's app accepted a message: its last send, and no failure in a row; True if that brings it back
+    from an announced drop for failing sends (tried again after RETRY_FAILING_AFTER)."""
+    return bool(connection.eval(_ACCEPTED, 1, phone.status_key, iso_utc(now)))
 
 
-def record_failure(connection: Redis, phone: PhoneSettings) -> int:
+def record_failure(connection: Redis, phone: PhoneSettings, now: dt.datetime) -> int:
     """A retryable failure of the phone (offline, unreachable, no answer): its failures in a row now."""
-    return int(connection.hincrby(phone.status_key, "failures", 1))
+    with connection.pipeline() as pipe:
+        pipe.hincrby(phone.status_key, "failures", 1)
+        pipe.hset(phone.status_key, "failed_at", iso_utc(now))
+        failures, _ = pipe.execute()
+    return int(failures)
 
 
 def record_phone_ping(
