@@ -76,3 +76,19 @@ def test_each_phone_keeps_its_own_rate(app, pool, drain, redis_connection, clock
         assert min(gaps) >= 60 / per_minute - 0.001, f"phone {name} sends one every {60 / per_minute:g} s at most"
     counts = {name: len(pool.sent_by(name)) for name in "abc"}
     assert counts["c"] > counts["a"] > counts["b"], f"the faster a phone, the more it takes: {counts}"
+
+
+def test_the_rate_a_broadcast_is_estimated_with_is_the_pools_in_rotation(app, pool, drain, clock):
+    from workers.throttle import sends_per_minute
+
+    for name, rate in (("a", 20), ("b", 20), ("c", 30)):
+        pool.change(name, max_per_minute=rate)
+    assert sends_per_minute(app.config) == 70, "the phones' rates together"
+    pool.change("a", daily_limit=1)
+    queue_texts(numbers(INDOSAT, 1))
+    drain()
+    assert sends_per_minute(app.config) == 50, "a phone at its daily limit sends no more today"
+    pool.only("b")
+    assert sends_per_minute(app.config) == 20
+    app.config["SMS_BACKEND"] = "outbox"
+    assert sends_per_minute(app.config) is None
