@@ -52,6 +52,7 @@ from workers.gateways.rotation import (
     record_accepted,
     record_failure,
     record_phone_ping,
+    record_send_news,
     release,
     tell_of_drop,
     tell_of_return,
@@ -240,6 +241,19 @@ def after_send(
     if result.outcome != RETRYABLE or not pool:
         return
     if record_failure(connection, phone, now) >= DROP_AFTER_FAILURES and mark_out(connection, phone, FAILING, now):
+        drop(phone, FAILING, now, connection)
+
+
+def sending_news(
+    config: Mapping[str, Any], connection: Redis, phone: PhoneSettings, failed: bool, now: dt.datetime
+) -> None:
+    """The phone's news of one send (`sms:sent`, `sms:failed`): DROP_AFTER_FAILURES failed in a row (a SIM out of
+    credit takes every message and sends none) take it out of rotation like failing requests do."""
+    if not is_pool(phones_of(config)):
+        return
+    if record_send_news(connection, phone, failed, now) >= DROP_AFTER_FAILURES and mark_out(
+        connection, phone, FAILING, now
+    ):
         drop(phone, FAILING, now, connection)
 
 

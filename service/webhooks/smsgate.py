@@ -41,7 +41,7 @@ from workers.gateways.smsgate_devices import (
     learn_spec,
     verdict,
 )
-from workers.pool import phone_of_device, pinged
+from workers.pool import phone_of_device, pinged, sending_news
 from workers.queues import enqueue, redis
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,12 @@ def message_status(event: Event):
         log.warning("smsgate %s for unknown message id %s ignored", event.event, news.message_id)
         return jsonify(status="unknown message"), 200
     log.info("message %s %s (smsgate event %s)", news.message_id, status, event.event_id)
+    phone = g.get("smsgate_phone")
+    if phone is not None and status in ("sent", "failed"):
+        try:
+            sending_news(current_app.config, redis(), phone, status == "failed", utcnow())
+        except RedisError:
+            log.exception("could not count an smsgate %s event to phone %s", event.event, phone.label)
     return jsonify(status="recorded"), 200
 
 

@@ -165,3 +165,19 @@ def test_a_phone_whose_pings_are_off_is_tried_again_after_a_quarter_hour(app, a_
     [next_one] = queue_texts(numbers(INDOSAT, 1, first=400))
     drain()
     assert pool.phone_of(next_one) == ["a"]
+
+
+def test_a_sim_out_of_credit_drops_out_on_its_failed_sends(app, a_and_b, drain, clock):
+    pool, a = a_and_b, a_and_b.fakes["a"]
+    first = queue_texts(numbers(INDOSAT, 3))
+    drain()
+    assert pool.sent_by("a") == [f"km-{i}" for i in first], "the app takes them: the SIM fails them later"
+    for message_id in first:
+        payload = a.status_payload("sms:failed", f"km-{message_id}", numbers(INDOSAT, 3)[0], "RESULT_ERROR_GENERIC")
+        assert pool.post("a", "sms:failed", payload).status_code == 200
+    drain()
+    assert {Message.get_by_id(i).status for i in first} == {"failed"}
+    assert len(notices("pool.phone_out.failing", phone="a")) == 1
+    later = queue_texts(numbers(INDOSAT, 2, first=100))
+    drain()
+    assert [pool.phone_of(i) for i in later] == [["b"], ["b"]]

@@ -61,6 +61,7 @@ return n
 _ACCEPTED = """
 redis.call('HSET', KEYS[1], 'last_send', ARGV[1], 'failures', 0)
 if redis.call('HGET', KEYS[1], 'out') == 'failing' then
+  redis.call('HSET', KEYS[1], 'failed_sends', 0)
   redis.call('HDEL', KEYS[1], 'out', 'out_since')
   return 1
 end
@@ -71,10 +72,10 @@ _BACK = """
 local out = redis.call('HGET', KEYS[1], 'out')
 if out == 'silent' or out == 'failing' then
   redis.call('HDEL', KEYS[1], 'out', 'out_since')
-  redis.call('HSET', KEYS[1], 'failures', 0)
+  redis.call('HSET', KEYS[1], 'failures', 0, 'failed_sends', 0)
   return 1
 end
-redis.call('HSET', KEYS[1], 'failures', 0)
+redis.call('HSET', KEYS[1], 'failures', 0, 'failed_sends', 0)
 return 0
 """
 
@@ -157,7 +158,8 @@ class PhoneState:
 
 REASON_WORDS = {
     SILENT: f"no ping for more than {int(SILENT_AFTER.total_seconds() // 60)} minutes",
-    FAILING: f"{DROP_AFTER_FAILURES} sends in a row failed (offline, unreachable or no answer); back on its next ping"
+    FAILING: f"{DROP_AFTER_FAILURES} sends in a row failed (offline, unreachable, no answer, or the SIM could not send);"
+    " back on its next ping"
     f" (or tried again {int(RETRY_FAILING_AFTER.total_seconds() // 60)} minutes after the last failure)",
     FULL: "its daily limit is reached; back tomorrow",
 }
@@ -227,6 +229,19 @@ def record_failure(connection: Redis, phone: PhoneSettings, now: dt.datetime) ->
         pipe.hset(phone.status_key, "failed_at", iso_utc(now))
         failures, _ = pipe.execute()
     return int(failures)
+
+
+def record_send_news(connection: Redis, phone: PhoneSettings, failed: bool, now: dt.datetime) -> int:
+    """The phone's own news of a send (`sms:sent`, or `sms:failed`: no credit, no signal, the SIM refused): its
+    failed sends in a row now (a SIM out of credit takes every message and sends none)."""
+    if not failed:
+        connection.hset(phone.status_key, "failed_sends", 0)
+        return 0
+    with connection.pipeline() as pipe:
+        pipe.hincrby(phone.status_key, "failed_sends", 1)
+        pipe.hset(phone.status_key, "failed_at", iso_utc(now))
+        count, _ = pipe.execute()
+    return int(count)
 
 
 def record_phone_ping(
