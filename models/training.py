@@ -445,4 +445,3 @@ class Enrollment(BaseModel):
         """The person's name when known, else '-'."""
         person = Person.for_phone(self.phone)
         return (person.name if person else None) or "-"
-

@@ -640,7 +640,9 @@ def test_export_trainings_counts_people_by_their_follow_up_answers(
     assert rows == [{key: str(value) for key, value in record.items()} for record in records]
 
     assert Task.select().count() == 2, "each attendee needing help is one task"
-    assert sorted(received(use_africastalking, "training.mentoring.task.help")) == sorted([ORGANIZER, ORGANIZER_OTHER] * 2)
+    assert sorted(received(use_africastalking, "training.mentoring.task.help")) == sorted(
+        [ORGANIZER, ORGANIZER_OTHER] * 2
+    )
 
 
 def test_export_counts_the_latest_answer_of_each_attendee(app, runner, send_sms, drain, case_staff, use_africastalking):
