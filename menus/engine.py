@@ -7,12 +7,19 @@ action of an end screen runs each time that screen is shown, so every action is 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from rapidfuzz import fuzz
 
 from menus.screens import BACK, HOME, MAX_OPTIONS_PER_SCREEN, NEXT, End, FlowSet, Input, Menu, Option, Screen, Switch
 
 log = logging.getLogger(__name__)
+
+LABEL_MATCH_MIN = 85
+"""How close (rapidfuzz ratio, 0-100) typed words must be to an option's label to choose it: "blum" is "Belum"
+(89), "ya" is none of "Sudah", "Belum", "Butuh bantuan"."""
 
 SCREEN_BUDGET = 156
 """Characters a screen may use: 160 for a USSD reply less its `CON ` prefix."""
@@ -123,8 +130,8 @@ class Walker:
             if text == NEXT and frame.page + 1 < len(self.page_starts(screen, options, len(stack) - 1)):
                 frame.page += 1
                 return None
-            if text.isdigit() and 1 <= int(text) <= len(options):
-                option = options[int(text) - 1]
+            option = self.option_by_number(options, text) or self.option_by_words(options, text)
+            if option is not None:
                 if screen.store and option.value is not None:
                     self.ctx.answers[screen.store] = option.value
                 stack.append(Frame(self.resolve(option.target)))
@@ -138,6 +145,27 @@ class Walker:
             stack.append(Frame(self.resolve(screen.next)))
             return None
         return None
+
+    @staticmethod
+    def option_by_number(options: list[Option], text: str) -> Option | None:
+        """The option whose number was typed, if any."""
+        return options[int(text) - 1] if text.isdigit() and 1 <= int(text) <= len(options) else None
+
+    def option_by_words(self, options: list[Option], text: str) -> Option | None:
+        """The one option whose label was typed instead of its number ("butuh bantuan" for "3. Butuh bantuan"),
+        allowing a slip of the thumb; None when nothing, or more than one option, is that close."""
+        typed = _plain(text)
+        if len(typed) < 2 or typed.isdigit():
+            return None
+        scored = sorted(
+            ((fuzz.ratio(typed, _plain(self._label(option))), index) for index, option in enumerate(options)),
+            reverse=True,
+        )
+        if not scored or scored[0][0] < LABEL_MATCH_MIN:
+            return None
+        if len(scored) > 1 and scored[1][0] >= LABEL_MATCH_MIN:
+            return None
+        return options[scored[0][1]]
 
     def render(self, stack: list[Frame], error: str | None) -> Reply:
         """Render the top of the stack."""
@@ -186,7 +214,7 @@ class Walker:
         return self._text(screen.title) if screen.title else ""
 
     def _option_line(self, number: int, option: Option) -> str:
-        return f"{number}. {option.label if option.literal else self._text(option.label)}"
+        return f"{number}. {self._label(option)}"
 
     def _menu_lines(self, screen: Menu, depth: int, page: int, error: str | None) -> list[str]:
         options = self.visible_options(screen)
@@ -211,3 +239,11 @@ class Walker:
 
     def _text(self, key: str) -> str:
         return self.behaviour.text(key, self.ctx)
+
+    def _label(self, option: Option) -> str:
+        return option.label if option.literal else self._text(option.label)
+
+
+def _plain(text: str) -> str:
+    """Text compared with a label: lower case, letters and digits, single spaces."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text.casefold()).split())

@@ -206,6 +206,21 @@ def test_needs_help_opens_a_mentoring_task_and_alerts_the_organisers_once(held, 
     )
 
 
+def test_the_follow_up_may_be_answered_in_words_as_a_basic_phone_user_types_them(held, send_sms, drain, runner):
+    with at(FOLLOWUP_30):
+        settle(drain, runner)
+        phone = Phone(send_sms, SIGNED)
+        assert phone.say("sudah pak").startswith(text("error.choice")), "not the label: the question again"
+        assert phone.say("Butuh  bantuan!") == text("followup.thanks_help"), "the label typed instead of 3"
+    [task] = Task.select()
+    assert task.reason == "help"
+    with at(FOLLOWUP_90):
+        settle(drain, runner)
+        assert Phone(send_sms, SIGNED).say("blum") == text("followup.thanks_not_yet"), "a slip of the thumb"
+    enrollment = Enrollment.get(Enrollment.phone == SIGNED)
+    assert (enrollment.answer_30, enrollment.answer_90) == ("help", "not_yet")
+
+
 def test_not_yet_twice_opens_a_mentoring_task_at_the_90_day_follow_up(held, send_sms, drain, runner):
     with at(FOLLOWUP_30):
         settle(drain, runner)
