@@ -56,6 +56,7 @@ from workers.gateways.rotation import (
     release,
     tell_of_drop,
     tell_of_return,
+    told_of_return,
     unsure_phone,
 )
 from workers.gateways.smsgate import RECORD_READ_ERRORS, classify_failure
@@ -316,16 +317,23 @@ def pinged(
     back = record_phone_ping(connection, phone, now, device_id, health)
     if back and is_pool(phones):
         log.info("phone %s is back in rotation: it pinged", phone.label)
-        come_back(phone, connection)
+    if is_pool(phones):
+        come_back(phone, connection)  # also a return whose announcement failed on an earlier ping
     return phone
 
 
 def come_back(phone: PhoneSettings, connection: Redis) -> None:
-    """Tell the coordinators a phone is back, if they were told it dropped."""
+    """Tell the coordinators a phone is back, if they were told it dropped (once; if the database cannot take the
+    SMS now, the phone's next ping tells them)."""
     if not tell_of_return(connection, phone):
         return
-    with database.atomic():
-        notices = tell_coordinators_of("pool.phone_back", {"phone": phone.label})
+    try:
+        with database.atomic():
+            notices = tell_coordinators_of("pool.phone_back", {"phone": phone.label})
+    except Exception:
+        told_of_return(connection, phone, written=False)
+        raise
+    told_of_return(connection, phone, written=True)
     enqueue_after_commit(notices)
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from models import Message
-from tests.pool.conftest import INDOSAT, numbers, queue_texts, run_until_done
+from tests.pool.conftest import INDOSAT, URL, numbers, queue_texts, run_until_done
 from tests.support.outbox import outbox
 from tests.support.staff import COORDINATOR
 from tests.support.texts import text
@@ -181,3 +181,25 @@ def test_a_sim_out_of_credit_drops_out_on_its_failed_sends(app, a_and_b, drain, 
     later = queue_texts(numbers(INDOSAT, 2, first=100))
     drain()
     assert [pool.phone_of(i) for i in later] == [["b"], ["b"]]
+
+
+def test_a_return_the_database_could_not_take_is_told_on_the_next_ping(app, a_and_b, drain, clock):
+    from models import bind_database, database
+
+    pool, a = a_and_b, a_and_b.fakes["a"]
+    for _ in range(3):
+        a.device_offline()
+    queue_texts(numbers(INDOSAT, 3))
+    drain()
+    assert len(notices("pool.phone_out.failing", phone="a")) == 1
+    database.close()
+    bind_database("sqlite:////nonexistent-kawalmigran/no/such/dir/down.db")
+    try:
+        body, headers = a.event("system:ping", a.ping_payload())
+        assert pool.client.post(URL, data=body, headers=headers).status_code == 503, "the app posts it again"
+    finally:
+        bind_database(app.config["DATABASE_URL"])
+    assert not notices("pool.phone_back", phone="a")
+    pool.ping("a")
+    pool.ping("a")
+    assert len(notices("pool.phone_back", phone="a")) == 1, "told on the next ping, once"

@@ -158,8 +158,8 @@ class PhoneState:
 
 REASON_WORDS = {
     SILENT: f"no ping for more than {int(SILENT_AFTER.total_seconds() // 60)} minutes",
-    FAILING: f"{DROP_AFTER_FAILURES} sends in a row failed (offline, unreachable, no answer, or the SIM could not send);"
-    " back on its next ping"
+    FAILING: f"{DROP_AFTER_FAILURES} sends in a row failed (offline, unreachable, no answer, or the SIM could not"
+    " send); back on its next ping"
     f" (or tried again {int(RETRY_FAILING_AFTER.total_seconds() // 60)} minutes after the last failure)",
     FULL: "its daily limit is reached; back tomorrow",
 }
@@ -267,6 +267,7 @@ def clear_full(connection: Redis, phone: PhoneSettings) -> bool:
         [out] = pipe.execute()
     if out not in (FULL, FULL.encode()):
         return False
+    connection.hset(phone.status_key, "told", 0)  # back with the day: not news at midnight
     return bool(connection.hdel(phone.status_key, "out", "out_since"))
 
 
@@ -282,13 +283,24 @@ def tell_of_drop(connection: Redis, phone: PhoneSettings, now: dt.datetime) -> b
     return True
 
 
+_CLAIM_RETURN = """
+if redis.call('HGET', KEYS[1], 'told') == '1' and not redis.call('HGET', KEYS[1], 'out') then
+  redis.call('HSET', KEYS[1], 'told', 2)
+  return 1
+end
+return 0
+"""
+
+
 def tell_of_return(connection: Redis, phone: PhoneSettings) -> bool:
-    """True if the phone's return is announced: its drop was."""
-    with connection.pipeline() as pipe:
-        pipe.hget(phone.status_key, "told")
-        pipe.hset(phone.status_key, "told", 0)
-        told, _ = pipe.execute()
-    return told in (b"1", "1")
+    """True for the one caller that announces the phone's return: its drop was announced and it is no longer out.
+    The caller then calls `told_of_return` once the announcement is written (or `tell_of_return_failed`)."""
+    return bool(connection.eval(_CLAIM_RETURN, 1, phone.status_key))
+
+
+def told_of_return(connection: Redis, phone: PhoneSettings, written: bool) -> None:
+    """The return's announcement is written (nothing left to tell), or could not be (told on the next ping)."""
+    connection.hset(phone.status_key, "told", 0 if written else 1)
 
 
 def unsure_key(message_id: int) -> str:
