@@ -12,6 +12,9 @@ are empty, so 33 minutes of sending take what the work costs, not 33 minutes (th
 too). The phones ping through the webhook every 5 minutes of service time. N broadcast SMS to numbers on
 Telkomsel, Indosat, XL and Smartfren are written and enqueued as the service writes them.
 
+A third scenario has phone a stop answering after 10 minutes (its relay says "offline", its pings stop): the
+ideal is then 10 minutes plus what was left over the two other phones' rate.
+
 Printed, for each scenario: the service time from the first send to the last against the ideal (N over the
 pool's combined rate), each phone's share, the most sends of any phone in any 60-second window against its rate,
 that every message went out once, and the wall-clock time the run took. It asserts nothing.
@@ -33,7 +36,7 @@ sys.path.insert(0, str(REPO))
 import time_machine  # noqa: E402
 
 from bench.harness import Environment, run_in_environment  # noqa: E402
-from tests.support.fakes.smsgate import FakeSmsGate, RecordedRequest  # noqa: E402
+from tests.support.fakes.smsgate import FakeSmsGate  # noqa: E402
 
 START = dt.datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 """A Monday 10:00 in Jakarta (outside quiet hours, a whole second: the throttle's turns stay whole seconds)."""
@@ -52,7 +55,7 @@ TEXT = "Pelatihan budidaya kopi Sabtu 09:00 di Balai Desa Tracap. Balas LATIH KO
 
 
 class StampedFake(FakeSmsGate):
-    """The tests' fake app, stamping each accepted `POST /messages` with the service clock and the id."""
+    """The tests' fake app, stamping each message it accepts with the service clock and the id."""
 
     def __init__(self, name: str) -> None:
         super().__init__(
@@ -63,12 +66,12 @@ class StampedFake(FakeSmsGate):
         )
         self.stamps: list[tuple[float, str]] = []
 
-    def _record(self, request: RecordedRequest) -> None:
-        at = time.time()  # time-machine's clock: the service's
-        with self._lock:
-            self.requests.append(request)
-            if request.method == "POST" and request.path.rstrip("/") == "/messages" and isinstance(request.json, dict):
-                self.stamps.append((at, str(request.json.get("id"))))
+    def _accept(self, body, skip_validation: bool):
+        status, answer = super()._accept(body, skip_validation)
+        if status == 202:
+            with self._lock:
+                self.stamps.append((time.time(), str(answer["id"])))  # time-machine's clock: the service's
+        return status, answer
 
 
 def pool_settings(fakes: dict[str, StampedFake], rate: int) -> dict[str, str]:
@@ -117,8 +120,15 @@ def next_job_at(connection) -> float | None:
     return earliest
 
 
-def run(args: argparse.Namespace, environment: Environment, fakes: dict[str, StampedFake], dropped: str | None):
-    """One scenario in this process on the service clock; the figures."""
+def run(
+    args: argparse.Namespace,
+    environment: Environment,
+    fakes: dict[str, StampedFake],
+    dropped: str | None,
+    stops_at: dt.timedelta | None = None,
+):
+    """One scenario in this process on the service clock (phone `dropped` silent from the start, or with `stops_at`
+    offline and silent from then on); the figures."""
     os.environ.update(environment.env)
     os.environ.update(pool_settings(fakes, args.rate))
     from rq import SimpleWorker
@@ -132,7 +142,7 @@ def run(args: argparse.Namespace, environment: Environment, fakes: dict[str, Sta
     app = create_app()
     client = app.test_client()
     connection = app.extensions["redis"]
-    live = [name for name in fakes if name != dropped]
+    live = [name for name in fakes if name != dropped or stops_at is not None]
 
     def ping(names: list[str]) -> None:
         for name in names:
@@ -146,7 +156,7 @@ def run(args: argparse.Namespace, environment: Environment, fakes: dict[str, Sta
         ping(list(fakes))
         clock.move_to(START)
         ping(live)
-        if dropped:  # its last ping 20 minutes ago, and its app refuses every send: it is out from the start
+        if dropped and stops_at is None:  # its last ping 20 minutes ago, its app refuses every send: out from the start
             for _ in range(args.messages):
                 fakes[dropped].device_offline()
             sweep()
@@ -157,6 +167,8 @@ def run(args: argparse.Namespace, environment: Environment, fakes: dict[str, Sta
         ids = {f"km-{o.message_id}" for o in written}
         queued_wall = time.perf_counter() - wall
         next_ping = START + PING_EVERY
+        stop = START + stops_at if stops_at is not None else None
+        before_stop = 0
         rounds = 0
         unsent = Message.select().where(Message.id.in_([o.message_id for o in written]) & (Message.status == "queued"))
         while True:
@@ -166,6 +178,13 @@ def run(args: argparse.Namespace, environment: Environment, fakes: dict[str, Sta
             if at is None or not unsent.exists():  # later jobs (a sweep, an escalation) are not the benchmark's
                 break
             due = dt.datetime.fromtimestamp(at, dt.UTC)
+            if stop is not None and due >= stop:  # from now on the phone's relay says it is offline, and it is silent
+                clock.move_to(stop)
+                before_stop = sum(len(f.stamps) for f in fakes.values())
+                for _ in range(args.messages):
+                    fakes[str(dropped)].device_offline()
+                live = [name for name in live if name != dropped]
+                stop = None
             while next_ping <= due:
                 clock.move_to(next_ping)
                 ping(live)
@@ -180,19 +199,24 @@ def run(args: argparse.Namespace, environment: Environment, fakes: dict[str, Sta
         "taken": len(refs),
         "unique": len(set(refs)),
         "span": (times[-1] - START.timestamp()) / 60 if times else 0.0,
-        "ideal": args.messages / (args.rate * len(live)),
+        "ideal": args.messages / (args.rate * len(live))
+        if stops_at is None or stop is not None  # not stopped: done before its time
+        else stops_at.total_seconds() / 60 + (args.messages - before_stop) / (args.rate * len(live)),
         "shares": {name: len(t) for name, t in stamps.items()},
         "most": {name: most_in_a_minute(t) for name, t in stamps.items()},
         "wall": time.perf_counter() - wall,
         "queued_wall": queued_wall,
         "rounds": rounds,
         "dropped": dropped,
+        "stops_at": stops_at,
     }
 
 
 def report(figures: dict, args: argparse.Namespace) -> None:
     """The figures of one scenario."""
     label = f"phone {figures['dropped']} dropped at the start" if figures["dropped"] else "all three phones"
+    if figures["stops_at"] is not None:
+        label = f"phone {figures['dropped']} stops answering after {figures['stops_at'].total_seconds() / 60:g} min"
     off = figures["span"] / figures["ideal"] - 1 if figures["ideal"] else 0.0
     print()
     print(f"{label}: {args.messages} SMS, {args.rate} a minute per phone")
@@ -236,14 +260,17 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     code = 0
-    for dropped in (None, "a"):
+    for dropped, stops_at in ((None, None), ("a", None), ("a", dt.timedelta(minutes=10))):
         results: list[dict] = []
         fakes = {name: StampedFake(name) for name in "abc"}
         for fake in fakes.values():
             fake.start()
         try:
             code |= run_in_environment(
-                lambda environment: results.append(run(args, environment, fakes, dropped)), False, None, args.keep
+                lambda environment: results.append(run(args, environment, fakes, dropped, stops_at)),
+                False,
+                None,
+                args.keep,
             )
         finally:
             for fake in fakes.values():
