@@ -92,3 +92,11 @@ def test_the_rate_a_broadcast_is_estimated_with_is_the_pools_in_rotation(app, po
     assert sends_per_minute(app.config) == 20
     app.config["SMS_BACKEND"] = "outbox"
     assert sends_per_minute(app.config) is None
+
+
+def test_one_phone_configured_the_old_way_keeps_its_daily_limit_too(app, use_smsgate, drain, clock):
+    app.config["SMSGATE_DAILY_LIMIT"] = 2
+    ids = queue_texts(numbers(INDOSAT, 3))
+    drain()
+    assert [sms.id for sms in use_smsgate.sent] == [f"km-{i}" for i in ids[:2]]
+    assert Message.get_by_id(ids[2]).last_error == ALL_PHONES_FULL
