@@ -9,6 +9,7 @@ import peewee
 from models.base import database, utcnow
 from models.cadre import CadreApplication
 from models.case import Case, CaseEvent
+from models.case_access import open_reported_from
 from models.conversation import Conversation
 from models.message import Message
 from models.person import Person
@@ -55,7 +56,7 @@ def erase(phone: str) -> list[Case]:
     erased, since the case keeps what it needs until it closes and one SMS from a phone someone else may
     hold is no ground to destroy its evidence; the open cases are returned, for the organisers to be told.
     """
-    open_cases = list(Case.open_reported_from(phone))
+    open_cases = list(open_reported_from(phone))
     if open_cases:
         return open_cases
     now = utcnow()

@@ -1,21 +1,37 @@
 """Handing a case over (ALIH): who may pass it on, and to whom a typed phone number or first name points.
 
 A case always has a holder once taken: its holder or a coordinator passes it to another organiser or coordinator
-(never a cadre or an official), with a `handover` event on its timeline (`Case.hand_over`). From then on the
-reporter's news and messages flow through the new holder (`Case.message_recipients`, `Case.holder`).
+(never a cadre or an official), with a `handover` event on its timeline (`record_handover`). From then on the
+reporter's news and messages flow through the new holder (`case_talk.message_recipients`, `Case.holder`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.case import HANDLER_ROLES, Case
+from models.case import HANDLER_ROLES, Case, require_handler
 from models.case_terms import OPEN_STATUSES
 from models.phones import InvalidPhone, to_e164
 from models.staff import Staff
 
 PASSERS = ("coordinator",)
 """Roles that may pass on any held case; anyone else only a case they hold."""
+
+
+def held_by(phone: str) -> list[Case]:
+    """The open cases this number holds (it took them), oldest first: what leaving the staff hands over."""
+    return list(
+        Case.select()
+        .where(Case.status.in_(OPEN_STATUSES) & (Case.assignee == phone))
+        .order_by(Case.created_at, Case.id)
+    )
+
+
+def record_handover(case: Case, holder: Staff, actor: str, channel: str = "cli") -> None:
+    """`holder` now holds the case (its status stays): a `handover` event whose note is the new holder's
+    number, so the timeline says who held it when. A case always has a holder once taken."""
+    require_handler(holder)
+    case.change("handover", actor, channel, holder.phone, assignee=holder.phone)
 
 
 class HandoverError(ValueError):
@@ -70,5 +86,5 @@ def hand_over(case: Case, sender: Staff, typed: str, channel: str = "sms") -> Ha
     if holder.phone == case.assignee:
         raise HandoverError("same", f"case {case.display_code} is held by them already")
     previous = case.holder()
-    case.hand_over(holder, actor=sender.phone, channel=channel)
+    record_handover(case, holder, actor=sender.phone, channel=channel)
     return Handover(case, previous, holder)

@@ -1,8 +1,8 @@
 """Who sees what (DESIGN "Console"): one rule, read by the console's pages and the SMS commands alike.
 
 Cases: organisers and coordinators see every case of the area; an official a case referred to their agency (or to
-them), with the reporter's number and words only when the reporter consented (`Case.may_read`,
-`Case.readable_by`, `Case.may_share_identity_with`). A village head sees their village's figures, and a case only
+them), with the reporter's number and words only when the reporter consented (`case_access.may_read`,
+`readable_by`, `may_share_identity_with`). A village head sees their village's figures, and a case only
 when it was referred to them personally (the SMS desk hands it to them when the labour office has nobody).
 People: organisers and coordinators only; a person's number whole only to coordinators, masked to organisers (a
 list of numbers is what a leak would hurt most). Everything outside one's scope is as if it did not exist (the
@@ -14,6 +14,7 @@ from __future__ import annotations
 import peewee
 
 from models.case import HANDLER_ROLES, Case
+from models.case_access import may_read, may_share_identity_with, readable_by
 from models.person import Person
 from models.phones import mask
 from models.staff import Staff
@@ -26,12 +27,12 @@ def sees_cases(staff: Staff) -> bool:
 
 def may_open_case(staff: Staff, case: Case) -> bool:
     """True if the case's page (or DETAIL) is theirs to open."""
-    return case.may_read(staff)
+    return may_read(case, staff)
 
 
 def cases_for(staff: Staff) -> peewee.ModelSelect[Case]:
     """The cases the staff member may list and open, as a query to filter and page."""
-    return Case.readable_by(staff)
+    return readable_by(staff)
 
 
 def sees_people(staff: Staff) -> bool:
@@ -54,7 +55,7 @@ def shown_number(staff: Staff, phone: str | None) -> str:
 def shown_case_number(staff: Staff, case: Case, phone: str | None) -> str:
     """A case's reporter or safe number on its page: whole to whoever handles the case (they are the ones to call,
     DESIGN "Console"), and to an official only with the reporter's consent; otherwise nothing."""
-    if not phone or not case.may_share_identity_with(staff):
+    if not phone or not may_share_identity_with(case, staff):
         return ""
     return phone
 

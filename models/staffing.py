@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from models.case import Case
 from models.gsm import fold_to_gsm7, is_gsm7_basic
+from models.handover import held_by, record_handover
 from models.phones import InvalidPhone, mask, to_e164
 from models.staff import ROLES, Staff, StaffError, Village, official_agency
 from models.task import Task
@@ -190,7 +191,7 @@ def remove_staff(phone: str, handover: bool, channel: str = "cli") -> Removal:
         raise StaffError(f"no staff member has the number {mask(phone)}")
     if not staff.active:
         return Removal(staff, was_active=False)
-    held = Case.held_by(staff.phone)
+    held = held_by(staff.phone)
     holder = None
     if held and not handover:
         codes = ", ".join(case.display_code for case in held)
@@ -206,7 +207,7 @@ def remove_staff(phone: str, handover: bool, channel: str = "cli") -> Removal:
                 "to: add one first (`staff add --role coordinator`)"
             )
         for case in held:
-            case.hand_over(holder, actor=staff.phone, channel=channel)
+            record_handover(case, holder, actor=staff.phone, channel=channel)
     released = (
         Task.update(status="open", holder=None, taken_at=None)
         .where((Task.holder == staff.phone) & (Task.status == "taken"))

@@ -15,6 +15,7 @@ from menus.notify import notify
 from menus.screens import End, Input, Switch
 from menus.turn import FlowTurn
 from models import Person, database
+from models.case_erasure import erasure_recipients, note_erasure_request
 from models.data_rights import erase
 from models.person import COUNTRIES
 from models.phones import mask
@@ -81,11 +82,11 @@ def erase_data(turn: FlowTurn) -> str | None:
         return None
     codes = ", ".join(case.display_code for case in open_cases)
     with database.atomic():
-        told_lately = [case.note_erasure_request(turn.phone) for case in open_cases]
+        told_lately = [note_erasure_request(case, turn.phone) for case in open_cases]
     if any(told_lately):
         log.info("erasure asked again by %s within a day: staff were told already", mask(turn.phone))
         return "rights.erase_case_open"
-    staff = {member.phone: member for case in open_cases for member in case.erasure_recipients()}
+    staff = {member.phone: member for case in open_cases for member in erasure_recipients(case)}
     for member in staff.values():
         turn.lookups.remember_staff(member)
         turn.queued(

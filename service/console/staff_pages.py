@@ -21,8 +21,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from menus.catalog import LANGUAGES
-from models import Case, Staff, Village, database
+from models import Staff, Village, database
 from models.audit import AuditEvent
+from models.handover import held_by
 from models.jobs import enqueue_after_commit
 from models.phones import mask
 from models.scope import manages_staff
@@ -96,7 +97,7 @@ def _form_values(member: Staff | None) -> dict[str, str]:
 
 
 def _form(member: Staff | None, errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
-    held = Case.held_by(member.phone) if member is not None and member.active else []
+    held = held_by(member.phone) if member is not None and member.active else []
     page = render_template(
         "console/staff_form.html",
         member=member,
@@ -223,7 +224,7 @@ def staff_remove(staff_id: int) -> ResponseReturnValue:
 def _removal_refusal(member: Staff, handover: bool, error: StaffError) -> str:
     """Why removing them was refused, in the console's language: open cases to hand over first, or nobody to hand
     them to (any other refusal: the domain's own sentence)."""
-    held = Case.held_by(member.phone)
+    held = held_by(member.phone)
     codes = ", ".join(case.display_code for case in held)
     if held and not handover:
         return text("console.staff.error.holds_cases", count=len(held), codes=codes)

@@ -19,6 +19,7 @@ from menus import catalog
 from models import utcnow
 from models.audit import AuditEvent
 from models.case import Case, CaseEvent
+from models.case_access import may_read, may_share_identity_with
 from models.case_terms import CATEGORIES, OPEN_STATUSES, UNACKNOWLEDGED
 from models.message import Message
 from models.person import Person
@@ -241,7 +242,7 @@ class TimelineRow:
 
 def case_page(case: Case, staff: Staff, language: str) -> dict[str, object]:
     """Everything the case's page shows to this staff member (words and numbers only where the scope shares them)."""
-    shares = case.may_share_identity_with(staff)
+    shares = may_share_identity_with(case, staff)
     names = {member.phone: member.name for member in Staff.select(Staff.phone, Staff.name)}
     events = list(case.events.order_by(CaseEvent.created_at, CaseEvent.id))
 
@@ -363,7 +364,7 @@ def person_page(person: Person, staff: Staff, language: str) -> dict[str, object
         .order_by(Training.starts_at.desc())
     )
     reported = Case.select().where(Case.reporter_phone == person.phone).order_by(Case.id.desc())  # its index
-    cases = [case for case in reported if case.may_read(staff)]
+    cases = [case for case in reported if may_read(case, staff)]
     messages = list(
         Message.select().where(Message.phone == person.phone).order_by(Message.id.desc()).limit(MESSAGES_SHOWN)
     )

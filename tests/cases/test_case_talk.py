@@ -14,10 +14,11 @@ import time_machine
 
 from menus import fitting
 from models import Case, CaseEvent, Staff, bind_database, database
-from models.case import non_neutral_word
+from models.case_talk import reply_phone
 from models.case_terms import CaseError, Report
 from models.gsm import is_gsm7_basic, sms_size
 from models.migrate import upgrade
+from models.neutral_words import non_neutral_word
 from tests.support.outbox import outbox
 from tests.support.phones import Phone
 from tests.support.staff import COORDINATOR, OFFICIAL, ORGANIZER, ORGANIZER_OTHER
@@ -433,7 +434,7 @@ def test_a_case_stored_before_the_talk_columns_upgrades_empty(tmp_path):
         case = Case.get(Case.code == "K7M4RX")
         assert (case.safe_phone_seen_at, case.message_alert_at) == (None, None)
         with pytest.raises(CaseError) as refused:
-            case.reply_phone()
+            reply_phone(case)
         assert refused.value.key == "case.talk.reply.safe_silent"
     finally:
         db.close()

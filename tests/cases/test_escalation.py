@@ -16,6 +16,7 @@ from menus import catalog
 from menus.features.cases.jobs import escalate, escalation_job_id, escalation_spec
 from menus.features.cases.notices import staff_params
 from models import Case, CaseEvent, Message, Staff, database, utcnow
+from models.case_referral import refer
 from models.jobs import DEFAULT_QUEUE
 from models.settings import SETTINGS
 from tests.support.clock import stored
@@ -188,7 +189,7 @@ def test_a_taken_case_never_escalates(app, staff, ussd, drain, runner, use_afric
     with at(OPENED + dt.timedelta(hours=3)), database.atomic():
         organizer = Staff.get(Staff.phone == ORGANIZER)
         if step == "refer":
-            case.refer(organizer, Staff.get(Staff.phone == OFFICIAL))
+            refer(case, organizer, Staff.get(Staff.phone == OFFICIAL))
         else:
             getattr(case, step)(organizer)
     for later in (dt.timedelta(days=1), dt.timedelta(days=2), dt.timedelta(days=5)):

@@ -23,6 +23,7 @@ from models import (
     Training,
     database,
 )
+from models.case_referral import refer
 from models.case_terms import Report
 from models.digest_figures import ALL, compute
 from models.digest_period import last_complete
@@ -95,7 +96,7 @@ def week(app, case_staff):
     with at(local(18)), database.atomic():
         cases["taken"].acknowledge(organiser)
         cases["referred"].acknowledge(other)
-        cases["referred"].refer(other, official)
+        refer(cases["referred"], other, official)
         cases["resolved"].acknowledge(organiser)
         cases["resolved"].resolve(organiser, "sudah pulang")
         earlier.acknowledge(other)

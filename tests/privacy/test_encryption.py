@@ -18,6 +18,8 @@ from flask import Flask
 from rq import SimpleWorker
 
 from models import Case, CaseEvent, Message, ReportDraft, database
+from models.case_access import open_reported_from, reported_from
+from models.case_talk import heard_from_safe_phone, open_for_sender
 from models.crypto import TOKEN_PREFIX, DataKeyError, new_key
 from models.migrate import upgrade
 from service import create_app
@@ -171,11 +173,11 @@ def test_a_story_is_not_in_the_shared_database_nor_in_pg_dump(app, case_staff):
 
 def test_lookups_by_the_safe_number_and_the_batching_of_one_text_compare_hashes(app, case_staff):
     case = _report_with_the_word(app)
-    assert Case.open_for_sender(SAFE_PHONE) == case
-    assert list(Case.open_reported_from(SAFE_PHONE)) == [], "a safe number that has not written gains nothing"
-    case.heard_from_safe_phone()
-    assert list(Case.open_reported_from(SAFE_PHONE)) == [case]
-    assert list(Case.reported_from(SAFE_PHONE)) == [case]
+    assert open_for_sender(SAFE_PHONE) == case
+    assert list(open_reported_from(SAFE_PHONE)) == [], "a safe number that has not written gains nothing"
+    heard_from_safe_phone(case)
+    assert list(open_reported_from(SAFE_PHONE)) == [case]
+    assert list(reported_from(SAFE_PHONE)) == [case]
 
     news = [Message.queue_outbound(phone, "Pertemuan besok jam 9", "broadcast") for phone in ("+628111", "+628222")]
     other = Message.queue_outbound("+628333", "Pertemuan lusa jam 9", "broadcast")
@@ -221,7 +223,7 @@ def test_keys_rotate_keeps_every_story_readable_and_an_old_key_alone_then_stops_
         again = Case.get_by_id(case.id)
         assert again.story == STORY and again.safe_phone == SAFE_PHONE
         assert any(WORD in (event.note or "") for event in CaseEvent.select())
-        assert Case.open_for_sender(SAFE_PHONE) == again, "the lookup hashes survive the rotation"
+        assert open_for_sender(SAFE_PHONE) == again, "the lookup hashes survive the rotation"
         for (table, column), values in before.items():
             after = _raw(table, column)
             assert len(after) == len(values) and not set(after) & (set(values) - {"[]"}), (table, column)

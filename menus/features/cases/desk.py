@@ -1,7 +1,7 @@
 """Case staff commands by SMS: TERIMA, CATAT, SELESAI, BUKA, KASUS and, for officials, DETAIL (RUJUK is `referral`).
 
 Only registered staff reach these handlers (the SMS router sees to it). Every rule (who may do what, which
-change is allowed, who a case is referred to) is decided by `models.case`; this module turns the decisions
+change is allowed, who a case is referred to) is decided by `models.case*`; this module turns the decisions
 into catalog texts. Each command answers its sender with what happened; a change of status also tells the
 reporter, in neutral words and only when contact is safe (`notices.news_for_reporter`). Nothing changes on
 an error. Logs carry case codes and masked phones, never a story or a note.
@@ -21,6 +21,7 @@ from menus.features.cases.jobs import escalation_spec
 from menus.fitting import pages
 from models import database, utcnow
 from models.case import HANDLER_ROLES, Case
+from models.case_referral import accept_referral, note_referral, referred_to_official, resolve_referral
 from models.case_terms import CaseError, looks_like_code
 from models.phones import mask
 
@@ -70,7 +71,7 @@ def terima(turn: SmsTurn, command: StaffCommand) -> None:
         return
     if staff.role == "official":
         first = case.referral_accepted_at is None
-        if _changed(turn, command, case, lambda: case.accept_referral(staff, turn.channel)):
+        if _changed(turn, command, case, lambda: accept_referral(case, staff, turn.channel)):
             turn.reply("case.referral.accepted", _params(case, turn.language))
             if first:
                 turn.outgoing.extend(referral_texts.to_holder(case, staff, "case.referral.taken_by", turn.lookups))
@@ -88,7 +89,7 @@ def catat(turn: SmsTurn, command: StaffCommand) -> None:
     if case is None:
         return
     if staff.role == "official":
-        if _changed(turn, command, case, lambda: case.note_referral(staff, command.rest, turn.channel)):
+        if _changed(turn, command, case, lambda: note_referral(case, staff, command.rest, turn.channel)):
             turn.reply("case.referral.note_done", _params(case, turn.language))
             turn.outgoing.extend(
                 referral_texts.to_holder(case, staff, "case.referral.note_by", turn.lookups, command.rest)
@@ -104,7 +105,7 @@ def selesai(turn: SmsTurn, command: StaffCommand) -> None:
     if case is None:
         return
     if staff.role == "official":
-        if _changed(turn, command, case, lambda: case.resolve_referral(staff, command.rest or None, turn.channel)):
+        if _changed(turn, command, case, lambda: resolve_referral(case, staff, command.rest or None, turn.channel)):
             _done(turn, case, "case.referral.resolved")
             turn.outgoing.extend(
                 referral_texts.to_holder(case, staff, "case.referral.resolved_by", turn.lookups, command.rest)
@@ -193,7 +194,7 @@ def detail(turn: SmsTurn, command: StaffCommand) -> None:
                 "days": str(max(0, (now - case.created_at).days)),
             },
         )
-        for case in Case.referred_to_official(staff)
+        for case in referred_to_official(staff)
     ]
     if not items:
         turn.reply("case.detail.none")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from menus.features.cases import notices
 from menus.turn import Lookups
-from models import Case, database, utcnow
+from models import Case, case_alerts, database, utcnow
 from models.case_terms import UNACKNOWLEDGED
 from models.jobs import DEFAULT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 
@@ -62,7 +62,7 @@ def escalate(case_id: int, level: int) -> str:
     if early > 0:
         time.sleep(early)
     with database.atomic():
-        if not case.claim_escalation(level):
+        if not case_alerts.claim_escalation(case, level):
             return "skipped"
         written = notices.escalation(case, level, Lookups())
     following = (
@@ -87,6 +87,6 @@ def due_escalations(now: dt.datetime) -> Iterable[JobSpec]:
     """Sweep: each due escalation step (the sweep enqueues those Redis does not hold)."""
     return [
         escalation_spec(case.id, case.escalation_level + 1)
-        for case in Case.due_escalations(now)
+        for case in case_alerts.due_escalations(now)
         if case.escalation_level < LAST_LEVEL
     ]

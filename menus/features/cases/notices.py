@@ -1,6 +1,6 @@
 """Every SMS about a case, written through the sending policy in each recipient's language.
 
-Who is told is decided by `models.case`; this module only turns those decisions into catalog texts.
+Who is told is decided by `models.case_alerts`; this module only turns those decisions into catalog texts.
 Texts to reporters use neutral words (no category, never "trafficking"): a worker's phone may be watched.
 """
 
@@ -10,6 +10,8 @@ from menus import catalog
 from menus.notify import language_for, notify
 from menus.turn import Lookups
 from models.case import Case
+from models.case_access import may_share_identity_with
+from models.case_alerts import alert_recipients, escalation_recipients
 from models.message import Outgoing
 from models.staff import Staff
 
@@ -18,7 +20,7 @@ def staff_params(case: Case, language: str, member: Staff) -> dict[str, str]:
     """What a staff member reads about a case, in their language: code, severity, category, country, for whom,
     and the number to call when contact is safe (never to an official before a referral with consent)."""
     contact = case.call_phone
-    if contact and not case.may_share_identity_with(member):
+    if contact and not may_share_identity_with(case, member):
         return {**_common(case, language), "contact": catalog.text("case.contact_hidden", language)}
     return {
         **_common(case, language),
@@ -59,7 +61,7 @@ def new_case(case: Case, lookups: Lookups) -> list[Outgoing]:
 def alerts(case: Case, lookups: Lookups) -> list[Outgoing]:
     """The new case's alert to whoever the case's rules name (officials without the reporter's number)."""
     key = "case.alert_incomplete" if case.incomplete else "case.alert"
-    recipients = case.alert_recipients()
+    recipients = alert_recipients(case)
     handlers = [member for member in recipients if member.role != "official"]
     officials = [member for member in recipients if member.role == "official"]
     written = to_staff(handlers, key, case, "alert", lookups)
@@ -79,7 +81,7 @@ def confirmation(case: Case, lookups: Lookups) -> list[Outgoing]:
 
 def escalation(case: Case, level: int, lookups: Lookups) -> list[Outgoing]:
     """An unacknowledged case, told again (level 1: organisers and coordinators; level 2: officials)."""
-    return to_staff(case.escalation_recipients(level), f"case.escalation.{level}", case, "escalation", lookups)
+    return to_staff(escalation_recipients(case, level), f"case.escalation.{level}", case, "escalation", lookups)
 
 
 def news_for_reporter(case: Case, lookups: Lookups) -> list[Outgoing]:

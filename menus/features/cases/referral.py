@@ -2,7 +2,7 @@
 regency labour office when none is named), who gets its summary by SMS; a referral the official has not taken
 within REFERRAL_ACK_DAYS reminds them once and tells the coordinators.
 
-Who a case goes to, and when a referral is due, are `models.case` rules (`referral_official`, `Case.refer`); what
+Who a case goes to, and when a referral is due, are `models.case_referral` rules (`referral_official`, `refer`); what
 the official then does (TERIMA, CATAT, SELESAI) is answered by the desk's commands and passed back to the case's
 holder (`referral_texts.to_holder`). The reminder is a job scheduled for the case's `referral_due_at` (the due
 row) once RUJUK commits; the sweep fires a due reminder whose job Redis lost.
@@ -22,7 +22,8 @@ from menus.features.cases.commands import named_case, names_a_case, sender
 from menus.features.cases.desk import _changed, _done, _params
 from menus.turn import Lookups
 from models import database, utcnow
-from models.case import Case, referral_official
+from models.case import Case
+from models.case_referral import claim_referral_reminder, due_referral_reminders, refer, referral_official
 from models.gsm import fold_to_gsm7
 from models.jobs import DEFAULT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 from models.phones import mask
@@ -64,7 +65,7 @@ def rujuk(turn: SmsTurn, command: StaffCommand) -> None:
             label = referral_texts.agency_label(agency, turn.language)
             turn.reply("case.refer.no_agency_official", {**_params(case, turn.language), "agency": label})
         return
-    if _changed(turn, command, case, lambda: case.refer(staff, official, turn.channel)):
+    if _changed(turn, command, case, lambda: refer(case, staff, official, turn.channel)):
         _done(turn, case, "case.refer.done", {"name": fold_to_gsm7(official.name)})
         turn.outgoing.append(referral_texts.to_official(case, official, turn.lookups))
         turn.outgoing.append(reminder_spec(case.id, case.referral_due_at))
@@ -98,7 +99,7 @@ def remind_referral(case_id: int) -> str:
         return "not due"
     days = max(1, (now - (case.referred_at or now)).days)
     with database.atomic():
-        if not case.claim_referral_reminder():
+        if not claim_referral_reminder(case):
             return "skipped"
         written = referral_texts.reminders(case, days, Lookups())
     enqueue_after_commit(written)
@@ -113,7 +114,7 @@ def reminder_spec(case_id: int, at: dt.datetime | None = None) -> JobSpec:
 
 def due_reminders(now: dt.datetime) -> Iterable[JobSpec]:
     """Sweep: each due referral reminder (the sweep enqueues those Redis does not hold)."""
-    return [reminder_spec(case.id) for case in Case.due_referral_reminders(now)]
+    return [reminder_spec(case.id) for case in due_referral_reminders(now)]
 
 
 FEATURE = Feature(

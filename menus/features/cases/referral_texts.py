@@ -1,7 +1,7 @@
 """The SMS of a referral: the case's summary for the official, what the official did passed back to the case's
 holder, and the reminder of a referral nobody took (to the official, and the coordinators told).
 
-Who is told is decided by `models.case`; this module turns those decisions into catalog texts, each in its
+Who is told is decided by `models.case_referral`; this module turns those decisions into catalog texts, each in its
 recipient's language, every free text (a story, an official's note) cut to keep the SMS within its budget.
 """
 
@@ -13,6 +13,8 @@ from menus.fitting import cut_to_fit
 from menus.notify import language_for, notify
 from menus.turn import Lookups
 from models.case import Case
+from models.case_access import may_share_identity_with
+from models.case_referral import referral_news_recipients, referred_official
 from models.gsm import fold_to_gsm7
 from models.message import Outgoing
 from models.staff import Staff
@@ -74,19 +76,19 @@ def _with_cut(key: str, language: str, params: dict[str, str], part_key: str, na
 
 def to_official(case: Case, official: Staff, lookups: Lookups) -> Outgoing:
     """The referred case's summary for the official in their language; the reporter's contact and story only
-    with the reporter's consent (`Case.may_share_identity_with`), the story cut to keep the SMS in budget."""
+    with the reporter's consent (`case_access.may_share_identity_with`), the story cut to keep the SMS in budget."""
     language = language_for(official.phone, lookups)
     params = notices.staff_params(case, language, official)
-    story = _free_text(case.story) if case.may_share_identity_with(official) else ""
+    story = _free_text(case.story) if may_share_identity_with(case, official) else ""
     params = _with_cut("case.refer.to_official", language, params, "case.refer.story", "story", story)
     return notify(official.phone, "case.refer.to_official", params, "alert", language=language, lookups=lookups)
 
 
 def to_holder(case: Case, official: Staff, key: str, lookups: Lookups, note: str | None = None) -> list[Outgoing]:
-    """What the official did (`key`: taken, noted, resolved) to the case's holder (`Case.referral_news_recipients`),
+    """What the official did (`key`: taken, noted, resolved) to the case's holder (`referral_news_recipients`),
     with the official's note cut to fit."""
     written = []
-    for member in case.referral_news_recipients():
+    for member in referral_news_recipients(case):
         lookups.remember_staff(member)
         language = language_for(member.phone, lookups)
         params = {**notices.staff_params(case, language, member), "official": official_label(official, language)}
@@ -98,7 +100,7 @@ def to_holder(case: Case, official: Staff, key: str, lookups: Lookups, note: str
 def reminders(case: Case, days: int, lookups: Lookups) -> list[Outgoing]:
     """A referral nobody took: the official reminded, the coordinators told (each in their language)."""
     extra = {"days": str(days)}
-    official = case.referred_official()
+    official = referred_official(case)
     written = []
     if official is not None:
         written += notices.to_staff([official], "case.referral.reminder", case, REMINDER, lookups, extra)

@@ -26,6 +26,7 @@ from menus.screens import MAIN_MENU, End, Input, Menu, Option, Screen, Switch
 from menus.turn import FlowTurn
 from models import database, utcnow
 from models.case import Case
+from models.case_talk import flood_target, has_message, record_message
 from models.case_terms import CATEGORIES, FOR_WHOM, STORY_MAX, URGENT_CATEGORIES, Report, category_from_words
 from models.person import COUNTRIES
 from models.phones import InvalidPhone, mask, to_e164
@@ -121,7 +122,7 @@ def open_case(turn: FlowTurn) -> None:
         return
     with database.atomic():
         ReportDraft.discard(turn.ctx.session_key)  # in the same transaction: the case now holds the answers
-        flooded = Case.flood_target(turn.phone) if Case.for_source(report.source_key) is None else None
+        flooded = flood_target(turn.phone) if Case.for_source(report.source_key) is None else None
         if flooded is not None:
             join_latest_case(turn, flooded, report)
             answers["case_code"] = flooded.display_code
@@ -141,10 +142,10 @@ def join_latest_case(turn: FlowTurn, case: Case, report: Report) -> None:
     """One number past REPORTS_PER_DAY: its report joins its latest open case as a message (its holder told at most
     once an hour), so a flood from one phone opens no more cases and buries no one's alert."""
     words = f"[{report.category}, {report.country or '-'}] {report.story or ''}".strip()
-    if case.has_message(turn.phone, words, utcnow() - REPLAY_WINDOW):
+    if has_message(case, turn.phone, words, utcnow() - REPLAY_WINDOW):
         return
     log.info("report from %s past REPORTS_PER_DAY joins case %s", mask(turn.phone), case.display_code)
-    if case.record_message(turn.phone, words, turn.ctx.channel):
+    if record_message(case, turn.phone, words, turn.ctx.channel):
         for outgoing in message_alerts(case, words, turn.lookups):
             turn.queued(outgoing)
 

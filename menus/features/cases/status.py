@@ -1,7 +1,7 @@
 """Checking one's own reports: "Cek laporan" (USSD) and `STATUS [code]` (SMS), in neutral words.
 
 A reporter's phone may be watched: these texts say only the code and where the case stands, never the
-problem. Whose cases a phone sees is the case model's rule (`Case.reported_from`, `Case.may_see_status`);
+problem. Whose cases a phone sees is the case model's rule (`case_access.reported_from`, `case_access.may_see_status`);
 to anyone else a real code gets the same answer as an unknown one, so a code tells a stranger nothing.
 """
 
@@ -16,6 +16,8 @@ from menus.fitting import list_that_fits
 from menus.screens import MAIN_MENU, Menu, Option
 from menus.turn import FlowTurn
 from models.case import Case
+from models.case_access import may_see_status, reported_from
+from models.case_talk import heard_from_safe_phone
 from models.phones import mask
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ def own_cases(turn: FlowTurn, target: str) -> list[Option]:
             value=case.code,
             literal=True,
         )
-        for case in Case.reported_from(turn.phone).limit(MAX_LISTED)
+        for case in reported_from(turn.phone).limit(MAX_LISTED)
     ]
     return found
 
@@ -68,7 +70,7 @@ def _chosen(turn: FlowTurn) -> Case | None:
     code = turn.answers.get("check_code", "")
     if turn.memo.get("chosen_code") != code:
         case = Case.by_code(code)
-        turn.memo["chosen"] = case if case is not None and case.may_see_status(turn.phone) else None
+        turn.memo["chosen"] = case if case is not None and may_see_status(case, turn.phone) else None
         turn.memo["chosen_code"] = code
     return turn.memo["chosen"]
 
@@ -112,7 +114,7 @@ def _status(turn: SmsTurn, found: Match) -> None:
         turn.reply("case.status.code_needed")
         return
     if not argument:
-        cases = list(Case.reported_from(turn.phone).limit(SMS_LISTED))
+        cases = list(reported_from(turn.phone).limit(SMS_LISTED))
         if cases:
             turn.reply("case.status.list", {"case_list": listing(cases, turn.language)})
         else:
@@ -120,8 +122,8 @@ def _status(turn: SmsTurn, found: Match) -> None:
         return
     case = Case.by_code(argument) or Case.by_code(argument.split()[0])
     if case is not None and turn.phone == case.safe_phone:
-        case.heard_from_safe_phone()  # the reporter was told to have it write: from now on it hears the news
-    if case is None or not case.may_see_status(turn.phone):
+        heard_from_safe_phone(case)  # the reporter was told to have it write: from now on it hears the news
+    if case is None or not may_see_status(case, turn.phone):
         log.info("STATUS from %s: no case of theirs with that code", mask(turn.phone))
         turn.reply("case.status.unknown")
         return

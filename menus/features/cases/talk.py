@@ -1,14 +1,14 @@
 """A case that can talk back: the reporter writes again, staff read the case's words and answer through the service.
 
 - A message from a number with an open case (the reporter's, or its safe number) that nothing else answers joins the
-  case (`Case.record_message`); its holder, or the organisers its alert went to while nobody holds it, hear of it
+  case (`case_talk.record_message`); its holder, or the organisers its alert went to while nobody holds it, hear of it
   with its first words, and the sender gets one neutral acknowledgement: at most once an hour per case, however
   many come (every message is kept).
 - `DETAIL <code>`: the story and the latest words (the reporter's messages, the staff's notes and answers), in
   three SMS segments at most; an official reads only a case referred to them, and the reporter's words only with
   consent. `DETAIL` alone stays the official's list (`desk.detail`).
 - `BALAS <code> <text>`: an organiser's own words to the reporter, to the number the case's rules allow
-  (`Case.reply_phone`), in neutral words; it waits out quiet hours like other news about a case.
+  (`case_talk.reply_phone`), in neutral words; it waits out quiet hours like other news about a case.
 - A second `TERIMA` names who holds the case; when someone takes it, the others who were told of it hear so once.
 
 Logs carry case codes and masked phones, never a message, a story or a note.
@@ -26,10 +26,21 @@ from menus.features.cases.commands import named_case, names_a_case, sender
 from menus.fitting import MAX_SEGMENTS, cut_to_fit, fits, list_that_fits
 from menus.notify import language_for, notify
 from menus.turn import Lookups
-from models.case import Case, non_neutral_word
+from models.case import Case
+from models.case_access import may_read, may_share_identity_with
+from models.case_alerts import alerted_handlers
+from models.case_talk import (
+    latest_words,
+    message_recipients,
+    open_for_sender,
+    record_message,
+    record_reply,
+    reply_phone,
+)
 from models.case_terms import CaseError
 from models.gsm import fold_to_gsm7, sms_size
 from models.message import Outgoing
+from models.neutral_words import non_neutral_word
 from models.phones import mask
 from models.settings import to_local
 from models.staff import Staff
@@ -78,10 +89,10 @@ def reporter_writes(turn: SmsTurn) -> bool:
     anyone else (the usual help answers them)."""
     if turn.staff is not None:
         return False
-    case = Case.open_for_sender(turn.phone)
+    case = open_for_sender(turn.phone)
     if case is None:
         return False
-    tell = case.record_message(turn.phone, turn.text)
+    tell = record_message(case, turn.phone, turn.text)
     log.info("message from %s joins case %s (staff told: %s)", mask(turn.phone), case.display_code, tell)
     if tell:
         turn.outgoing.extend(message_alerts(case, turn.text, turn.lookups))
@@ -90,11 +101,11 @@ def reporter_writes(turn: SmsTurn) -> bool:
 
 
 def message_alerts(case: Case, text: str, lookups: Lookups) -> list[Outgoing]:
-    """The "new message on <code>" alert with its first words in one segment, to whom `Case.message_recipients`
+    """The "new message on <code>" alert with its first words in one segment, to whom `case_talk.message_recipients`
     names."""
     written = []
     words = _words(text)
-    for member in case.message_recipients():
+    for member in message_recipients(case):
         lookups.remember_staff(member)
         language = language_for(member.phone, lookups)
 
@@ -123,7 +134,7 @@ def detail(turn: SmsTurn, command: StaffCommand) -> None:
     staff, case = sender(turn), named_case(turn, command)
     if case is None:
         return
-    if not case.may_read(staff):
+    if not may_read(case, staff):
         log.info("DETAIL %s from %s: not theirs to read", case.display_code, mask(turn.phone))
         turn.reply("case.talk.detail.not_yours", {"code": case.display_code})
         return
@@ -145,14 +156,14 @@ def detail(turn: SmsTurn, command: StaffCommand) -> None:
 
 def _detail_items(case: Case, staff: Staff, language: str) -> list[str]:
     """The story first (or that the reporter's words are not shared), then the latest words, newest first."""
-    shares = case.may_share_identity_with(staff)
+    shares = may_share_identity_with(case, staff)
     items = []
     if not shares:
         items.append(catalog.text("case.talk.detail.hidden", language))
     elif case.story:
         items.append(_item("case.talk.detail.story", language, case.created_at, case.story))
     names: dict[str, str] = {}
-    for event in case.latest_words():
+    for event in latest_words(case):
         if event.kind == "message":
             if shares:
                 items.append(_item("case.talk.detail.message", language, event.created_at, event.note))
@@ -187,7 +198,7 @@ def balas(turn: SmsTurn, command: StaffCommand) -> None:
         turn.reply("case.usage.balas")
         return
     try:
-        phone = case.reply_phone()
+        phone = reply_phone(case)
     except CaseError as error:
         log.info("BALAS %s from %s refused: %s", case.display_code, mask(turn.phone), error.key)
         turn.reply(error.key, {**params, "phone": case.safe_phone or ""})
@@ -204,7 +215,7 @@ def balas(turn: SmsTurn, command: StaffCommand) -> None:
         turn.reply("case.talk.reply.too_long", {**params, "count": str(room)})
         return
     try:
-        case.record_reply(staff, words, turn.channel)
+        record_reply(case, staff, words, turn.channel)
     except CaseError as error:
         turn.reply(error.key, params)
         return
@@ -242,7 +253,7 @@ def held_by_another(turn: SmsTurn, case: Case, staff: Staff) -> bool:
 def taken(case: Case, taker: Staff, lookups: Lookups) -> list[Outgoing]:
     """The case was just taken: the others who were told of it hear who took it, so nobody calls twice."""
     written = []
-    for member in case.alerted_handlers():
+    for member in alerted_handlers(case):
         if member.phone == taker.phone:
             continue
         lookups.remember_staff(member)
