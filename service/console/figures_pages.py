@@ -89,10 +89,22 @@ def chosen_period(args: dict[str, str], now: dt.datetime) -> Period:
     return between(first, last, now)
 
 
+def own_scope() -> str:
+    """The figures the signed-in staff member may see: the digest's scope (`scope_of`), except that a cadre (a
+    volunteer in training, working in one village) sees their village's only, and a cadre with no village none
+    (404)."""
+    staff = current_staff()
+    if staff.role == "cadre":
+        if not staff.village:
+            abort(404)
+        return str(staff.village)
+    return scope_of(staff)
+
+
 def chosen_scope(asked: str) -> str:
     """The scope the signed-in staff member sees: their village for a village head (404 if they ask for another),
     else the whole area or the configured village they ask for (404 for one not on the list)."""
-    own = scope_of(current_staff())
+    own = own_scope()
     wanted = asked.strip().casefold()
     if own != ALL:
         if wanted and wanted != own.casefold():
@@ -114,7 +126,7 @@ def figures() -> ResponseReturnValue:
     args = {key: value.strip()[:20] for key, value in request.args.items()}
     scope = chosen_scope(args.get("village", ""))
     now = utcnow()
-    own = scope_of(current_staff())
+    own = own_scope()
     form = {
         "villages": Village.names() if own == ALL else [],
         "village": "" if scope == ALL else scope,

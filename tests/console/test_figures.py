@@ -197,6 +197,21 @@ def test_a_village_head_sees_their_village_only(app, district):
     assert head.get("/console/figures?village=Nowhere").status_code == 404
 
 
+CADRE, LOST_CADRE = "+6281200000031", "+6281200000032"
+
+
+def test_a_cadre_sees_their_village_only_and_a_cadre_without_one_nothing(app, district):
+    Staff.create(phone=CADRE, name="Mas Kader", role="cadre", village="Tracap")
+    Staff.create(phone=LOST_CADRE, name="Mbak Kader", role="cadre")
+    for phone in (CADRE, LOST_CADRE):
+        give_password(phone)
+    cadre = signed_in(app, CADRE)
+    page = cadre.get("/console/figures?period=last_week").get_data(as_text=True)
+    assert summary(page)["reports"] == 4 and "Lamuk" not in page, "the village head's view of the same village"
+    assert cadre.get("/console/figures?village=Lamuk").status_code == 404
+    assert signed_in(app, LOST_CADRE).get("/console/figures").status_code == 404
+
+
 def test_the_area_staff_narrow_it_to_a_village(app, district):
     for phone in (ORGANIZER, OFFICIAL):
         client = signed_in(app, phone)
