@@ -12,9 +12,11 @@ from redis import Redis
 from menus.registry import Registry
 from models.connections import bind_redis
 from models.jobs import bind_after_commit
+from models.send_rate import bind_send_rate
 from workers import context
 from workers.queues import WORKER_JOBS
 from workers.sms_jobs import enqueue_after_commit
+from workers.throttle import sends_per_minute
 
 
 def bind_workers(config: Mapping[str, Any], connection: Redis, registry: Registry) -> None:
@@ -26,3 +28,4 @@ def bind_workers(config: Mapping[str, Any], connection: Redis, registry: Registr
         )
     )
     bind_after_commit(enqueue_after_commit)
+    bind_send_rate(lambda: sends_per_minute(context.settings()))

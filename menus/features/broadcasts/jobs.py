@@ -9,6 +9,10 @@ per 100 rows of one text: one gateway call each where the backend allows). A run
 fewer if an urgent SMS waits, then hands over to its next run (a new job: the worker takes the urgent queue first).
 It stops when the broadcast is paused or cancelled; in quiet hours, or when today's share is used up, its next
 run is scheduled for 06:00 local.
+
+On a throttled gateway (the phones) a run writes only what the gateway sends in PACED_MINUTES and the next run comes
+when those are due to have gone: every SMS written takes its turn at the phone, so writing a whole broadcast at once
+would put a person's reply behind all of it. Paced, a reply waits at most about PACED_MINUTES behind a broadcast.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from models.broadcast import Broadcast
 from models.connections import redis
 from models.jobs import DEFAULT_QUEUE, SMS_URGENT_QUEUE, JobSpec, enqueue_after_commit, job_path, with_database
 from models.message import Outgoing
+from models.send_rate import send_rate
 from models.settings import SETTINGS, quiet_hours_end
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,9 @@ BATCH = 100
 
 CHUNK_BATCHES = 10
 """Batches one run writes before its next run takes over."""
+
+PACED_MINUTES = 1.0
+"""On a throttled gateway, a run writes what the gateway sends in this long (the most a reply waits behind it)."""
 
 WRITER_TIMEOUT = 300
 """Seconds one run may take."""
@@ -77,20 +85,27 @@ def send_broadcast(broadcast_id: int) -> str:
     morning = quiet_hours_end(now)
     if morning is not None:
         return _next_run(broadcast, morning)
-    for _ in range(CHUNK_BATCHES):
-        outcome, later = _write_batch(broadcast)
+    per_minute = send_rate()
+    allowance = BATCH * CHUNK_BATCHES if per_minute is None else max(1, int(per_minute * PACED_MINUTES))
+    written = 0
+    while written < allowance:
+        outcome, later, count = _write_batch(broadcast, min(BATCH, allowance - written))
         if outcome != "written":
             return outcome
+        written += count
         if later is not None:
             return _next_run(broadcast, later)
         if _urgent_waiting():
             break
-    return _next_run(broadcast, None)
+    if per_minute is None:
+        return _next_run(broadcast, None)
+    due = utcnow() + dt.timedelta(minutes=written / per_minute)
+    return _next_run(broadcast, due.replace(microsecond=0) + dt.timedelta(seconds=1))  # RQ schedules whole seconds
 
 
-def _write_batch(broadcast: Broadcast) -> tuple[str, dt.datetime | None]:
-    """Write one batch and enqueue its sends: ("written", when to go on if not at once), or "done", "stopped"
-    (paused or cancelled), "taken" (another run has it)."""
+def _write_batch(broadcast: Broadcast, size: int) -> tuple[str, dt.datetime | None, int]:
+    """Write one batch of at most `size` and enqueue its sends: ("written", when to go on if not at once, how many),
+    or "done", "stopped" (paused or cancelled), "taken" (another run has it), with none written."""
     now = utcnow()
     lookups = Lookups()
     written: list[Outgoing] = []
@@ -99,12 +114,12 @@ def _write_batch(broadcast: Broadcast) -> tuple[str, dt.datetime | None]:
         with database.atomic():
             state = Broadcast.select(Broadcast.state).where(Broadcast.id == broadcast.id).scalar()
             if state != "sending":
-                return "stopped", None
-            batch = broadcast.waiting(BATCH)
+                return "stopped", None, 0
+            batch = broadcast.waiting(size)
             if not batch:
                 broadcast.finish()
                 log.info("broadcast %s: every recipient's SMS is written", broadcast.id)
-                return "done", None
+                return "done", None, 0
             for recipient in batch:
                 text = broadcast.text_for(recipient.language, SETTINGS.default_language)
                 row = send_text(recipient.phone, text, PURPOSE, lookups=lookups)
@@ -116,9 +131,9 @@ def _write_batch(broadcast: Broadcast) -> tuple[str, dt.datetime | None]:
                     break
     except TakenElsewhere:
         log.info("broadcast %s: another run is writing it", broadcast.id)
-        return "taken", None
+        return "taken", None, 0
     enqueue_after_commit(written)
-    return "written", later
+    return "written", later, len(written)
 
 
 def _next_run(broadcast: Broadcast, at: dt.datetime | None) -> str:
