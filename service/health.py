@@ -88,6 +88,15 @@ def check_staff() -> dict[str, str | None]:
     return {"state": "degraded" if problems else "ok", "reason": "; ".join(problems) or None}
 
 
+def phone_rows() -> list[dict[str, object]]:
+    """Each phone as /healthz reports it, named (the console's health box); none when SMS go through no phone."""
+    if current_app.config.get("SMS_BACKEND") != "smsgate":
+        return []
+    if is_pool(phones_of(current_app.config)):
+        return [{"name": name, **fields} for name, fields in check_phones().items()]
+    return [{"name": "sms", **check_phone()}]
+
+
 @bp.get("/healthz")
 def healthz():
     """Report each dependency; 503 if one is down, 200 with status `degraded` if only the phone is silent or a role

@@ -25,6 +25,7 @@ from models.staff import AGENCIES
 from service.console import views
 from service.console.auth import current_staff, login_required
 from service.console.blueprint import bp
+from service.console.phones_box import phones_box
 from service.console.texts import language
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ def today() -> ResponseReturnValue:
     staff, lang = current_staff(), language()
     if not sees_cases(staff):
         return render_template("console/today.html", staff=staff, figures=views.village_figures(staff), sections=None)
-    return render_template("console/today.html", staff=staff, figures=None, sections=views.today(staff, lang))
+    return render_template(
+        "console/today.html", staff=staff, figures=None, sections=views.today(staff, lang), phones=phones_box(staff)
+    )
 
 
 @bp.route("/cases")

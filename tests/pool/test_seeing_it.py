@@ -3,7 +3,14 @@ the daily limit leaves, the queue."""
 
 from __future__ import annotations
 
+import re
+
+from flask import g
+
+from models import Staff
 from tests.pool.conftest import INDOSAT, XL, numbers, queue_texts
+from tests.support.console import give_password, sign_in
+from tests.support.staff import ORGANIZER
 
 
 def test_healthz_shows_each_phone(app, client, pool, drain, clock, case_staff):
@@ -64,3 +71,26 @@ def test_doctor_checks_every_phone(app, pool, redis_connection, clock):
         ("problem", "phone b has never pinged: turn pings on in its app"),
         ("problem", "phone c has never pinged: turn pings on in its app"),
     ]
+
+
+def test_the_consoles_today_page_shows_each_phone_to_organisers(app, client, pool, drain, clock, case_staff):
+    pool.change("a", daily_limit=3)
+    pool.ping("a")
+    queue_texts(numbers(INDOSAT, 3))
+    drain()
+    give_password(ORGANIZER)
+    assert sign_in(client, ORGANIZER).status_code == 302
+    page = client.get("/console").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-phone="(\w+)" data-state="(\w+)">', page))
+    assert rows == {"a": "out", "b": "ok", "c": "ok"}, "phone a used its daily limit: out of rotation"
+    row_a = page.split('data-phone="a"')[1].split("</tr>")[0]
+    assert "2026-11-30 10:00" in row_a, "last heard, local time"
+    assert "<td>3</td><td>0</td>" in row_a, "3 SMS today, none of its limit left"
+    assert "Tidak dipakai" in row_a and "daily limit" in row_a
+
+    Staff.create(phone="+6281200000021", name="Pak Kades", role="official", village="Tracap")
+    give_password("+6281200000021")
+    head = app.test_client()
+    g.pop("csrf_token", None)  # the first client's token, kept on the test's app context
+    assert sign_in(head, "+6281200000021").status_code == 302
+    assert 'data-phone="' not in head.get("/console").get_data(as_text=True), "a village head has no phones box"
