@@ -24,23 +24,19 @@ from pathlib import Path
 
 from flask import Flask
 
+from bench.area_data import fill_area
 from bench.digest import own_postgres
 from bench.digest_data import (
     CATEGORY_WEIGHTS,
-    Expected,
     Loader,
-    cases,
     enrollments,
     load_postgres,
     load_sqlite,
-    people,
-    staff_rows,
     trainings,
 )
 from bench.harness import free_port, redis_binary, stop_process, wait_for
 from models import Case, Person, Staff, database, utcnow
 from models.console import StaffPassword
-from models.digest_period import PERIOD_KINDS, last_complete
 from models.migrate import upgrade
 from service import create_app
 from service.cli import DEMO_VILLAGES
@@ -56,24 +52,13 @@ TARGET_MS = 100.0
 def fill(load: Loader) -> None:
     """The villages, the staff, 200,000 people, 100,000 cases (the digest generator's, a tenth of its cases) and
     2,000 trainings with 40,000 enrollments."""
-    now = utcnow().replace(microsecond=0)
-    expected = Expected({kind: last_complete(kind, now) for kind in PERIOD_KINDS}, now)
-    rng = random.Random(2026)
-    load("village", [(name, position) for position, name in enumerate(DEMO_VILLAGES)])
-    staff = staff_rows(now)
-    load("staff", staff)
-    handlers = [
-        (row[0], row[1].split()[0] if row[5] else None) for row in staff if row[2] in ("organizer", "coordinator")
-    ]
-    villages: list[str | None] = []
-    load("person", people(rng, PEOPLE, expected, villages, False))
-    load("case", cases(rng, CASES, expected, villages, handlers, False))
-    held = trainings(rng, TRAININGS, now)  # the figures page's funnel: 2,000 trainings of 20 enrollments
+    area = fill_area(load, PEOPLE, CASES)
+    held = trainings(area.rng, TRAININGS, area.now)  # the figures page's funnel: 2,000 trainings of 20 enrollments
     load("training", held)
     database.connect(reuse_if_open=True)
     ids = dict(database.execute_sql('SELECT code, id FROM "training"').fetchall())
     database.close()
-    load("enrollment", enrollments(rng, held, ids, expected, villages))
+    load("enrollment", enrollments(area.rng, held, ids, area.expected, area.villages))
 
 
 def percentile(values: list[float], share: float) -> float:

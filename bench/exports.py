@@ -11,7 +11,6 @@ the size, and the peak of Python memory allocated while it ran (tracemalloc: wha
 from __future__ import annotations
 
 import argparse
-import random
 import re
 import subprocess
 import sys
@@ -22,37 +21,20 @@ from pathlib import Path
 
 from flask import Flask
 
+from bench.area_data import fill_area
 from bench.digest import own_postgres
-from bench.digest_data import Expected, Loader, cases, load_postgres, load_sqlite, people, staff_rows
+from bench.digest_data import Loader, load_postgres, load_sqlite
 from bench.harness import free_port, redis_binary, stop_process, wait_for
-from models import Staff, database, utcnow
+from models import Staff, database
 from models.console import StaffPassword
-from models.digest_period import PERIOD_KINDS, last_complete
 from models.migrate import upgrade
 from service import create_app
-from service.cli import DEMO_VILLAGES
 
 BENCH_DATABASE = "km_bench_exports"
 PASSWORD = "bench-exports-password"
 COORDINATOR = "+6281100000005"
 """The generated coordinator (`bench.digest_data.OTHERS`): may download everything."""
 DOWNLOADS = (("people", "csv"), ("people", "json"), ("cases", "csv"), ("digest", "csv"), ("audit", "csv"))
-
-
-def fill(load: Loader, how_many_people: int, how_many_cases: int) -> None:
-    """The villages, the staff, the people and the cases (the digest generator's)."""
-    now = utcnow().replace(microsecond=0)
-    expected = Expected({kind: last_complete(kind, now) for kind in PERIOD_KINDS}, now)
-    rng = random.Random(2026)
-    load("village", [(name, position) for position, name in enumerate(DEMO_VILLAGES)])
-    staff = staff_rows(now)
-    load("staff", staff)
-    handlers = [
-        (row[0], row[1].split()[0] if row[5] else None) for row in staff if row[2] in ("organizer", "coordinator")
-    ]
-    villages: list[str | None] = []
-    load("person", people(rng, how_many_people, expected, villages, False))
-    load("case", cases(rng, how_many_cases, expected, villages, handlers, False))
 
 
 def measure(label: str, app: Flask) -> list[tuple[str, float, float, int, int]]:
@@ -108,7 +90,7 @@ def run(label: str, url: str, load: Loader, settings: dict[str, object], args: a
         upgrade()
         database.close()
     start = time.perf_counter()
-    fill(load, args.people, args.cases)
+    fill_area(load, args.people, args.cases)
     database.connect(reuse_if_open=True)
     database.execute_sql("ANALYZE")
     database.close()
