@@ -16,7 +16,6 @@ import random
 import re
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ from bench.digest_data import (
     load_sqlite,
     trainings,
 )
-from bench.harness import free_port, redis_binary, stop_process, wait_for
+from bench.harness import free_port, start_throwaway_redis, stop_process, wait_for
 from models import Case, Person, Staff, database, utcnow
 from models.console import StaffPassword
 from models.migrate import upgrade
@@ -172,10 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="km-bench-console-"))
     port = free_port()
-    redis = subprocess.Popen(
-        [str(redis_binary()), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
+    redis = start_throwaway_redis(folder, port)
     settings: dict[str, object] = {
         "TESTING": False,
         "REDIS_URL": f"redis://127.0.0.1:{port}/0",

@@ -14,14 +14,13 @@ import argparse
 import datetime as dt
 import os
 import socket
-import subprocess
 import tempfile
 import threading
 from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from bench.harness import free_port, redis_binary, stop_process, wait_for
+from bench.harness import free_port, start_throwaway_redis, stop_process, wait_for
 from models import Case, Person, Staff, Village, database, utcnow
 from models.case_terms import Report
 from models.console import StaffPassword
@@ -135,10 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="km-console-shots-"))
     os.environ["INSTANCE_PATH"] = str(folder)  # generated secrets go there, not into the checkout's instance/
     port = free_port()
-    redis = subprocess.Popen(
-        [str(redis_binary()), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-    )
+    redis = start_throwaway_redis(folder, port)
     try:
         wait_for(lambda: _answers(port), 10, "redis", redis)
         from service import create_app

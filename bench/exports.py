@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from flask import Flask
 from bench.area_data import fill_area
 from bench.digest import own_postgres
 from bench.digest_data import Loader, load_postgres, load_sqlite
-from bench.harness import free_port, redis_binary, stop_process, wait_for
+from bench.harness import free_port, start_throwaway_redis, stop_process, wait_for
 from models import Staff, database
 from models.console import StaffPassword
 from models.migrate import upgrade
@@ -114,11 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="km-bench-exports-"))
     port = free_port()
-    redis = subprocess.Popen(
-        [str(redis_binary()), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,  # its own process group, which stop_process ends
-    )
+    redis = start_throwaway_redis(folder, port)
     settings: dict[str, object] = {
         "TESTING": False,
         "REDIS_URL": f"redis://127.0.0.1:{port}/0",

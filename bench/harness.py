@@ -50,6 +50,15 @@ def redis_binary() -> Path:
     return Path(spec.origin).parent / "bin" / "redis-server"
 
 
+def start_throwaway_redis(folder: Path, port: int) -> subprocess.Popen:
+    """A redis-server keeping nothing on disk, on `port`, in its own process group (which `stop_process` ends)."""
+    return subprocess.Popen(
+        [str(redis_binary()), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def wait_for(check: Callable[[], bool], seconds: float, what: str, process: subprocess.Popen | None = None) -> None:
     """Poll `check` until it is true; fail if `process` exits or time runs out."""
     deadline = time.monotonic() + seconds
