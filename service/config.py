@@ -26,12 +26,12 @@ from models.settings import (
     DEFAULT_SMS_REPLIES_PER_DAY,
     DEFAULT_TIMEZONE,
 )
+from service.config_values import ConfigError, read_count, read_float, read_positive_int, read_url
+from service.phone_config import device_ids, phone_pool, pool_has_every_secret, smsgate_secret
 from workers.backup import DEFAULT_BACKUP_KEEP
 from workers.gateways import BACKENDS
 from workers.gateways.africastalking import DEFAULT_TIMEOUT_SECONDS as DEFAULT_AT_TIMEOUT_SECONDS
 from workers.gateways.africastalking import default_api_url
-from workers.gateways.phones import NAME as PHONE_NAME
-from workers.gateways.phones import PhoneSettings, normalise_prefix
 from workers.gateways.smsgate import (
     DEFAULT_MAX_PER_MINUTE as DEFAULT_SMSGATE_MAX_PER_MINUTE,
 )
@@ -62,15 +62,8 @@ EMBEDDED_REDIS_PORT = 6390
 MIN_WEBHOOK_TOKEN_LENGTH = 32
 """Fewest characters a WEBHOOK_TOKEN may have (the generated one has 43): anyone who guesses it acts as any phone."""
 
-MIN_SMSGATE_SECRET_LENGTH = 32
-"""Fewest characters SMSGATE_WEBHOOK_SECRET may have: whoever can sign events speaks for every phone number."""
-
 MAX_REQUEST_BYTES = 64 * 1024
 """Largest request body the service reads (413 above it); an SMS webhook is well under 2 KB."""
-
-
-class ConfigError(ValueError):
-    """A setting has a value the service cannot run with."""
 
 
 def _instance_secret(instance_path: Path, name: str) -> str:
@@ -133,51 +126,6 @@ def embedded_redis_url(instance_path: Path, port: int = EMBEDDED_REDIS_PORT) -> 
     return f"redis://:{embedded_redis_password(instance_path)}@127.0.0.1:{port}/0"
 
 
-def _float(env: dict[str, str], name: str, default: float, unit: str = "minutes") -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of {unit}, got {raw!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative")
-    return value
-
-
-def _positive_int(env: dict[str, str], name: str, default: int, unit: str) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from None
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1")
-    return value
-
-
-def _count(env: dict[str, str], name: str, unit: str) -> int:
-    """A whole number, 0 or more (0 when unset)."""
-    raw = env.get(name, "").strip() or "0"
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative")
-    return value
-
-
-def _url(env: dict[str, str], name: str, default: str) -> str:
-    value = (env.get(name, "").strip() or default).rstrip("/")
-    if not value.startswith(("http://", "https://")):
-        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
-    return value
-
-
 def _webhook_token(env: dict[str, str], instance_path: Path) -> str:
     token = env.get("WEBHOOK_TOKEN") or _instance_secret(instance_path, "webhook_token")
     if len(token) < MIN_WEBHOOK_TOKEN_LENGTH:
@@ -186,99 +134,6 @@ def _webhook_token(env: dict[str, str], instance_path: Path) -> str:
             "unset it to generate one, or use `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
         )
     return token
-
-
-def _smsgate_secret(env: dict[str, str], backend: str, name: str = "SMSGATE_WEBHOOK_SECRET") -> str:
-    """SMSGATE_WEBHOOK_SECRET (or a pool phone's own `name`): required, and at least MIN_SMSGATE_SECRET_LENGTH long,
-    on the phone backend (and never short where it is set at all: the events endpoint trusts whatever it signs)."""
-    secret = env.get(name, "")
-    if (backend == "smsgate" or secret) and len(secret) < MIN_SMSGATE_SECRET_LENGTH:
-        raise ConfigError(
-            f"{name} must be at least {MIN_SMSGATE_SECRET_LENGTH} characters, got {len(secret)}: "
-            "set the same long random key in the app's webhook settings and here, e.g. "
-            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
-        )
-    return secret
-
-
-def _device_ids(raw: str, name: str = "SMSGATE_DEVICE_ID") -> tuple[str, ...]:
-    """SMSGATE_DEVICE_ID: the phone's device id as the app shows it (several, comma-separated); empty: learnt."""
-    ids = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
-    for device_id in ids:
-        if len(device_id) > 64 or not device_id.replace("-", "").replace("_", "").isalnum():
-            raise ConfigError(f"{name} must be the app's device id(s), comma-separated; got {device_id!r}")
-    return ids
-
-
-def _prefixes(env: dict[str, str], name: str) -> tuple[str, ...]:
-    """A phone's operator prefixes (`0811,0812,0813`), as national numbers without the 0; ConfigError naming `name`."""
-    prefixes = []
-    for part in env.get(name, "").split(","):
-        if part.strip():
-            try:
-                prefixes.append(normalise_prefix(part))
-            except ValueError as error:
-                raise ConfigError(f"{name}: {error}") from None
-    return tuple(dict.fromkeys(prefixes))
-
-
-def phone_pool(env: dict[str, str], backend: str, per_minute: int, timeout: float) -> tuple[PhoneSettings, ...]:
-    """SMSGATE_PHONES (`a,b,c`) and each phone's SMSGATE_<NAME>_URL, _USERNAME, _PASSWORD, _MAX_PER_MINUTE (default
-    SMSGATE_MAX_PER_MINUTE), _DAILY_LIMIT (none), _PREFIXES, _DEVICE_ID (required for more than one phone: an
-    event's deviceId says which phone it came to) and _WEBHOOK_SECRET (default SMSGATE_WEBHOOK_SECRET); empty when
-    SMSGATE_PHONES is not set (one phone, configured the old way)."""
-    names = [part.strip().lower() for part in env.get("SMSGATE_PHONES", "").split(",") if part.strip()]
-    for name in names:
-        if not PHONE_NAME.fullmatch(name):
-            raise ConfigError(
-                f"SMSGATE_PHONES: {name!r} is not a phone name (a letter, then letters or digits, 12 at most)"
-            )
-    if len(set(names)) != len(names):
-        raise ConfigError("SMSGATE_PHONES names a phone twice")
-    pool: list[PhoneSettings] = []
-    for name in names:
-        key = f"SMSGATE_{name.upper()}_"
-        username, password = env.get(key + "USERNAME", "").strip(), env.get(key + "PASSWORD", "")
-        if backend == "smsgate" and not (username and password):
-            raise ConfigError(f"{key}USERNAME and {key}PASSWORD are required for phone {name} of SMSGATE_PHONES")
-        devices = _device_ids(env.get(key + "DEVICE_ID", ""), key + "DEVICE_ID")
-        if backend == "smsgate" and len(names) > 1 and not devices:
-            raise ConfigError(
-                f"{key}DEVICE_ID is required in a pool of phones: an event's deviceId says which phone it came to "
-                "(the app shows it on its Home tab; the cloud lists it at GET /devices)"
-            )
-        own = env.get(key + "WEBHOOK_SECRET", "")
-        secret = _smsgate_secret(env, backend, key + "WEBHOOK_SECRET") if own else env.get("SMSGATE_WEBHOOK_SECRET", "")
-        daily = _count(env, key + "DAILY_LIMIT", unit="SMS a day")
-        pool.append(
-            PhoneSettings(
-                name=name,
-                url=_url(env, key + "URL", DEFAULT_SMSGATE_URL),
-                username=username,
-                password=password,
-                max_per_minute=_positive_int(env, key + "MAX_PER_MINUTE", per_minute, unit="sends a minute"),
-                daily_limit=daily or None,
-                prefixes=_prefixes(env, key + "PREFIXES"),
-                device_ids=devices,
-                webhook_secret=secret,
-                timeout=timeout,
-            )
-        )
-    seen: dict[str, str] = {}
-    for phone in pool:
-        for device_id in phone.device_ids:
-            if device_id in seen:
-                raise ConfigError(
-                    f"phones {seen[device_id]} and {phone.name} of SMSGATE_PHONES have the same device id"
-                )
-            seen[device_id] = phone.name
-    return tuple(pool)
-
-
-def _pool_has_every_secret(env: dict[str, str]) -> bool:
-    """True if SMSGATE_PHONES is set and each of its phones has its own SMSGATE_<NAME>_WEBHOOK_SECRET."""
-    names = [part.strip() for part in env.get("SMSGATE_PHONES", "").split(",") if part.strip()]
-    return bool(names) and all(env.get(f"SMSGATE_{name.upper()}_WEBHOOK_SECRET") for name in names)
 
 
 def parse_retry_delays(raw: str) -> list[float]:
@@ -366,50 +221,50 @@ def load_config(instance_path: str | Path, env: dict[str, str] | None = None) ->
         "AT_API_KEY": env.get("AT_API_KEY", ""),
         "AT_SENDER_ID": env.get("AT_SENDER_ID", "").strip(),
         "AT_API_URL": (env.get("AT_API_URL") or default_api_url(at_username)).rstrip("/"),
-        "AT_TIMEOUT_SECONDS": _float(env, "AT_TIMEOUT_SECONDS", DEFAULT_AT_TIMEOUT_SECONDS, unit="seconds"),
-        "SMSGATE_URL": _url(env, "SMSGATE_URL", DEFAULT_SMSGATE_URL),
+        "AT_TIMEOUT_SECONDS": read_float(env, "AT_TIMEOUT_SECONDS", DEFAULT_AT_TIMEOUT_SECONDS, unit="seconds"),
+        "SMSGATE_URL": read_url(env, "SMSGATE_URL", DEFAULT_SMSGATE_URL),
         "SMSGATE_USERNAME": env.get("SMSGATE_USERNAME", "").strip(),
         "SMSGATE_PASSWORD": env.get("SMSGATE_PASSWORD", ""),
-        "SMSGATE_WEBHOOK_SECRET": _smsgate_secret(
-            env, "outbox" if _pool_has_every_secret(env) else backend, "SMSGATE_WEBHOOK_SECRET"
+        "SMSGATE_WEBHOOK_SECRET": smsgate_secret(
+            env, "outbox" if pool_has_every_secret(env) else backend, "SMSGATE_WEBHOOK_SECRET"
         ),
-        "SMSGATE_DEVICE_ID": _device_ids(env.get("SMSGATE_DEVICE_ID", "")),
-        "SMSGATE_MAX_PER_MINUTE": _positive_int(
+        "SMSGATE_DEVICE_ID": device_ids(env.get("SMSGATE_DEVICE_ID", "")),
+        "SMSGATE_MAX_PER_MINUTE": read_positive_int(
             env, "SMSGATE_MAX_PER_MINUTE", DEFAULT_SMSGATE_MAX_PER_MINUTE, unit="sends a minute"
         ),
-        "SMSGATE_TIMEOUT_SECONDS": _float(
+        "SMSGATE_TIMEOUT_SECONDS": read_float(
             env, "SMSGATE_TIMEOUT_SECONDS", DEFAULT_SMSGATE_TIMEOUT_SECONDS, unit="seconds"
         ),
-        "SMSGATE_DAILY_LIMIT": _count(env, "SMSGATE_DAILY_LIMIT", unit="SMS a day") or None,
+        "SMSGATE_DAILY_LIMIT": read_count(env, "SMSGATE_DAILY_LIMIT", unit="SMS a day") or None,
         "SMSGATE_PHONES": phone_pool(
             env,
             backend,
-            _positive_int(env, "SMSGATE_MAX_PER_MINUTE", DEFAULT_SMSGATE_MAX_PER_MINUTE, unit="sends a minute"),
-            _float(env, "SMSGATE_TIMEOUT_SECONDS", DEFAULT_SMSGATE_TIMEOUT_SECONDS, unit="seconds"),
+            read_positive_int(env, "SMSGATE_MAX_PER_MINUTE", DEFAULT_SMSGATE_MAX_PER_MINUTE, unit="sends a minute"),
+            read_float(env, "SMSGATE_TIMEOUT_SECONDS", DEFAULT_SMSGATE_TIMEOUT_SECONDS, unit="seconds"),
         ),
         "USSD_SERVICE_CODE": env.get("USSD_SERVICE_CODE", DEFAULT_USSD_SERVICE_CODE).strip()
         or DEFAULT_USSD_SERVICE_CODE,
         "TIMEZONE": zone,
         "DEFAULT_LANGUAGE": language,
-        "CASE_ACK_MINUTES": _float(env, "CASE_ACK_MINUTES", 1440.0),
-        "CASE_ACK_MINUTES_URGENT": _float(env, "CASE_ACK_MINUTES_URGENT", 120.0),
-        "REFERRAL_ACK_DAYS": _float(env, "REFERRAL_ACK_DAYS", DEFAULT_REFERRAL_ACK_DAYS, unit="days"),
-        "REPORTS_PER_DAY": _positive_int(env, "REPORTS_PER_DAY", DEFAULT_REPORTS_PER_DAY, unit="new cases a day"),
+        "CASE_ACK_MINUTES": read_float(env, "CASE_ACK_MINUTES", 1440.0),
+        "CASE_ACK_MINUTES_URGENT": read_float(env, "CASE_ACK_MINUTES_URGENT", 120.0),
+        "REFERRAL_ACK_DAYS": read_float(env, "REFERRAL_ACK_DAYS", DEFAULT_REFERRAL_ACK_DAYS, unit="days"),
+        "REPORTS_PER_DAY": read_positive_int(env, "REPORTS_PER_DAY", DEFAULT_REPORTS_PER_DAY, unit="new cases a day"),
         "BACKUP_DIR": env.get("BACKUP_DIR", "").strip(),
-        "BACKUP_KEEP": _positive_int(env, "BACKUP_KEEP", DEFAULT_BACKUP_KEEP, unit="backups"),
-        "RETENTION_DAYS": _positive_int(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS, unit="days"),
-        "CONSOLE_IDLE_MINUTES": _float(env, "CONSOLE_IDLE_MINUTES", 60.0),
-        "TRUSTED_PROXIES": _count(env, "TRUSTED_PROXIES", unit="proxies"),
+        "BACKUP_KEEP": read_positive_int(env, "BACKUP_KEEP", DEFAULT_BACKUP_KEEP, unit="backups"),
+        "RETENTION_DAYS": read_positive_int(env, "RETENTION_DAYS", DEFAULT_RETENTION_DAYS, unit="days"),
+        "CONSOLE_IDLE_MINUTES": read_float(env, "CONSOLE_IDLE_MINUTES", 60.0),
+        "TRUSTED_PROXIES": read_count(env, "TRUSTED_PROXIES", unit="proxies"),
         "SMS_RETRY_DELAYS": parse_retry_delays(env.get("SMS_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)),
-        "SMS_REPLIES_PER_DAY": _positive_int(
+        "SMS_REPLIES_PER_DAY": read_positive_int(
             env, "SMS_REPLIES_PER_DAY", DEFAULT_SMS_REPLIES_PER_DAY, unit="SMS a day to one number"
         ),
-        "SMS_DAILY_LIMIT": _positive_int(env, "SMS_DAILY_LIMIT", DEFAULT_SMS_DAILY_LIMIT, unit="SMS a day"),
+        "SMS_DAILY_LIMIT": read_positive_int(env, "SMS_DAILY_LIMIT", DEFAULT_SMS_DAILY_LIMIT, unit="SMS a day"),
         "SMS_ALLOWED_COUNTRY_CODES": parse_country_codes(
             env.get("SMS_ALLOWED_COUNTRY_CODES", "").strip() or ",".join(DEFAULT_ALLOWED_COUNTRY_CODES)
         ),
         "SMS_PREFIX": _sms_prefix(env.get("SMS_PREFIX", "")),
-        "SMS_COST": _positive_int(env, "SMS_COST", DEFAULT_SMS_COST, unit="rupiah a segment"),
+        "SMS_COST": read_positive_int(env, "SMS_COST", DEFAULT_SMS_COST, unit="rupiah a segment"),
         "FEATURE_MODULES": tuple(name.strip() for name in env.get("FEATURE_MODULES", "").split(",") if name.strip()),
         "SIMULATOR_ENABLED": backend == "outbox"
         and env.get("SIMULATOR", "").strip().lower() in ("1", "true", "on", "yes"),
