@@ -28,7 +28,7 @@ def test_a_conversation_started_on_phone_b_is_answered_from_b(app, pool, drain):
     assert pool.phone_of(outbox(WORKER)[-1].id) == ["a"], "they wrote to a last: a answers"
 
 
-def test_news_to_someone_who_wrote_goes_from_the_phone_they_wrote_to(app, pool, drain):
+def test_news_to_someone_who_wrote_goes_from_the_phone_they_wrote_to(app, pool, drain, clock):  # not in quiet hours
     pool.sms("a", WORKER, "BANTUAN")
     drain()
     [news] = queue_texts([WORKER], purpose="broadcast")

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from rq.registry import ScheduledJobRegistry
 
-from models import Message, Staff, database
+from models import Message, Staff, database, utcnow
 from models.jobs import SMS_QUEUE, SMS_URGENT_QUEUE, enqueue_after_commit
 from models.message import turn_job_id
 from tests.support.clock import MONDAY_MORNING, frozen_at, stored
@@ -31,9 +31,8 @@ def test_a_throttle_needs_a_positive_whole_rate(redis, per_minute):
 
 
 def redis_ms(redis) -> int:
-    """Now on the throttle's clock (the service's: on this host the same as Redis's TIME), in milliseconds."""
-    seconds, microseconds = redis.time()
-    return seconds * 1000 + microseconds // 1000
+    """Now on the throttle's clock (the service's, `models.utcnow`: what time-machine moves), in milliseconds."""
+    return int(utcnow().replace(tzinfo=dt.UTC).timestamp() * 1000)
 
 
 def asked(redis, call):
